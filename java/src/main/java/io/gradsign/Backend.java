@@ -1,0 +1,58 @@
+package io.gradsign;
+
+/**
+ * Where gradsign's operations run: the CPU, or a CUDA device (real or emulated). A backend owns
+ * the tensors it allocates: closing it closes them. Obtain one from {@link Backends}.
+ *
+ * <p>Every operation validates its arguments in Java before any native code runs, and throws
+ * {@link IllegalArgumentException} (bad values) or {@link IllegalStateException} (closed objects).
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Which backend this is. */
+    BackendKind kind();
+
+    /** One line: the backend, the device and the native build, for logs. */
+    String description();
+
+    /** A new tensor of {@code length} floats, all zero, owned by this backend. */
+    Tensor allocate(long length);
+
+    /** A new tensor holding a copy of {@code values}. */
+    default Tensor upload(float[] values) {
+        Tensor tensor = allocate(values.length);
+        tensor.copyFrom(values);
+        return tensor;
+    }
+
+    /**
+     * Copies all of {@code source} into {@code destination} within this backend; the lengths must be
+     * equal and the two must not overlap unless they are the same range.
+     */
+    void copy(Tensor destination, Tensor source);
+
+    /**
+     * The fused sign-and-scale step of FGSM, in one pass:
+     * {@code out[i] = clip(x[i] + epsilon * sign(gradient[i]), lo, hi)}.
+     *
+     * <p>sign(0) = 0 and sign(NaN) = 0, so a zero or NaN gradient element leaves x unchanged; NaN in
+     * x stays NaN (clipping does not hide it). {@code out} may be {@code x} (in place).
+     *
+     * @throws IllegalArgumentException if epsilon is negative, NaN or infinite, if lo or hi is NaN,
+     *     if lo &gt; hi, if the lengths differ, or if a tensor belongs to another backend
+     * @throws IllegalStateException if the backend or a tensor is closed
+     */
+    void signStep(Tensor out, Tensor x, Tensor gradient, float epsilon, float lo, float hi);
+
+    /** Waits until all work submitted to this backend has finished; reports asynchronous errors. */
+    void synchronize();
+
+    /** Owning tensors allocated here and not yet closed (views are not counted). */
+    int openTensorCount();
+
+    boolean isClosed();
+
+    /** Closes every tensor this backend still owns, then the backend. Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,149 @@
+package io.gradsign;
+
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A one-dimensional array of floats that lives where its {@link Backend} computes: a Java array for
+ * the CPU backend, device memory for CUDA. An owning tensor frees its memory on {@link #close()};
+ * a view ({@link #view}) or a wrapped foreign buffer never frees anything, and is unusable once
+ * its parent is closed.
+ */
+public abstract class Tensor implements AutoCloseable {
+    private final Backend backend;
+    private final long length;
+    private final Tensor parent;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    protected Tensor(Backend backend, long length, Tensor parent) {
+        this.backend = Objects.requireNonNull(backend, "backend");
+        if (length < 0) {
+            throw new IllegalArgumentException("length must be >= 0, got " + length);
+        }
+        this.length = length;
+        this.parent = parent;
+    }
+
+    /** Number of floats. */
+    public final long length() {
+        return length;
+    }
+
+    public final Backend backend() {
+        return backend;
+    }
+
+    /** True once this tensor, a parent of it, or its backend is closed. */
+    public final boolean isClosed() {
+        return closed.get() || (parent != null && parent.isClosed()) || backend.isClosed();
+    }
+
+    /** Throws {@link IllegalStateException} naming {@code role} if this tensor cannot be used. */
+    public final void checkOpen(String role) {
+        if (isClosed()) {
+            throw new IllegalStateException(role + " is closed (" + this + ")");
+        }
+    }
+
+    /** A tensor over floats [offset, offset + length) of this one, sharing its memory. */
+    public final Tensor view(long offset, long length) {
+        checkOpen("tensor");
+        checkRange("view", offset, length, this.length);
+        return createView(offset, length);
+    }
+
+    /** Copies all of {@code source} into this tensor; the lengths must be equal. */
+    public final void copyFrom(float[] source) {
+        Objects.requireNonNull(source, "source");
+        if (source.length != length) {
+            throw new IllegalArgumentException("source has " + source.length + " floats, tensor has " + length);
+        }
+        copyFrom(source, 0, 0, source.length);
+    }
+
+    /** Copies {@code count} floats from {@code source[sourceOffset..]} to this tensor at {@code offset}. */
+    public final void copyFrom(float[] source, int sourceOffset, long offset, int count) {
+        Objects.requireNonNull(source, "source");
+        checkOpen("tensor");
+        checkRange("copyFrom source", sourceOffset, count, source.length);
+        checkRange("copyFrom tensor", offset, count, length);
+        write(source, sourceOffset, offset, count);
+    }
+
+    /** Copies {@code count} floats of this tensor from {@code offset} to {@code destination[destinationOffset..]}. */
+    public final void copyTo(long offset, float[] destination, int destinationOffset, int count) {
+        Objects.requireNonNull(destination, "destination");
+        checkOpen("tensor");
+        checkRange("copyTo tensor", offset, count, length);
+        checkRange("copyTo destination", destinationOffset, count, destination.length);
+        read(offset, destination, destinationOffset, count);
+    }
+
+    /** A new Java array with the whole tensor; it must hold at most {@link Integer#MAX_VALUE} - 8 floats. */
+    public final float[] toArray() {
+        checkOpen("tensor");
+        if (length > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("tensor of " + length + " floats does not fit a Java array");
+        }
+        float[] values = new float[(int) length];
+        read(0, values, 0, values.length);
+        return values;
+    }
+
+    /** True if this tensor frees its memory when closed (false for views and wrapped buffers). */
+    public boolean ownsMemory() {
+        return parent == null;
+    }
+
+    /** Releases the memory if this tensor owns it. Idempotent; views only mark themselves closed. */
+    @Override
+    public final void close() {
+        if (closed.compareAndSet(false, true)) {
+            release();
+        }
+    }
+
+    protected final Tensor parent() {
+        return parent;
+    }
+
+    /**
+     * True if this tensor and {@code other} share some memory without being the same range:
+     * an element-wise operation whose output overlaps an input like that has no defined result.
+     */
+    public final boolean overlapsPartially(Tensor other) {
+        if (memoryIdentity() != other.memoryIdentity()) {
+            return false;
+        }
+        long start = memoryStart();
+        long otherStart = other.memoryStart();
+        boolean same = start == otherStart && length == other.length;
+        boolean disjoint = start + length <= otherStart || otherStart + other.length <= start;
+        return !same && !disjoint && length > 0 && other.length > 0;
+    }
+
+    /** The memory this tensor lives in: tensors with different identities never overlap. */
+    protected abstract Object memoryIdentity();
+
+    /** Where this tensor starts within {@link #memoryIdentity()}, in floats. */
+    protected abstract long memoryStart();
+
+    /** Unchecked copy in; arguments already validated. */
+    protected abstract void write(float[] source, int sourceOffset, long offset, int count);
+
+    /** Unchecked copy out; arguments already validated. */
+    protected abstract void read(long offset, float[] destination, int destinationOffset, int count);
+
+    /** Unchecked view; arguments already validated. */
+    protected abstract Tensor createView(long offset, long length);
+
+    /** Frees owned memory; called once. */
+    protected abstract void release();
+
+    static void checkRange(String what, long offset, long count, long available) {
+        if (offset < 0 || count < 0 || offset > available - count) {
+            throw new IllegalArgumentException(what + ": range [" + offset + ", " + offset + " + " + count
+                    + ") is outside [0, " + available + ")");
+        }
+    }
+}

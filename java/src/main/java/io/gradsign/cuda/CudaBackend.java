@@ -1,0 +1,152 @@
+package io.gradsign.cuda;
+
+import io.gradsign.AbstractBackend;
+import io.gradsign.BackendKind;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The CUDA backend: hand-written kernels of libgradsign on a GPU, or the same kernels in
+ * libgradsign_emu, the CPU emulation of CUDA. Each operation is one native call; arguments are
+ * validated before it (see {@link AbstractBackend}).
+ */
+public final class CudaBackend extends AbstractBackend<DeviceBuffer> {
+    private final CudaLibrary library;
+    private final DeviceProperties device;
+
+    private CudaBackend(CudaLibrary library, DeviceProperties device) {
+        super(DeviceBuffer.class);
+        this.library = library;
+        this.device = device;
+    }
+
+    /**
+     * Opens device {@code deviceIndex} through {@code library}.
+     *
+     * @throws IllegalStateException if the library sees no such device (no GPU, no driver, or a
+     *     build without nvcc); the message says which
+     */
+    public static CudaBackend open(CudaLibrary library, int deviceIndex) {
+        int count = deviceCount(library);
+        if (deviceIndex < 0 || deviceIndex >= count) {
+            throw new IllegalStateException(count == 0
+                    ? "no CUDA device (" + library.buildInfo() + ")"
+                    : "CUDA device " + deviceIndex + " does not exist: " + count + " device(s)");
+        }
+        library.check(library.setDevice(deviceIndex), "setDevice");
+        return new CudaBackend(library, properties(library, deviceIndex));
+    }
+
+    /** Devices the library can use: 0 without a GPU or driver. */
+    public static int deviceCount(CudaLibrary library) {
+        int[] count = new int[1];
+        library.check(library.deviceCount(count), "deviceCount");
+        return count[0];
+    }
+
+    /** What the runtime reports of device {@code deviceIndex}. */
+    public static DeviceProperties properties(CudaLibrary library, int deviceIndex) {
+        byte[] name = new byte[256];
+        long[] values = new long[8];
+        library.check(library.deviceProperties(deviceIndex, name, values), "deviceProperties");
+        int end = 0;
+        while (end < name.length && name[end] != 0) {
+            end++;
+        }
+        return new DeviceProperties(deviceIndex, new String(name, 0, end, StandardCharsets.UTF_8), values[0],
+                (int) values[1], (int) values[2], (int) values[3], (int) values[4], values[5], (int) values[6], values[7]);
+    }
+
+    @Override
+    public BackendKind kind() {
+        return library.isEmulated() ? BackendKind.CUDA_EMULATED : BackendKind.CUDA;
+    }
+
+    @Override
+    public String description() {
+        return kind() + " (" + device.name() + ", compute capability " + device.computeCapability() + ", "
+                + device.multiprocessors() + " SMs; " + library.buildInfo() + ")";
+    }
+
+    /** The device this backend runs on. */
+    public DeviceProperties device() {
+        return device;
+    }
+
+    /** Free and total device memory in bytes, as the runtime reports them. */
+    public long[] memoryInfo() {
+        checkOpen();
+        long[] free = new long[1];
+        long[] total = new long[1];
+        library.check(library.memoryInfo(free, total), "memoryInfo");
+        return new long[] {free[0], total[0]};
+    }
+
+    /**
+     * A buffer over {@code length} floats of device memory at {@code address} that this library does
+     * not own (from another CUDA library, for interop): closing it frees nothing.
+     */
+    public DeviceBuffer wrap(long address, long length) {
+        checkOpen();
+        if (address == 0 || address % Float.BYTES != 0) {
+            throw new IllegalArgumentException("device address must be non-zero and 4-byte aligned, got 0x"
+                    + Long.toHexString(address));
+        }
+        if (length < 0 || length > Long.MAX_VALUE / Float.BYTES) {
+            throw new IllegalArgumentException("length must be >= 0, got " + length);
+        }
+        return new DeviceBuffer(this, address, length, null, false);
+    }
+
+    @Override
+    protected DeviceBuffer allocateZeroed(long length) {
+        if (length > Long.MAX_VALUE / Float.BYTES) {
+            throw new IllegalArgumentException("length too large: " + length);
+        }
+        long bytes = length * Float.BYTES;
+        long[] address = new long[1];
+        library.check(library.malloc(address, bytes), "allocate(" + length + " floats)");
+        int status = library.memset(address[0], 0, bytes);
+        if (status != 0) {
+            library.free(address[0]);
+            library.check(status, "allocate(" + length + " floats): memset");
+        }
+        return new DeviceBuffer(this, address[0], length, null, true);
+    }
+
+    @Override
+    protected void copyChecked(DeviceBuffer destination, DeviceBuffer source) {
+        library.check(library.copyOnDevice(destination.rawAddress(), source.rawAddress(), source.length() * Float.BYTES),
+                "copy");
+    }
+
+    @Override
+    protected void signStepChecked(DeviceBuffer out, DeviceBuffer x, DeviceBuffer gradient, float epsilon, float lo,
+                                   float hi) {
+        library.check(library.signStep(out.rawAddress(), x.rawAddress(), gradient.rawAddress(), x.length(), epsilon,
+                lo, hi), "signStep");
+    }
+
+    @Override
+    public void synchronize() {
+        checkOpen();
+        library.check(library.synchronize(), "synchronize");
+    }
+
+    void copyToDevice(long destination, float[] source, int sourceOffset, int count) {
+        library.check(library.copyToDevice(destination, source, sourceOffset, count), "copyFrom");
+    }
+
+    void copyToHost(float[] destination, int destinationOffset, long source, int count) {
+        library.check(library.copyToHost(destination, destinationOffset, source, count), "copyTo");
+    }
+
+    void free(DeviceBuffer buffer) {
+        forget(buffer);
+        library.check(library.free(buffer.rawAddress()), "free");
+    }
+
+    @Override
+    protected void closeBackend() {
+        // device memory was freed with the buffers; the CUDA context lives as long as the process
+    }
+}

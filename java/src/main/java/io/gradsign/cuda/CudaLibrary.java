@@ -1,0 +1,122 @@
+package io.gradsign.cuda;
+
+import io.gradsign.cuda.bindings.GradsignCuda;
+import io.gradsign.cuda.bindings.GradsignCudaEmulated;
+import org.bytedeco.javacpp.Loader;
+
+/**
+ * The C API of {@code native/include/gradsign.h} as a Java interface, so that one backend runs on
+ * either native library: libgradsign (real CUDA) or libgradsign_emu (the CPU emulation of CUDA).
+ * Methods return the native status (0 is success); {@link #check} turns a failure into a
+ * {@link CudaException}. Arguments are validated by the callers before they get here.
+ */
+public interface CudaLibrary {
+
+    /** Loads libgradsign and its JNI code from the jar; throws {@link UnsatisfiedLinkError} if it cannot. */
+    static CudaLibrary loadCuda() {
+        return Real.INSTANCE;
+    }
+
+    /** Loads libgradsign_emu and its JNI code from the jar. */
+    static CudaLibrary loadEmulated() {
+        return Emulated.INSTANCE;
+    }
+
+    /** True for the emulation library. */
+    boolean isEmulated();
+
+    String statusName(int status);
+
+    String lastErrorMessage();
+
+    String buildInfo();
+
+    int deviceCount(int[] count);
+
+    int deviceProperties(int device, byte[] name, long[] values);
+
+    int setDevice(int device);
+
+    int memoryInfo(long[] freeBytes, long[] totalBytes);
+
+    int malloc(long[] address, long bytes);
+
+    int free(long address);
+
+    int copyToDevice(long destination, float[] source, long sourceOffset, long count);
+
+    int copyToHost(float[] destination, long destinationOffset, long source, long count);
+
+    int copyOnDevice(long destination, long source, long bytes);
+
+    int memset(long destination, int value, long bytes);
+
+    int synchronize();
+
+    int signStep(long out, long x, long gradient, long count, float epsilon, float lo, float hi);
+
+    /** Throws a {@link CudaException} naming the operation and the native message when status is not 0. */
+    default void check(int status, String operation) {
+        if (status != 0) {
+            throw new CudaException(operation, status, statusName(status), lastErrorMessage());
+        }
+    }
+
+    /** libgradsign; loading happens once, on first use of this class. */
+    final class Real implements CudaLibrary {
+        static final Real INSTANCE = load();
+
+        private static Real load() {
+            Loader.load(GradsignCuda.class);
+            return new Real();
+        }
+
+        private Real() {}
+
+        @Override public boolean isEmulated() { return false; }
+        @Override public String statusName(int status) { return GradsignCuda.gradsign_status_name(status); }
+        @Override public String lastErrorMessage() { return GradsignCuda.gradsign_last_error_message(); }
+        @Override public String buildInfo() { return GradsignCuda.gradsign_build_info(); }
+        @Override public int deviceCount(int[] count) { return GradsignCuda.gradsign_device_count(count); }
+        @Override public int deviceProperties(int device, byte[] name, long[] values) { return GradsignCuda.gradsign_device_properties(device, name, values); }
+        @Override public int setDevice(int device) { return GradsignCuda.gradsign_set_device(device); }
+        @Override public int memoryInfo(long[] freeBytes, long[] totalBytes) { return GradsignCuda.gradsign_memory_info(freeBytes, totalBytes); }
+        @Override public int malloc(long[] address, long bytes) { return GradsignCuda.gradsign_malloc(address, bytes); }
+        @Override public int free(long address) { return GradsignCuda.gradsign_free(address); }
+        @Override public int copyToDevice(long destination, float[] source, long sourceOffset, long count) { return GradsignCuda.gradsign_copy_to_device_from(destination, source, sourceOffset, count); }
+        @Override public int copyToHost(float[] destination, long destinationOffset, long source, long count) { return GradsignCuda.gradsign_copy_to_host_into(destination, destinationOffset, source, count); }
+        @Override public int copyOnDevice(long destination, long source, long bytes) { return GradsignCuda.gradsign_copy_on_device(destination, source, bytes); }
+        @Override public int memset(long destination, int value, long bytes) { return GradsignCuda.gradsign_memset(destination, value, bytes); }
+        @Override public int synchronize() { return GradsignCuda.gradsign_synchronize(); }
+        @Override public int signStep(long out, long x, long gradient, long count, float epsilon, float lo, float hi) { return GradsignCuda.gradsign_sign_step(out, x, gradient, count, epsilon, lo, hi); }
+    }
+
+    /** libgradsign_emu; loading happens once, on first use of this class. */
+    final class Emulated implements CudaLibrary {
+        static final Emulated INSTANCE = load();
+
+        private static Emulated load() {
+            Loader.load(GradsignCudaEmulated.class);
+            return new Emulated();
+        }
+
+        private Emulated() {}
+
+        @Override public boolean isEmulated() { return true; }
+        @Override public String statusName(int status) { return GradsignCudaEmulated.gradsign_status_name(status); }
+        @Override public String lastErrorMessage() { return GradsignCudaEmulated.gradsign_last_error_message(); }
+        @Override public String buildInfo() { return GradsignCudaEmulated.gradsign_build_info(); }
+        @Override public int deviceCount(int[] count) { return GradsignCudaEmulated.gradsign_device_count(count); }
+        @Override public int deviceProperties(int device, byte[] name, long[] values) { return GradsignCudaEmulated.gradsign_device_properties(device, name, values); }
+        @Override public int setDevice(int device) { return GradsignCudaEmulated.gradsign_set_device(device); }
+        @Override public int memoryInfo(long[] freeBytes, long[] totalBytes) { return GradsignCudaEmulated.gradsign_memory_info(freeBytes, totalBytes); }
+        @Override public int malloc(long[] address, long bytes) { return GradsignCudaEmulated.gradsign_malloc(address, bytes); }
+        @Override public int free(long address) { return GradsignCudaEmulated.gradsign_free(address); }
+        @Override public int copyToDevice(long destination, float[] source, long sourceOffset, long count) { return GradsignCudaEmulated.gradsign_copy_to_device_from(destination, source, sourceOffset, count); }
+        @Override public int copyToHost(float[] destination, long destinationOffset, long source, long count) { return GradsignCudaEmulated.gradsign_copy_to_host_into(destination, destinationOffset, source, count); }
+        @Override public int copyOnDevice(long destination, long source, long bytes) { return GradsignCudaEmulated.gradsign_copy_on_device(destination, source, bytes); }
+        @Override public int memset(long destination, int value, long bytes) { return GradsignCudaEmulated.gradsign_memset(destination, value, bytes); }
+        @Override public int synchronize() { return GradsignCudaEmulated.gradsign_synchronize(); }
+        @Override public int signStep(long out, long x, long gradient, long count, float epsilon, float lo, float hi) { return GradsignCudaEmulated.gradsign_sign_step(out, x, gradient, count, epsilon, lo, hi); }
+    }
+}

@@ -1,0 +1,49 @@
+package io.gradsign.cuda.bindings;
+
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.CriticalRegion;
+import org.bytedeco.javacpp.annotation.Platform;
+
+/**
+ * Bindings to libgradsign, the C API over the real CUDA runtime (statically linked).
+ *
+ * <p>JavaCPP generates the JNI code of this class. Each native method is the C function of
+ * {@code native/include/gradsign.h} with the same name; read that header for what each does. The
+ * class is loaded by {@link io.gradsign.cuda.CudaLibrary}, never used directly.
+ */
+@Platform(include = {"gradsign.h", "gradsign_java.h"}, link = "gradsign")
+public final class GradsignCuda {
+    private GradsignCuda() {}
+
+    public static native String gradsign_status_name(int status);
+
+    public static native String gradsign_last_error_message();
+
+    public static native String gradsign_build_info();
+
+    public static native int gradsign_device_count(int[] count);
+
+    public static native int gradsign_device_properties(int device, @Cast("char*") byte[] name, @Cast("long long*") long[] values);
+
+    public static native int gradsign_set_device(int device);
+
+    public static native int gradsign_memory_info(@Cast("long long*") long[] freeBytes, @Cast("long long*") long[] totalBytes);
+
+    public static native int gradsign_malloc(@Cast("gradsign_address*") long[] address, long bytes);
+
+    public static native int gradsign_free(@Cast("gradsign_address") long address);
+
+    @CriticalRegion
+    public static native int gradsign_copy_to_device_from(@Cast("gradsign_address") long destination, @Cast("const float*") float[] source, long sourceOffset, long count);
+
+    @CriticalRegion
+    public static native int gradsign_copy_to_host_into(float[] destination, long destinationOffset, @Cast("gradsign_address") long source, long count);
+
+    public static native int gradsign_copy_on_device(@Cast("gradsign_address") long destination, @Cast("gradsign_address") long source, long bytes);
+
+    public static native int gradsign_memset(@Cast("gradsign_address") long destination, int value, long bytes);
+
+    public static native int gradsign_synchronize();
+
+    public static native int gradsign_sign_step(@Cast("gradsign_address") long out, @Cast("gradsign_address") long x, @Cast("gradsign_address") long gradient, long count, float epsilon, float lo, float hi);
+}

@@ -1,0 +1,71 @@
+/* gradsign.h: the C API of libgradsign (CUDA) and libgradsign_emu (CUDA emulation); JavaCPP binds it. */
+#ifndef GRADSIGN_H
+#define GRADSIGN_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define GRADSIGN_API __declspec(dllexport)
+#else
+#define GRADSIGN_API __attribute__((visibility("default")))
+#endif
+
+/* Every function returns a status: 0 on success, a CUDA error code (1..9999) unchanged, or one of
+   the library's own codes below. gradsign_last_error_message() then says which call failed, where,
+   and why, for the calling thread. No function exits or aborts the process. */
+#define GRADSIGN_OK 0
+#define GRADSIGN_ERROR_INVALID_ARGUMENT 10001
+#define GRADSIGN_ERROR_NO_CUDA 10002 /* library built without nvcc */
+
+/* Device addresses travel as 64-bit integers, so Java holds them as long. */
+typedef unsigned long long gradsign_address;
+
+/* Indices of the values gradsign_device_properties() fills. */
+#define GRADSIGN_PROPERTY_TOTAL_MEMORY 0
+#define GRADSIGN_PROPERTY_MULTIPROCESSORS 1
+#define GRADSIGN_PROPERTY_MAJOR 2
+#define GRADSIGN_PROPERTY_MINOR 3
+#define GRADSIGN_PROPERTY_MAX_THREADS_PER_BLOCK 4
+#define GRADSIGN_PROPERTY_SHARED_MEMORY_PER_BLOCK 5
+#define GRADSIGN_PROPERTY_WARP_SIZE 6
+#define GRADSIGN_PROPERTY_L2_CACHE 7
+#define GRADSIGN_PROPERTY_COUNT 8
+
+/* Name of a status ("cudaErrorMemoryAllocation", "GRADSIGN_ERROR_NO_CUDA", ...). */
+GRADSIGN_API const char* gradsign_status_name(int status);
+/* What the last failing call on this thread was, for exception messages. */
+GRADSIGN_API const char* gradsign_last_error_message(void);
+/* One line on the build and runtime: "CUDA runtime 13.0, driver 12.8, built for 80-real;90-real;90-virtual". */
+GRADSIGN_API const char* gradsign_build_info(void);
+
+/* Number of usable devices; 0 (with GRADSIGN_OK) where there is no driver or no device. */
+GRADSIGN_API int gradsign_device_count(int* count);
+/* name: at least 256 bytes; values: GRADSIGN_PROPERTY_COUNT entries. */
+GRADSIGN_API int gradsign_device_properties(int device, char* name, long long* values);
+GRADSIGN_API int gradsign_set_device(int device);
+/* Free and total device memory in bytes, as the runtime reports it. */
+GRADSIGN_API int gradsign_memory_info(long long* free_bytes, long long* total_bytes);
+
+/* Device memory. Copies are synchronous; bytes are counts of bytes, counts are counts of floats. */
+GRADSIGN_API int gradsign_malloc(gradsign_address* address, long long bytes);
+GRADSIGN_API int gradsign_free(gradsign_address address);
+GRADSIGN_API int gradsign_copy_to_device(gradsign_address destination, const float* source, long long count);
+GRADSIGN_API int gradsign_copy_to_host(float* destination, gradsign_address source, long long count);
+GRADSIGN_API int gradsign_copy_on_device(gradsign_address destination, gradsign_address source, long long bytes);
+GRADSIGN_API int gradsign_memset(gradsign_address destination, int value, long long bytes);
+/* Waits for all work on the device; reports errors of kernels that ran asynchronously. */
+GRADSIGN_API int gradsign_synchronize(void);
+
+/* out = clip(x + epsilon * sign(gradient), lo, hi), count floats each, one pass (12 bytes per
+   element). sign(0) = 0 and sign(NaN) = 0, so a zero or NaN gradient leaves x unchanged; NaN in x
+   stays NaN. out may alias x. The caller has checked epsilon >= 0, lo <= hi and the lengths. */
+GRADSIGN_API int gradsign_sign_step(gradsign_address out, gradsign_address x, gradsign_address gradient,
+                                    long long count, float epsilon, float lo, float hi);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GRADSIGN_H */

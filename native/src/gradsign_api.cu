@@ -1,0 +1,201 @@
+// gradsign_api.cu: the C API of gradsign.h over the CUDA runtime (real or emulated).
+#include "gradsign.h"
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+
+#include "check.cuh"
+#include "sign_step.cuh"
+
+#ifndef GRADSIGN_CUDA_ARCHITECTURES
+#define GRADSIGN_CUDA_ARCHITECTURES "unknown"
+#endif
+
+namespace gradsign {
+
+namespace {
+
+thread_local char last_error_message[1024] = "";
+
+// multiprocessor counts per device, looked up once: the sign step sizes its grid by them
+constexpr int kMaxDevices = 64;
+std::atomic<int> multiprocessor_cache[kMaxDevices];
+
+int fail_argument(const char* operation, const char* what) {
+    return record_failure(GRADSIGN_ERROR_INVALID_ARGUMENT, operation, __FILE__, __LINE__, what);
+}
+
+int multiprocessors_of_current_device() {
+    int device = 0;
+    if (cudaGetDevice(&device) != cudaSuccess || device < 0 || device >= kMaxDevices) return 1;
+    int cached = multiprocessor_cache[device].load(std::memory_order_relaxed);
+    if (cached > 0) return cached;
+    cudaDeviceProp properties;
+    if (cudaGetDeviceProperties(&properties, device) != cudaSuccess) return 1;
+    multiprocessor_cache[device].store(properties.multiProcessorCount, std::memory_order_relaxed);
+    return properties.multiProcessorCount;
+}
+
+}  // namespace
+
+int record_failure(int status, const char* operation, const char* file, int line, const char* detail) {
+    const char* base = std::strrchr(file, '/');
+    std::snprintf(last_error_message, sizeof(last_error_message), "%s at %s:%d: %s (%s)", operation,
+                  base ? base + 1 : file, line, detail, gradsign_status_name(status));
+    return status;
+}
+
+}  // namespace gradsign
+
+using gradsign::record_failure;
+
+extern "C" {
+
+const char* gradsign_status_name(int status) {
+    switch (status) {
+        case GRADSIGN_OK: return "GRADSIGN_OK";
+        case GRADSIGN_ERROR_INVALID_ARGUMENT: return "GRADSIGN_ERROR_INVALID_ARGUMENT";
+        case GRADSIGN_ERROR_NO_CUDA: return "GRADSIGN_ERROR_NO_CUDA";
+        default: return cudaGetErrorName(static_cast<cudaError_t>(status));
+    }
+}
+
+const char* gradsign_last_error_message(void) { return gradsign::last_error_message; }
+
+const char* gradsign_build_info(void) {
+    static char info[256];
+    static std::atomic<bool> ready{false};
+    if (!ready.load()) {
+#ifdef GRADSIGN_WITHOUT_CUDA
+        std::snprintf(info, sizeof(info), "built without CUDA (nvcc was not found at build time)");
+#else
+        int runtime = 0, driver = 0;
+        cudaRuntimeGetVersion(&runtime);
+        cudaDriverGetVersion(&driver);
+        std::snprintf(info, sizeof(info), "%s runtime %d.%d, driver %d.%d, built for %s",
+#ifdef GRADSIGN_EMULATION
+                      "CUDA emulation on the CPU,",
+#else
+                      "CUDA",
+#endif
+                      runtime / 1000, (runtime % 1000) / 10, driver / 1000, (driver % 1000) / 10,
+                      GRADSIGN_CUDA_ARCHITECTURES);
+#endif
+        ready.store(true);
+    }
+    return info;
+}
+
+int gradsign_device_count(int* count) {
+    if (count == nullptr) return gradsign::fail_argument("gradsign_device_count", "count is null");
+    *count = 0;
+#ifdef GRADSIGN_WITHOUT_CUDA
+    return GRADSIGN_OK;
+#else
+    int devices = 0;
+    cudaError_t status = cudaGetDeviceCount(&devices);
+    // no driver or no device is an answer (zero devices), not a failure
+    if (status == cudaErrorNoDevice || status == cudaErrorInsufficientDriver) {
+        cudaGetLastError();
+        return GRADSIGN_OK;
+    }
+    GRADSIGN_CHECK(status);
+    *count = devices;
+    return GRADSIGN_OK;
+#endif
+}
+
+int gradsign_device_properties(int device, char* name, long long* values) {
+    if (name == nullptr || values == nullptr) {
+        return gradsign::fail_argument("gradsign_device_properties", "name or values is null");
+    }
+    cudaDeviceProp properties;
+    GRADSIGN_CHECK(cudaGetDeviceProperties(&properties, device));
+    std::snprintf(name, 256, "%s", properties.name);
+    values[GRADSIGN_PROPERTY_TOTAL_MEMORY] = static_cast<long long>(properties.totalGlobalMem);
+    values[GRADSIGN_PROPERTY_MULTIPROCESSORS] = properties.multiProcessorCount;
+    values[GRADSIGN_PROPERTY_MAJOR] = properties.major;
+    values[GRADSIGN_PROPERTY_MINOR] = properties.minor;
+    values[GRADSIGN_PROPERTY_MAX_THREADS_PER_BLOCK] = properties.maxThreadsPerBlock;
+    values[GRADSIGN_PROPERTY_SHARED_MEMORY_PER_BLOCK] = static_cast<long long>(properties.sharedMemPerBlock);
+    values[GRADSIGN_PROPERTY_WARP_SIZE] = properties.warpSize;
+    values[GRADSIGN_PROPERTY_L2_CACHE] = properties.l2CacheSize;
+    return GRADSIGN_OK;
+}
+
+int gradsign_set_device(int device) {
+    GRADSIGN_CHECK(cudaSetDevice(device));
+    return GRADSIGN_OK;
+}
+
+int gradsign_memory_info(long long* free_bytes, long long* total_bytes) {
+    if (free_bytes == nullptr || total_bytes == nullptr) {
+        return gradsign::fail_argument("gradsign_memory_info", "an output is null");
+    }
+    size_t free_memory = 0, total_memory = 0;
+    GRADSIGN_CHECK(cudaMemGetInfo(&free_memory, &total_memory));
+    *free_bytes = static_cast<long long>(free_memory);
+    *total_bytes = static_cast<long long>(total_memory);
+    return GRADSIGN_OK;
+}
+
+int gradsign_malloc(gradsign_address* address, long long bytes) {
+    if (address == nullptr || bytes < 0) return gradsign::fail_argument("gradsign_malloc", "null address or negative size");
+    void* pointer = nullptr;
+    GRADSIGN_CHECK(cudaMalloc(&pointer, static_cast<size_t>(bytes)));
+    *address = reinterpret_cast<gradsign_address>(pointer);
+    return GRADSIGN_OK;
+}
+
+int gradsign_free(gradsign_address address) {
+    GRADSIGN_CHECK(cudaFree(reinterpret_cast<void*>(address)));
+    return GRADSIGN_OK;
+}
+
+int gradsign_copy_to_device(gradsign_address destination, const float* source, long long count) {
+    if (count < 0) return gradsign::fail_argument("gradsign_copy_to_device", "negative count");
+    if (count == 0) return GRADSIGN_OK;
+    GRADSIGN_CHECK(cudaMemcpy(reinterpret_cast<void*>(destination), source, static_cast<size_t>(count) * sizeof(float),
+                              cudaMemcpyHostToDevice));
+    return GRADSIGN_OK;
+}
+
+int gradsign_copy_to_host(float* destination, gradsign_address source, long long count) {
+    if (count < 0) return gradsign::fail_argument("gradsign_copy_to_host", "negative count");
+    if (count == 0) return GRADSIGN_OK;
+    GRADSIGN_CHECK(cudaMemcpy(destination, reinterpret_cast<const void*>(source), static_cast<size_t>(count) * sizeof(float),
+                              cudaMemcpyDeviceToHost));
+    return GRADSIGN_OK;
+}
+
+int gradsign_copy_on_device(gradsign_address destination, gradsign_address source, long long bytes) {
+    if (bytes < 0) return gradsign::fail_argument("gradsign_copy_on_device", "negative size");
+    if (bytes == 0) return GRADSIGN_OK;
+    GRADSIGN_CHECK(cudaMemcpy(reinterpret_cast<void*>(destination), reinterpret_cast<const void*>(source),
+                              static_cast<size_t>(bytes), cudaMemcpyDeviceToDevice));
+    return GRADSIGN_OK;
+}
+
+int gradsign_memset(gradsign_address destination, int value, long long bytes) {
+    if (bytes < 0) return gradsign::fail_argument("gradsign_memset", "negative size");
+    if (bytes == 0) return GRADSIGN_OK;
+    GRADSIGN_CHECK(cudaMemset(reinterpret_cast<void*>(destination), value, static_cast<size_t>(bytes)));
+    return GRADSIGN_OK;
+}
+
+int gradsign_synchronize(void) {
+    GRADSIGN_CHECK(cudaDeviceSynchronize());
+    return GRADSIGN_OK;
+}
+
+int gradsign_sign_step(gradsign_address out, gradsign_address x, gradsign_address gradient, long long count,
+                       float epsilon, float lo, float hi) {
+    if (count < 0) return gradsign::fail_argument("gradsign_sign_step", "negative count");
+    GRADSIGN_CHECK(gradsign::sign_step(reinterpret_cast<float*>(out), reinterpret_cast<const float*>(x),
+                                       reinterpret_cast<const float*>(gradient), static_cast<size_t>(count),
+                                       epsilon, lo, hi, gradsign::multiprocessors_of_current_device(), 0));
+    return GRADSIGN_OK;
+}
+
+}  // extern "C"
