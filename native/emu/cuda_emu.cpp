@@ -2,9 +2,12 @@
 //
 // Design notes (why things are the way they are):
 //  * Library code never calls exit/abort/assert: it is loaded into a JVM.
-//  * Context switching: on x86-64 a tiny hand-written switch (callee-saved registers + MXCSR/x87 control word)
-//    is used because glibc's swapcontext makes a sigprocmask system call per switch, which dominates
-//    barrier-heavy kernels. Elsewhere (or with -DGRADSIGN_EMU_UCONTEXT) ucontext is used.
+//  * Context switching: on x86-64 a tiny hand-written switch (callee-saved registers only) is used because
+//    glibc's swapcontext makes a sigprocmask system call per switch, which dominates barrier-heavy kernels.
+//    MXCSR/x87 control words are not switched (reloading them is slow and kernels cannot change FP modes).
+//    Elsewhere (or with -DGRADSIGN_EMU_UCONTEXT) ucontext is used.
+//  * A waiting fiber switches directly to the next runnable fiber; the scheduler only regains control when
+//    no fiber can run (block finished, deadlock, or fault).
 //  * Fault recovery: a SIGSEGV/SIGBUS handler is installed for the duration of each launch (reference counted
 //    across concurrent launches). It finds the faulting OS thread's launch through a lock-free table keyed by
 //    kernel thread id (no TLS access in the handler: TLS of a dlopen'ed library may allocate on first use),
@@ -29,6 +32,7 @@
 #include <cstdlib>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <set>
@@ -66,14 +70,8 @@ emu_ctx_switch:
     pushq %r13
     pushq %r14
     pushq %r15
-    subq $8, %rsp
-    stmxcsr (%rsp)
-    fnstcw 4(%rsp)
     movq %rsp, (%rdi)
     movq %rsi, %rsp
-    ldmxcsr (%rsp)
-    fldcw 4(%rsp)
-    addq $8, %rsp
     popq %r15
     popq %r14
     popq %r13
@@ -245,6 +243,7 @@ struct Fiber {
     char* stack_hi = nullptr;
     ThreadRec* thread = nullptr;  // emulated thread currently bound to this fiber
     bool finished = false;
+    size_t colour = 0;
 #if EMU_ASM_SWITCH
     void* sp = nullptr;
 #else
@@ -281,6 +280,7 @@ struct FiberPool {
         f->map_base = static_cast<char*>(m);
         f->stack_lo = f->map_base + guard;
         f->stack_hi = f->map_base + len;
+        f->colour = (all.size() % 61) * 64;
         all.push_back(f);
         in_use = all.size();
         return f;
@@ -351,18 +351,44 @@ void fail(Launch* L, cudaError_t e) {
 
 void set_thread_vars(const ThreadRec& t) { threadIdx = t.idx; }
 
-// Leave the current fiber for the scheduler; returns when the scheduler resumes this fiber.
-void switch_to_scheduler(Launch* L, Fiber* f) {
+bool start_fiber(Launch* L, Fiber* f);
+
+// The fiber to run next, or nullptr when only the scheduler can decide (block over, deadlock, abort).
+Fiber* next_fiber(Launch* L) {
+    if (L->aborted) return nullptr;
+    if (L->runq_head < L->runq.size()) {
+        Fiber* f = L->runq[L->runq_head++];
+        if (L->runq_head == L->runq.size()) {
+            L->runq.clear();
+            L->runq_head = 0;
+        }
+        return f;
+    }
+    if (L->next < L->nthreads) {
+        Fiber* f = L->pool->acquire();
+        if (!f || !start_fiber(L, f)) {
+            tl_detail = "could not allocate a fiber stack";
+            fail(L, cudaErrorLaunchOutOfResources);
+            return nullptr;
+        }
+        return f;
+    }
+    return nullptr;
+}
+
+// Leave fiber `from` for the next runnable fiber (or the scheduler); returns when `from` is resumed.
+void switch_away(Launch* L, Fiber* from) {
+    Fiber* to = next_fiber(L);
+    L->current = to;
 #if EMU_ASM_SWITCH
-    emu_ctx_switch(&f->sp, L->sched_sp);
+    emu_ctx_switch(&from->sp, to ? to->sp : L->sched_sp);
 #else
-    swapcontext(&f->uc, &L->sched_uc);
+    swapcontext(&from->uc, to ? &to->uc : &L->sched_uc);
 #endif
 }
 
 void suspend(Launch* L, ThreadRec* t) {
-    Fiber* f = t->fiber;
-    switch_to_scheduler(L, f);
+    switch_away(L, t->fiber);
     set_thread_vars(*t);
 }
 
@@ -417,7 +443,7 @@ void fiber_main() {
     }
     f->thread = nullptr;
     f->finished = true;
-    switch_to_scheduler(L, f);  // never resumed: a finished fiber is re-initialised before reuse
+    switch_away(L, f);  // never resumed: a finished fiber is re-initialised before reuse
 }
 
 #if !EMU_ASM_SWITCH
@@ -428,17 +454,16 @@ bool start_fiber(Launch* L, Fiber* f) {
     f->finished = false;
     f->thread = nullptr;
 #if EMU_ASM_SWITCH
-    uintptr_t top = reinterpret_cast<uintptr_t>(f->stack_hi) & ~uintptr_t(15);
-    uint64_t* sp = reinterpret_cast<uint64_t*>(top - 16 - 64);  // 16-aligned; see emu_ctx_switch's pop order
-    uint32_t csr[2] = {0x1F80u, 0x037Fu};                          // default MXCSR and x87 control word
-    std::memcpy(&sp[0], csr, 8);
-    sp[1] = 0;                                                  // r15
-    sp[2] = 0;                                                  // r14
-    sp[3] = 0;                                                  // r13
-    sp[4] = reinterpret_cast<uint64_t>(&fiber_main);            // r12: called by emu_fiber_entry
-    sp[5] = 0;                                                  // rbx
-    sp[6] = 0;                                                  // rbp
-    sp[7] = reinterpret_cast<uint64_t>(&emu_fiber_entry);       // return address
+    // Stack tops 64 KiB apart would all map to the same cache sets; stagger them by the fiber's colour.
+    uintptr_t top = (reinterpret_cast<uintptr_t>(f->stack_hi) - f->colour) & ~uintptr_t(15);
+    uint64_t* sp = reinterpret_cast<uint64_t*>(top - 16 - 56);  // sp + 56 is 16-aligned when the entry runs
+    sp[0] = 0;                                                   // r15
+    sp[1] = 0;                                                   // r14
+    sp[2] = 0;                                                   // r13
+    sp[3] = reinterpret_cast<uint64_t>(&fiber_main);             // r12: called by emu_fiber_entry
+    sp[4] = 0;                                                   // rbx
+    sp[5] = 0;                                                   // rbp
+    sp[6] = reinterpret_cast<uint64_t>(&emu_fiber_entry);        // return address
     f->sp = sp;
     (void)L;
 #else
@@ -484,22 +509,13 @@ void run_block(Launch* L) {
     }
     tl_pool.release_all();
     for (;;) {
+        Fiber* f = next_fiber(L);
+        if (f) {
+            enter_fiber(L, f);
+            continue;
+        }
         if (L->aborted) break;
-        Fiber* f = nullptr;
-        if (L->runq_head < L->runq.size()) {
-            f = L->runq[L->runq_head++];
-            if (L->runq_head == L->runq.size()) {
-                L->runq.clear();
-                L->runq_head = 0;
-            }
-        } else if (L->next < n) {
-            f = tl_pool.acquire();
-            if (!f || !start_fiber(L, f)) {
-                tl_detail = "could not allocate a fiber stack";
-                fail(L, cudaErrorLaunchOutOfResources);
-                break;
-            }
-        } else if (L->block_waiting != 0 || L->warp_waiting != 0) {
+        if (L->block_waiting != 0 || L->warp_waiting != 0) {
             char buf[256];
             std::snprintf(buf, sizeof buf,
                           "deadlock in block (%u,%u,%u): %u thread(s) wait at __syncthreads, %u at a warp operation, "
@@ -507,11 +523,8 @@ void run_block(Launch* L) {
                           blockIdx.x, blockIdx.y, blockIdx.z, L->block_waiting, L->warp_waiting, L->done);
             tl_detail = buf;
             fail(L, cudaErrorLaunchFailure);
-            break;
-        } else {
-            break;
         }
-        enter_fiber(L, f);
+        break;
     }
     tl_pool.release_all();  // abandoned fibers (after a fault or deadlock) are simply re-initialised later
 }
@@ -689,10 +702,10 @@ cudaError_t run_launch(dim3 grid, dim3 block, size_t shared_bytes, InvokeFn invo
         return record(cudaErrorNotSupported);
     }
     tl_detail.clear();
-    static thread_local Launch* launch_storage = nullptr;  // reused: Launch is large
-    if (!launch_storage) launch_storage = new (std::nothrow) Launch();
+    static thread_local std::unique_ptr<Launch> launch_storage;  // reused: Launch is large
+    if (!launch_storage) launch_storage.reset(new (std::nothrow) Launch());
     if (!launch_storage) return record(cudaErrorMemoryAllocation);
-    Launch* L = launch_storage;
+    Launch* L = launch_storage.get();
     L->grid = grid;
     L->block = block;
     L->nthreads = block.x * block.y * block.z;

@@ -35,8 +35,8 @@
 #define __constant__
 #define __managed__
 #define __forceinline__ inline __attribute__((always_inline))
-#define __noinline__ __attribute__((noinline))
 #define __launch_bounds__(...)
+// __noinline__ is deliberately not defined: libstdc++ spells __attribute__((__noinline__)) and would break.
 // One block's fibers share one OS thread, so a thread-local static is exactly "one copy per running block".
 #define __shared__ static thread_local
 #define GRADSIGN_DYNAMIC_SHARED(type, name) type* name = reinterpret_cast<type*>(::emu::dynamic_shared_memory())
@@ -307,6 +307,9 @@ template <typename... KArgs, typename... Args>
 cudaError_t launch_kernel(void (*kernel)(KArgs...), dim3 grid, dim3 block, size_t shared_bytes, cudaStream_t stream,
                           Args&&... args) {
     static_assert(sizeof...(KArgs) == sizeof...(Args), "launch_kernel: argument count differs from the kernel's");
+    // Implicit convertibility only, so the emulated build rejects what nvcc's launch would reject.
+    static_assert((std::is_convertible<Args&&, KArgs>::value && ...),
+                  "launch_kernel: an argument does not convert implicitly to the kernel's parameter type");
     cudaError_t err = emu::detail::validate_launch(grid, block, shared_bytes, stream);
     if (err != cudaSuccess) return err;
     struct Closure {
@@ -495,6 +498,14 @@ inline int min(int a, int b) { return a < b ? a : b; }
 inline int max(int a, int b) { return a > b ? a : b; }
 inline unsigned min(unsigned a, unsigned b) { return a < b ? a : b; }
 inline unsigned max(unsigned a, unsigned b) { return a > b ? a : b; }
+inline unsigned min(int a, unsigned b) { return min(static_cast<unsigned>(a), b); }
+inline unsigned max(int a, unsigned b) { return max(static_cast<unsigned>(a), b); }
+inline unsigned min(unsigned a, int b) { return min(a, static_cast<unsigned>(b)); }
+inline unsigned max(unsigned a, int b) { return max(a, static_cast<unsigned>(b)); }
+inline long min(long a, long b) { return a < b ? a : b; }
+inline long max(long a, long b) { return a > b ? a : b; }
+inline unsigned long min(unsigned long a, unsigned long b) { return a < b ? a : b; }
+inline unsigned long max(unsigned long a, unsigned long b) { return a > b ? a : b; }
 inline long long min(long long a, long long b) { return a < b ? a : b; }
 inline long long max(long long a, long long b) { return a > b ? a : b; }
 inline unsigned long long min(unsigned long long a, unsigned long long b) { return a < b ? a : b; }
