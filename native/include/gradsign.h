@@ -59,8 +59,8 @@ GRADSIGN_API int gradsign_memset(gradsign_address destination, int value, long l
 GRADSIGN_API int gradsign_synchronize(void);
 
 /* out = clip(x + epsilon * sign(gradient), lo, hi), count floats each, one pass (12 bytes per
-   element). sign(0) = 0 and sign(NaN) = 0, so a zero or NaN gradient leaves x unchanged; NaN in x
-   stays NaN. out may alias x. The caller has checked epsilon >= 0, lo <= hi and the lengths. */
+   element). sign(+-0) = +-0, so a zero gradient leaves x unchanged; NaN in x or in the gradient
+   gives NaN (clipping does not hide it); max and min order -0 below +0, as Java's do. out may be x. The caller has checked epsilon >= 0, lo <= hi and the lengths. */
 GRADSIGN_API int gradsign_sign_step(gradsign_address out, gradsign_address x, gradsign_address gradient,
                                     long long count, float epsilon, float lo, float hi);
 

@@ -35,8 +35,11 @@ public interface Backend extends AutoCloseable {
      * The fused sign-and-scale step of FGSM, in one pass:
      * {@code out[i] = clip(x[i] + epsilon * sign(gradient[i]), lo, hi)}.
      *
-     * <p>sign(0) = 0 and sign(NaN) = 0, so a zero or NaN gradient element leaves x unchanged; NaN in
-     * x stays NaN (clipping does not hide it). {@code out} may be {@code x} (in place).
+     * <p>A zero gradient element leaves x unchanged (x + epsilon * (&plusmn;0)). NaN in x or in the
+     * gradient gives NaN in out: clipping does not hide it. Clipping is
+     * {@code Math.min(Math.max(v, lo), hi)}, so -0 counts as below +0. The result is exact (one
+     * rounding of x &plusmn; epsilon), and every backend gives the same bits. {@code out} may be
+     * {@code x} (in place) but must not overlap it otherwise.
      *
      * @throws IllegalArgumentException if epsilon is negative, NaN or infinite, if lo or hi is NaN,
      *     if lo &gt; hi, if the lengths differ, or if a tensor belongs to another backend

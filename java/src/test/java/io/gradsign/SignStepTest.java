@@ -100,15 +100,16 @@ class SignStepTest {
         }
     }
 
-    /** NaN as documented on Backend.signStep: a NaN gradient gives no step, NaN in x stays NaN. */
+    /** NaN, infinities and signed zeros as documented on Backend.signStep: NaN in x or gradient gives NaN. */
     @ParameterizedTest
     @EnumSource(value = BackendKind.class)
     void nanBehavesAsDocumented(BackendKind kind) {
         try (Backend backend = kind == BackendKind.CPU ? Backends.open(kind) : TestBackends.openCudaPath(kind)) {
             float inf = Float.POSITIVE_INFINITY;
-            float[] x = {Float.NaN, 0.5f, Float.NaN, 0.5f, 0.5f, 0.5f, -inf, inf, 0.95f};
-            float[] gradient = {1f, Float.NaN, Float.NaN, inf, -inf, -0f, 1f, -1f, 1f};
-            float[] want = {Float.NaN, 0.5f, Float.NaN, 0.6f, 0.4f, 0.5f, 0f, 1f, 1f};
+            float tiny = Float.MIN_VALUE;
+            float[] x = {Float.NaN, 0.5f, Float.NaN, 0.5f, 0.5f, 0.5f, -inf, inf, 0.95f, -0f, -0f, 0.5f, 0.5f};
+            float[] gradient = {1f, Float.NaN, Float.NaN, inf, -inf, -0f, 1f, -1f, 1f, -0f, 0f, tiny, -tiny};
+            float[] want = {Float.NaN, Float.NaN, Float.NaN, 0.6f, 0.4f, 0.5f, 0f, 1f, 1f, 0f, 0f, 0.6f, 0.4f};
             float[] result = run(backend, x, gradient, 0, 0, 0, 0.1f, 0f, 1f);
             assertSame(want, result, kind + ": NaN and infinities");
         }

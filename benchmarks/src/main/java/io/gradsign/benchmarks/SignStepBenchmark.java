@@ -4,6 +4,7 @@ import io.gradsign.Backend;
 import io.gradsign.BackendKind;
 import io.gradsign.Backends;
 import io.gradsign.Tensor;
+import io.gradsign.cpu.SignStep;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -66,8 +67,8 @@ public class SignStepBenchmark {
         copySource = new float[copyLength];
         copyDestination = new float[copyLength];
         System.arraycopy(values, 0, copySource, 0, size);
-        // the same split as SignStep: one thread per 2^17 floats, at most one per core
-        threads = Math.min(Runtime.getRuntime().availableProcessors(), Math.max(1, size / (1 << 17)));
+        // the same split over threads as the step
+        threads = SignStep.threadsFor(size);
     }
 
     @TearDown(Level.Trial)
