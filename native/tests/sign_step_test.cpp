@@ -66,9 +66,9 @@ int main() {
     std::printf("%s\n", gradsign_build_info());
     int devices = 0;
     if (gradsign_device_count(&devices) != GRADSIGN_OK || devices == 0) {
-        std::printf("no device: %s\n", gradsign_last_error_message());
-        std::printf("0 passed, 1 failed\n");
-        return 1;
+        // 77: ctest's "skipped"; the emulation always has its one device, so only the real build skips
+        std::printf("skipped, needs a CUDA device: none found (%s)\n", gradsign_build_info());
+        return 77;
     }
     const long long counts[] = {1, 3, 4, 5, 31, 32, 33, 1023, 1024, 1025, 100003};
     unsigned seed = 1;

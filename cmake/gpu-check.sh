@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# gpu-check.sh: on a machine with an NVIDIA GPU, build libgradsign for that GPU and check the real
+# CUDA results against the CPU reference. Run from the repository root: bash cmake/gpu-check.sh
+#
+#  1. CMake + nvcc for the GPU present (architecture "native"), printing each kernel's registers,
+#     shared memory and spills (-Xptxas=-v) in the build log;
+#  2. ctest: the C API on the real GPU against a host reference (sign_step_test_cuda), and the
+#     emulation's tests; under compute-sanitizer (memcheck) when it is installed;
+#  3. where java and mvn are present: the whole Java test suite, whose CUDA tests then run on the GPU
+#     instead of being skipped; any test still skipped for want of a GPU fails this check.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${GRADSIGN_GPU_BUILD:-target/gpu-check}
+architectures=${GRADSIGN_CUDA_ARCHITECTURES:-native}
+
+command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
+bash cmake/build-native.sh "$PWD/native" "$build" ON "$architectures"
+
+ctest --test-dir "$build" --output-on-failure
+if [ -x "$build/sign_step_test_cuda" ] && command -v compute-sanitizer >/dev/null 2>&1; then
+  compute-sanitizer --tool memcheck --error-exitcode 1 "$build/sign_step_test_cuda"
+fi
+# the real-GPU test skips (exit 77) without a device; here that is a failure
+"$build/sign_step_test_cuda" >/dev/null || { echo "gpu-check: sign_step_test_cuda did not pass on the GPU"; exit 1; }
+
+if command -v mvn >/dev/null 2>&1 && command -v java >/dev/null 2>&1; then
+  mvn -B verify "-Dgradsign.cuda.architectures=$architectures"
+  if grep -l 'skipped message="skipped, needs a real GPU' java/target/surefire-reports/TEST-*.xml 2>/dev/null; then
+    echo "gpu-check: tests were skipped for want of a GPU on a GPU machine"
+    exit 1
+  fi
+else
+  echo "gpu-check: java or mvn not found here: the Java tests on the GPU were not run (the native ones were)"
+fi
+echo "gpu-check: passed"
