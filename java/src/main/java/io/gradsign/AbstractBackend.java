@@ -84,11 +84,24 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        // every tensor gets its chance to free its memory even if one fails; the first failure is rethrown
+        RuntimeException failure = null;
         for (Tensor tensor : owned) {
-            tensor.close();
+            try {
+                tensor.close();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
         }
         owned.clear();
         closeBackend();
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     /** Throws {@link IllegalStateException} if this backend is closed. */

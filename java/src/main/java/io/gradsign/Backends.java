@@ -30,7 +30,7 @@ public final class Backends {
     }
 
     /**
-     * Exactly the backend {@code kind}, on device 0 for CUDA.
+     * Exactly the backend {@code kind} (device 0 for CUDA).
      *
      * @throws IllegalStateException if it cannot run here (no GPU for {@code cuda}, a native library
      *     that does not load); the message says why
@@ -65,8 +65,7 @@ public final class Backends {
     private static Backend open(BackendKind kind, String why) {
         Backend backend = switch (kind) {
             case CPU -> new CpuBackend();
-            case CUDA -> CudaBackend.open(load(kind), 0);
-            case CUDA_EMULATED -> CudaBackend.open(load(kind), 0);
+            case CUDA, CUDA_EMULATED -> CudaBackend.open(load(kind));
         };
         lastChoice = kind + ": " + why + " -> " + backend.description();
         LOG.log(Level.INFO, "gradsign backend " + lastChoice);

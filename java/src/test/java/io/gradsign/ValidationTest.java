@@ -26,7 +26,7 @@ class ValidationTest {
     @BeforeEach
     void open() {
         library = new CountingCudaLibrary(CudaLibrary.loadEmulated());
-        cuda = CudaBackend.open(library, 0);
+        cuda = CudaBackend.open(library);
         out = cuda.allocate(100);
         x = cuda.allocate(100);
         gradient = cuda.allocate(100);

@@ -20,20 +20,18 @@ public final class CudaBackend extends AbstractBackend<DeviceBuffer> {
     }
 
     /**
-     * Opens device {@code deviceIndex} through {@code library}.
+     * Opens device 0 through {@code library}. (The CUDA runtime's current device is a per-thread
+     * setting, so a backend on another device would need it set on every calling thread; until the
+     * C API takes a device per call, gradsign runs on device 0. {@link #properties} reads any device.)
      *
-     * @throws IllegalStateException if the library sees no such device (no GPU, no driver, or a
-     *     build without nvcc); the message says which
+     * @throws IllegalStateException if the library sees no device (no GPU, no driver, or a build
+     *     without nvcc); the message says which
      */
-    public static CudaBackend open(CudaLibrary library, int deviceIndex) {
-        int count = deviceCount(library);
-        if (deviceIndex < 0 || deviceIndex >= count) {
-            throw new IllegalStateException(count == 0
-                    ? "no CUDA device (" + library.buildInfo() + ")"
-                    : "CUDA device " + deviceIndex + " does not exist: " + count + " device(s)");
+    public static CudaBackend open(CudaLibrary library) {
+        if (deviceCount(library) == 0) {
+            throw new IllegalStateException("no CUDA device (" + library.buildInfo() + ")");
         }
-        library.check(library.setDevice(deviceIndex), "setDevice");
-        return new CudaBackend(library, properties(library, deviceIndex));
+        return new CudaBackend(library, properties(library, 0));
     }
 
     /** Devices the library can use: 0 without a GPU or driver. */

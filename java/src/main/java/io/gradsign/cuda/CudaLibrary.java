@@ -35,8 +35,6 @@ public interface CudaLibrary {
 
     int deviceProperties(int device, byte[] name, long[] values);
 
-    int setDevice(int device);
-
     int memoryInfo(long[] freeBytes, long[] totalBytes);
 
     int malloc(long[] address, long bytes);
@@ -79,7 +77,6 @@ public interface CudaLibrary {
         @Override public String buildInfo() { return GradsignCuda.gradsign_build_info(); }
         @Override public int deviceCount(int[] count) { return GradsignCuda.gradsign_device_count(count); }
         @Override public int deviceProperties(int device, byte[] name, long[] values) { return GradsignCuda.gradsign_device_properties(device, name, values); }
-        @Override public int setDevice(int device) { return GradsignCuda.gradsign_set_device(device); }
         @Override public int memoryInfo(long[] freeBytes, long[] totalBytes) { return GradsignCuda.gradsign_memory_info(freeBytes, totalBytes); }
         @Override public int malloc(long[] address, long bytes) { return GradsignCuda.gradsign_malloc(address, bytes); }
         @Override public int free(long address) { return GradsignCuda.gradsign_free(address); }
@@ -108,7 +105,6 @@ public interface CudaLibrary {
         @Override public String buildInfo() { return GradsignCudaEmulated.gradsign_build_info(); }
         @Override public int deviceCount(int[] count) { return GradsignCudaEmulated.gradsign_device_count(count); }
         @Override public int deviceProperties(int device, byte[] name, long[] values) { return GradsignCudaEmulated.gradsign_device_properties(device, name, values); }
-        @Override public int setDevice(int device) { return GradsignCudaEmulated.gradsign_set_device(device); }
         @Override public int memoryInfo(long[] freeBytes, long[] totalBytes) { return GradsignCudaEmulated.gradsign_memory_info(freeBytes, totalBytes); }
         @Override public int malloc(long[] address, long bytes) { return GradsignCudaEmulated.gradsign_malloc(address, bytes); }
         @Override public int free(long address) { return GradsignCudaEmulated.gradsign_free(address); }

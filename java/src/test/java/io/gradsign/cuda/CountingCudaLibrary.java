@@ -27,7 +27,6 @@ public final class CountingCudaLibrary implements CudaLibrary {
     @Override public String buildInfo() { return delegate.buildInfo(); }
     @Override public int deviceCount(int[] count) { return count(delegate.deviceCount(count)); }
     @Override public int deviceProperties(int device, byte[] name, long[] values) { return count(delegate.deviceProperties(device, name, values)); }
-    @Override public int setDevice(int device) { return count(delegate.setDevice(device)); }
     @Override public int memoryInfo(long[] freeBytes, long[] totalBytes) { return count(delegate.memoryInfo(freeBytes, totalBytes)); }
     @Override public int malloc(long[] address, long bytes) { return count(delegate.malloc(address, bytes)); }
     @Override public int free(long address) { return count(delegate.free(address)); }
