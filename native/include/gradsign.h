@@ -64,6 +64,43 @@ GRADSIGN_API int gradsign_synchronize(void);
 GRADSIGN_API int gradsign_sign_step(gradsign_address out, gradsign_address x, gradsign_address gradient,
                                     long long count, float epsilon, float lo, float hi);
 
+/* Activations fused into gradsign_dense_forward and undone by gradsign_activation_backward. */
+#define GRADSIGN_ACTIVATION_NONE 0
+#define GRADSIGN_ACTIVATION_RELU 1
+#define GRADSIGN_ACTIVATION_TANH 2
+
+/* y (batch, out) = activation(x (batch, in) . weights^T + bias); weights (out, in) row-major,
+   bias (out). y must not overlap the inputs. */
+GRADSIGN_API int gradsign_dense_forward(gradsign_address y, gradsign_address x, gradsign_address weights,
+                                        gradsign_address bias, int batch, int in_features, int out_features,
+                                        int activation);
+
+/* dx (batch, in) = dy (batch, out) . weights (out, in): the gradient of the loss at the layer's input. */
+GRADSIGN_API int gradsign_dense_backward_input(gradsign_address dx, gradsign_address dy, gradsign_address weights,
+                                               int batch, int in_features, int out_features);
+
+/* dweights (out, in) = dy^T . x and dbias (out) = sum of dy over the batch, both overwritten. */
+GRADSIGN_API int gradsign_dense_backward_weights(gradsign_address dweights, gradsign_address dbias,
+                                                 gradsign_address dy, gradsign_address x, int batch,
+                                                 int in_features, int out_features);
+
+/* dpre = dy * f'(pre) from the activation's output y (count floats); dpre may be dy. */
+GRADSIGN_API int gradsign_activation_backward(gradsign_address dpre, gradsign_address dy, gradsign_address y,
+                                              long long count, int activation);
+
+/* Softmax, cross-entropy and its gradient in one pass over logits (batch, classes); labels are
+   (batch) int32 in [0, classes). losses (batch) = -log p[label]; dlogits = gradient_scale * (p - onehot),
+   skipped when dlogits is 0. */
+GRADSIGN_API int gradsign_softmax_cross_entropy(gradsign_address probabilities, gradsign_address losses,
+                                                gradsign_address dlogits, gradsign_address logits,
+                                                gradsign_address labels, int batch, int classes,
+                                                float gradient_scale);
+
+/* velocity = momentum * velocity + gradient; parameters -= learning_rate * velocity. */
+GRADSIGN_API int gradsign_sgd_momentum(gradsign_address parameters, gradsign_address velocity,
+                                       gradsign_address gradient, long long count, float learning_rate,
+                                       float momentum);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,7 +6,11 @@
 #include <cstring>
 
 #include "check.cuh"
+#include "activation.cuh"
+#include "dense.cuh"
+#include "sgd.cuh"
 #include "sign_step.cuh"
+#include "softmax_cross_entropy.cuh"
 
 #ifndef GRADSIGN_CUDA_ARCHITECTURES
 #define GRADSIGN_CUDA_ARCHITECTURES "unknown"
@@ -49,6 +53,24 @@ int record_failure(int status, const char* operation, const char* file, int line
 }  // namespace gradsign
 
 using gradsign::record_failure;
+
+namespace {
+
+template <typename T>
+T* device(gradsign_address address) {
+    return reinterpret_cast<T*>(address);
+}
+
+bool valid_activation(int activation) {
+    return activation == GRADSIGN_ACTIVATION_NONE || activation == GRADSIGN_ACTIVATION_RELU ||
+           activation == GRADSIGN_ACTIVATION_TANH;
+}
+
+bool valid_shape(int batch, int in_features, int out_features) {
+    return batch >= 0 && in_features >= 0 && out_features >= 0;
+}
+
+}  // namespace
 
 extern "C" {
 
@@ -195,6 +217,69 @@ int gradsign_sign_step(gradsign_address out, gradsign_address x, gradsign_addres
     GRADSIGN_CHECK(gradsign::sign_step(reinterpret_cast<float*>(out), reinterpret_cast<const float*>(x),
                                        reinterpret_cast<const float*>(gradient), static_cast<size_t>(count),
                                        epsilon, lo, hi, gradsign::multiprocessors_of_current_device(), 0));
+    return GRADSIGN_OK;
+}
+
+
+int gradsign_dense_forward(gradsign_address y, gradsign_address x, gradsign_address weights, gradsign_address bias,
+                           int batch, int in_features, int out_features, int activation) {
+    if (!valid_shape(batch, in_features, out_features) || !valid_activation(activation)) {
+        return gradsign::fail_argument("gradsign_dense_forward", "negative size or unknown activation");
+    }
+    GRADSIGN_CHECK(gradsign::dense_forward(device<float>(y), device<const float>(x), device<const float>(weights),
+                                           device<const float>(bias), batch, in_features, out_features, activation, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_dense_backward_input(gradsign_address dx, gradsign_address dy, gradsign_address weights, int batch,
+                                  int in_features, int out_features) {
+    if (!valid_shape(batch, in_features, out_features)) {
+        return gradsign::fail_argument("gradsign_dense_backward_input", "negative size");
+    }
+    GRADSIGN_CHECK(gradsign::dense_backward_input(device<float>(dx), device<const float>(dy),
+                                                  device<const float>(weights), batch, in_features, out_features, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_dense_backward_weights(gradsign_address dweights, gradsign_address dbias, gradsign_address dy,
+                                    gradsign_address x, int batch, int in_features, int out_features) {
+    if (!valid_shape(batch, in_features, out_features)) {
+        return gradsign::fail_argument("gradsign_dense_backward_weights", "negative size");
+    }
+    GRADSIGN_CHECK(gradsign::dense_backward_weights(device<float>(dweights), device<float>(dbias),
+                                                    device<const float>(dy), device<const float>(x), batch,
+                                                    in_features, out_features, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_activation_backward(gradsign_address dpre, gradsign_address dy, gradsign_address y, long long count,
+                                 int activation) {
+    if (count < 0 || !valid_activation(activation)) {
+        return gradsign::fail_argument("gradsign_activation_backward", "negative count or unknown activation");
+    }
+    GRADSIGN_CHECK(gradsign::activation_backward(device<float>(dpre), device<const float>(dy), device<const float>(y),
+                                                 static_cast<size_t>(count), activation, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_softmax_cross_entropy(gradsign_address probabilities, gradsign_address losses, gradsign_address dlogits,
+                                   gradsign_address logits, gradsign_address labels, int batch, int classes,
+                                   float gradient_scale) {
+    if (batch < 0 || classes <= 0) {
+        return gradsign::fail_argument("gradsign_softmax_cross_entropy", "negative batch or no classes");
+    }
+    GRADSIGN_CHECK(gradsign::softmax_cross_entropy(device<float>(probabilities), device<float>(losses),
+                                                   device<float>(dlogits), device<const float>(logits),
+                                                   device<const int>(labels), batch, classes, gradient_scale, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_sgd_momentum(gradsign_address parameters, gradsign_address velocity, gradsign_address gradient,
+                          long long count, float learning_rate, float momentum) {
+    if (count < 0) return gradsign::fail_argument("gradsign_sgd_momentum", "negative count");
+    GRADSIGN_CHECK(gradsign::sgd_momentum(device<float>(parameters), device<float>(velocity),
+                                          device<const float>(gradient), static_cast<size_t>(count), learning_rate,
+                                          momentum, 0));
     return GRADSIGN_OK;
 }
 

@@ -6,11 +6,9 @@
 #include <vector>
 
 #include "gradsign.h"
+#include "test_support.h"
 
 namespace {
-
-int passed = 0;
-int failed = 0;
 
 // the formula of Backend.signStep, written with plain comparisons: NaN in x or g gives NaN,
 // a zero gradient leaves x as it is (x + eps * (+-0))
@@ -57,24 +55,17 @@ void check(long long count, long long offset, unsigned seed) {
     if (wrong) std::printf(" wrong=%lld first=%lld got=%g want=%g", wrong, first, out[first],
                            reference(x[first], g[first], 0.25f, 0.0f, 1.0f));
     std::printf("\n");
-    (ok ? passed : failed)++;
+    (ok ? test::passed : test::failed)++;
 }
 
 }  // namespace
 
 int main() {
-    std::printf("%s\n", gradsign_build_info());
-    int devices = 0;
-    if (gradsign_device_count(&devices) != GRADSIGN_OK || devices == 0) {
-        // 77: ctest's "skipped"; the emulation always has its one device, so only the real build skips
-        std::printf("skipped, needs a CUDA device: none found (%s)\n", gradsign_build_info());
-        return 77;
-    }
+    test::require_device();
     const long long counts[] = {1, 3, 4, 5, 31, 32, 33, 1023, 1024, 1025, 100003};
     unsigned seed = 1;
     for (long long count : counts) {
         for (long long offset : {0LL, 1LL, 2LL, 3LL}) check(count, offset, seed++);
     }
-    std::printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return test::summary();
 }

@@ -1,0 +1,21 @@
+// dense.cuh: launchers of the dense layer: forward with bias and activation fused, backward to the input, backward to the weights.
+#pragma once
+
+#include "cuda_compat.cuh"
+
+namespace gradsign {
+
+// activation is GRADSIGN_ACTIVATION_NONE, _RELU or _TANH (gradsign.h)
+// y (batch, out) = activation(x (batch, in) . weights^T + bias); weights (out, in) row-major; bias (out)
+cudaError_t dense_forward(float* y, const float* x, const float* weights, const float* bias, int batch,
+                          int in_features, int out_features, int activation, cudaStream_t stream);
+
+// dx (batch, in) = dy (batch, out) . weights (out, in)
+cudaError_t dense_backward_input(float* dx, const float* dy, const float* weights, int batch, int in_features,
+                                 int out_features, cudaStream_t stream);
+
+// dweights (out, in) = dy^T . x, and dbias (out) = sum of dy over the batch; both overwritten
+cudaError_t dense_backward_weights(float* dweights, float* dbias, const float* dy, const float* x, int batch,
+                                   int in_features, int out_features, cudaStream_t stream);
+
+}  // namespace gradsign
