@@ -70,6 +70,106 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
     }
 
     @Override
+    public final void denseForward(Tensor y, Tensor x, Tensor weights, Tensor bias, int batch, int inFeatures,
+                                   int outFeatures, Activation activation) {
+        checkOpen();
+        checkShape(batch, inFeatures, outFeatures);
+        Objects.requireNonNull(activation, "activation");
+        T yT = mine(y, "y", (long) batch * outFeatures);
+        T xT = mine(x, "x", (long) batch * inFeatures);
+        T weightsT = mine(weights, "weights", (long) outFeatures * inFeatures);
+        T biasT = mine(bias, "bias", outFeatures);
+        checkDisjoint(y, "y", x, weights, bias);
+        denseForwardChecked(yT, xT, weightsT, biasT, batch, inFeatures, outFeatures, activation);
+    }
+
+    @Override
+    public final void denseBackwardInput(Tensor dx, Tensor dy, Tensor weights, int batch, int inFeatures,
+                                         int outFeatures) {
+        checkOpen();
+        checkShape(batch, inFeatures, outFeatures);
+        T dxT = mine(dx, "dx", (long) batch * inFeatures);
+        T dyT = mine(dy, "dy", (long) batch * outFeatures);
+        T weightsT = mine(weights, "weights", (long) outFeatures * inFeatures);
+        checkDisjoint(dx, "dx", dy, weights);
+        denseBackwardInputChecked(dxT, dyT, weightsT, batch, inFeatures, outFeatures);
+    }
+
+    @Override
+    public final void denseBackwardWeights(Tensor dWeights, Tensor dBias, Tensor dy, Tensor x, int batch,
+                                           int inFeatures, int outFeatures) {
+        checkOpen();
+        checkShape(batch, inFeatures, outFeatures);
+        T dWeightsT = mine(dWeights, "dWeights", (long) outFeatures * inFeatures);
+        T dBiasT = mine(dBias, "dBias", outFeatures);
+        T dyT = mine(dy, "dy", (long) batch * outFeatures);
+        T xT = mine(x, "x", (long) batch * inFeatures);
+        checkDisjoint(dWeights, "dWeights", dBias, dy, x);
+        checkDisjoint(dBias, "dBias", dy, x);
+        denseBackwardWeightsChecked(dWeightsT, dBiasT, dyT, xT, batch, inFeatures, outFeatures);
+    }
+
+    @Override
+    public final void activationBackward(Tensor dPre, Tensor dy, Tensor y, Activation activation) {
+        checkOpen();
+        Objects.requireNonNull(activation, "activation");
+        T dyT = mine(dy, "dy", -1);
+        T dPreT = mine(dPre, "dPre", dy.length());
+        T yT = mine(y, "y", dy.length());
+        if (dPre.overlapsPartially(dy) || dPre.overlapsPartially(y)) {
+            throw new IllegalArgumentException("dPre overlaps dy or y without being the same range");
+        }
+        activationBackwardChecked(dPreT, dyT, yT, activation);
+    }
+
+    @Override
+    public final void softmaxCrossEntropy(Tensor probabilities, Tensor losses, Tensor dLogits, Tensor logits,
+                                          Labels labels, int batch, int classes, float gradientScale) {
+        checkOpen();
+        if (batch < 0 || classes <= 0) {
+            throw new IllegalArgumentException("need batch >= 0 and classes > 0, got batch=" + batch + ", classes=" + classes);
+        }
+        if (!Float.isFinite(gradientScale)) {
+            throw new IllegalArgumentException("gradientScale must be finite, got " + gradientScale);
+        }
+        Objects.requireNonNull(labels, "labels");
+        if (labels.count() != batch || labels.classes() != classes) {
+            throw new IllegalArgumentException("labels hold " + labels.count() + " labels of " + labels.classes()
+                    + " classes; the batch is " + batch + " of " + classes + " classes");
+        }
+        long size = (long) batch * classes;
+        T probabilitiesT = mine(probabilities, "probabilities", size);
+        T lossesT = mine(losses, "losses", batch);
+        T dLogitsT = dLogits == null ? null : mine(dLogits, "dLogits", size);
+        T logitsT = mine(logits, "logits", size);
+        T labelsT = mine(labels.storage(), "labels", batch);
+        checkDisjoint(probabilities, "probabilities", losses, logits, labels.storage());
+        checkDisjoint(losses, "losses", logits, labels.storage());
+        if (dLogits != null) {
+            checkDisjoint(dLogits, "dLogits", probabilities, losses, logits, labels.storage());
+        }
+        softmaxCrossEntropyChecked(probabilitiesT, lossesT, dLogitsT, logitsT, labelsT, batch, classes, gradientScale);
+    }
+
+    @Override
+    public final void sgdMomentum(Tensor parameters, Tensor velocity, Tensor gradient, float learningRate,
+                                  float momentum) {
+        checkOpen();
+        if (!(learningRate >= 0) || Float.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("learningRate must be finite and >= 0, got " + learningRate);
+        }
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+        }
+        T parametersT = mine(parameters, "parameters", -1);
+        T velocityT = mine(velocity, "velocity", parameters.length());
+        T gradientT = mine(gradient, "gradient", parameters.length());
+        checkDisjoint(parameters, "parameters", velocity, gradient);
+        checkDisjoint(velocity, "velocity", gradient);
+        sgdMomentumChecked(parametersT, velocityT, gradientT, learningRate, momentum);
+    }
+
+    @Override
     public final int openTensorCount() {
         return owned.size();
     }
@@ -116,6 +216,31 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
         owned.remove(tensor);
     }
 
+    /** {@link #mine(Tensor, String)}, and the tensor must hold {@code length} floats (any, if negative). */
+    private T mine(Tensor tensor, String role, long length) {
+        T checked = mine(tensor, role);
+        if (length >= 0 && tensor.length() != length) {
+            throw new IllegalArgumentException(role + " has " + tensor.length() + " floats, the shapes need " + length);
+        }
+        return checked;
+    }
+
+    private static void checkShape(int batch, int inFeatures, int outFeatures) {
+        if (batch < 0 || inFeatures < 0 || outFeatures < 0) {
+            throw new IllegalArgumentException("sizes must be >= 0, got batch=" + batch + ", inFeatures=" + inFeatures
+                    + ", outFeatures=" + outFeatures);
+        }
+    }
+
+    /** An output must share no memory with the inputs (views of one buffer included). */
+    private static void checkDisjoint(Tensor output, String role, Tensor... inputs) {
+        for (Tensor input : inputs) {
+            if (input != null && output.overlaps(input)) {
+                throw new IllegalArgumentException(role + " shares memory with an input: " + output + ", " + input);
+            }
+        }
+    }
+
     private T mine(Tensor tensor, String role) {
         Objects.requireNonNull(tensor, role);
         if (tensor.backend() != this || !tensorClass.isInstance(tensor)) {
@@ -134,6 +259,22 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
 
     /** The sign step with validated arguments. */
     protected abstract void signStepChecked(T out, T x, T gradient, float epsilon, float lo, float hi);
+
+    protected abstract void denseForwardChecked(T y, T x, T weights, T bias, int batch, int inFeatures, int outFeatures,
+                                                Activation activation);
+
+    protected abstract void denseBackwardInputChecked(T dx, T dy, T weights, int batch, int inFeatures, int outFeatures);
+
+    protected abstract void denseBackwardWeightsChecked(T dWeights, T dBias, T dy, T x, int batch, int inFeatures,
+                                                        int outFeatures);
+
+    protected abstract void activationBackwardChecked(T dPre, T dy, T y, Activation activation);
+
+    /** dLogits may be null; labels holds int32 bits. */
+    protected abstract void softmaxCrossEntropyChecked(T probabilities, T losses, T dLogits, T logits, T labels, int batch,
+                                                       int classes, float gradientScale);
+
+    protected abstract void sgdMomentumChecked(T parameters, T velocity, T gradient, float learningRate, float momentum);
 
     /** Releases what the backend itself holds, after its tensors are closed. */
     protected abstract void closeBackend();

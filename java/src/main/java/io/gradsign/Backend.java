@@ -47,6 +47,48 @@ public interface Backend extends AutoCloseable {
      */
     void signStep(Tensor out, Tensor x, Tensor gradient, float epsilon, float lo, float hi);
 
+    /** Labels for {@code labels.length} samples of {@code classes} classes, checked to lie in [0, classes). */
+    default Labels uploadLabels(int[] labels, int classes) {
+        Labels result = Labels.allocate(this, labels.length, classes);
+        try {
+            result.copyFrom(labels);
+        } catch (RuntimeException e) {
+            result.close();
+            throw e;
+        }
+        return result;
+    }
+
+    /**
+     * The dense layer's forward pass, bias and activation fused:
+     * y (batch, out) = activation(x (batch, in) &middot; weights&#7488; + bias), with weights (out, in)
+     * row-major and bias (out). y must not overlap the inputs.
+     */
+    void denseForward(Tensor y, Tensor x, Tensor weights, Tensor bias, int batch, int inFeatures, int outFeatures,
+                      Activation activation);
+
+    /** The gradient at the layer's input: dx (batch, in) = dy (batch, out) &middot; weights (out, in). */
+    void denseBackwardInput(Tensor dx, Tensor dy, Tensor weights, int batch, int inFeatures, int outFeatures);
+
+    /** The gradients of the weights and bias: dWeights (out, in) = dy&#7488; &middot; x, dBias (out) = sum of dy over the batch. */
+    void denseBackwardWeights(Tensor dWeights, Tensor dBias, Tensor dy, Tensor x, int batch, int inFeatures,
+                              int outFeatures);
+
+    /** dPre = dy &middot; f'(pre), written from the activation's output y; dPre may be dy. */
+    void activationBackward(Tensor dPre, Tensor dy, Tensor y, Activation activation);
+
+    /**
+     * Softmax, cross-entropy and its gradient in one pass over logits (batch, classes):
+     * probabilities = softmax(logits), losses (batch) = -log p[label], and, when dLogits is not null,
+     * dLogits = gradientScale &middot; (p - onehot(label)). gradientScale is 1/batch for the mean
+     * loss; a negative one descends instead of ascends (targeted attacks).
+     */
+    void softmaxCrossEntropy(Tensor probabilities, Tensor losses, Tensor dLogits, Tensor logits, Labels labels,
+                             int batch, int classes, float gradientScale);
+
+    /** SGD with momentum: velocity = momentum &middot; velocity + gradient; parameters -= learningRate &middot; velocity. */
+    void sgdMomentum(Tensor parameters, Tensor velocity, Tensor gradient, float learningRate, float momentum);
+
     /** Waits until all work submitted to this backend has finished; reports asynchronous errors. */
     void synchronize();
 

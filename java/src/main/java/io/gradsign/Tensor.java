@@ -107,19 +107,22 @@ public abstract class Tensor implements AutoCloseable {
         return parent;
     }
 
+    /** True if this tensor and {@code other} share at least one float of memory. */
+    public final boolean overlaps(Tensor other) {
+        if (memoryIdentity() != other.memoryIdentity() || length == 0 || other.length == 0) {
+            return false;
+        }
+        long start = memoryStart();
+        long otherStart = other.memoryStart();
+        return start < otherStart + other.length && otherStart < start + length;
+    }
+
     /**
      * True if this tensor and {@code other} share some memory without being the same range:
      * an element-wise operation whose output overlaps an input like that has no defined result.
      */
     public final boolean overlapsPartially(Tensor other) {
-        if (memoryIdentity() != other.memoryIdentity()) {
-            return false;
-        }
-        long start = memoryStart();
-        long otherStart = other.memoryStart();
-        boolean same = start == otherStart && length == other.length;
-        boolean disjoint = start + length <= otherStart || otherStart + other.length <= start;
-        return !same && !disjoint && length > 0 && other.length > 0;
+        return overlaps(other) && !(memoryStart() == other.memoryStart() && length == other.length);
     }
 
     /** The memory this tensor lives in: tensors with different identities never overlap. */

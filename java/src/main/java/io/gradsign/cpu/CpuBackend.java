@@ -1,6 +1,7 @@
 package io.gradsign.cpu;
 
 import io.gradsign.AbstractBackend;
+import io.gradsign.Activation;
 import io.gradsign.BackendKind;
 
 /** Plain Java on the CPU: runs anywhere, and is the reference the CUDA backend is checked against. */
@@ -38,6 +39,49 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> {
     protected void signStepChecked(CpuTensor out, CpuTensor x, CpuTensor gradient, float epsilon, float lo, float hi) {
         SignStep.signStep(out.data(), out.offset(), x.data(), x.offset(), gradient.data(), gradient.offset(),
                 (int) x.length(), epsilon, lo, hi);
+    }
+
+    @Override
+    protected void denseForwardChecked(CpuTensor y, CpuTensor x, CpuTensor weights, CpuTensor bias, int batch,
+                                       int inFeatures, int outFeatures, Activation activation) {
+        Dense.denseForward(y.data(), y.offset(), x.data(), x.offset(), weights.data(), weights.offset(), bias.data(),
+                bias.offset(), batch, inFeatures, outFeatures, activation);
+    }
+
+    @Override
+    protected void denseBackwardInputChecked(CpuTensor dx, CpuTensor dy, CpuTensor weights, int batch, int inFeatures,
+                                             int outFeatures) {
+        Dense.denseBackwardInput(dx.data(), dx.offset(), dy.data(), dy.offset(), weights.data(), weights.offset(), batch,
+                inFeatures, outFeatures);
+    }
+
+    @Override
+    protected void denseBackwardWeightsChecked(CpuTensor dWeights, CpuTensor dBias, CpuTensor dy, CpuTensor x, int batch,
+                                               int inFeatures, int outFeatures) {
+        Dense.denseBackwardWeights(dWeights.data(), dWeights.offset(), dBias.data(), dBias.offset(), dy.data(),
+                dy.offset(), x.data(), x.offset(), batch, inFeatures, outFeatures);
+    }
+
+    @Override
+    protected void activationBackwardChecked(CpuTensor dPre, CpuTensor dy, CpuTensor y, Activation activation) {
+        ActivationBackward.activationBackward(dPre.data(), dPre.offset(), dy.data(), dy.offset(), y.data(), y.offset(),
+                (int) dy.length(), activation);
+    }
+
+    @Override
+    protected void softmaxCrossEntropyChecked(CpuTensor probabilities, CpuTensor losses, CpuTensor dLogits,
+                                              CpuTensor logits, CpuTensor labels, int batch, int classes,
+                                              float gradientScale) {
+        SoftmaxCrossEntropy.softmaxCrossEntropy(probabilities.data(), probabilities.offset(), losses.data(),
+                losses.offset(), dLogits == null ? null : dLogits.data(), dLogits == null ? 0 : dLogits.offset(),
+                logits.data(), logits.offset(), labels.data(), labels.offset(), batch, classes, gradientScale);
+    }
+
+    @Override
+    protected void sgdMomentumChecked(CpuTensor parameters, CpuTensor velocity, CpuTensor gradient, float learningRate,
+                                      float momentum) {
+        SgdMomentum.sgdMomentum(parameters.data(), parameters.offset(), velocity.data(), velocity.offset(),
+                gradient.data(), gradient.offset(), (int) parameters.length(), learningRate, momentum);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.gradsign.cuda;
 
 import io.gradsign.AbstractBackend;
+import io.gradsign.Activation;
 import io.gradsign.BackendKind;
 import java.nio.charset.StandardCharsets;
 
@@ -122,6 +123,49 @@ public final class CudaBackend extends AbstractBackend<DeviceBuffer> {
                                    float hi) {
         library.check(library.signStep(out.rawAddress(), x.rawAddress(), gradient.rawAddress(), x.length(), epsilon,
                 lo, hi), "signStep");
+    }
+
+    @Override
+    protected void denseForwardChecked(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weights, DeviceBuffer bias,
+                                       int batch, int inFeatures, int outFeatures, Activation activation) {
+        library.check(library.denseForward(y.rawAddress(), x.rawAddress(), weights.rawAddress(), bias.rawAddress(),
+                batch, inFeatures, outFeatures, activation.code()), "denseForward");
+    }
+
+    @Override
+    protected void denseBackwardInputChecked(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer weights, int batch,
+                                             int inFeatures, int outFeatures) {
+        library.check(library.denseBackwardInput(dx.rawAddress(), dy.rawAddress(), weights.rawAddress(), batch,
+                inFeatures, outFeatures), "denseBackwardInput");
+    }
+
+    @Override
+    protected void denseBackwardWeightsChecked(DeviceBuffer dWeights, DeviceBuffer dBias, DeviceBuffer dy,
+                                               DeviceBuffer x, int batch, int inFeatures, int outFeatures) {
+        library.check(library.denseBackwardWeights(dWeights.rawAddress(), dBias.rawAddress(), dy.rawAddress(),
+                x.rawAddress(), batch, inFeatures, outFeatures), "denseBackwardWeights");
+    }
+
+    @Override
+    protected void activationBackwardChecked(DeviceBuffer dPre, DeviceBuffer dy, DeviceBuffer y, Activation activation) {
+        library.check(library.activationBackward(dPre.rawAddress(), dy.rawAddress(), y.rawAddress(), dy.length(),
+                activation.code()), "activationBackward");
+    }
+
+    @Override
+    protected void softmaxCrossEntropyChecked(DeviceBuffer probabilities, DeviceBuffer losses, DeviceBuffer dLogits,
+                                              DeviceBuffer logits, DeviceBuffer labels, int batch, int classes,
+                                              float gradientScale) {
+        library.check(library.softmaxCrossEntropy(probabilities.rawAddress(), losses.rawAddress(),
+                dLogits == null ? 0 : dLogits.rawAddress(), logits.rawAddress(), labels.rawAddress(), batch, classes,
+                gradientScale), "softmaxCrossEntropy");
+    }
+
+    @Override
+    protected void sgdMomentumChecked(DeviceBuffer parameters, DeviceBuffer velocity, DeviceBuffer gradient,
+                                      float learningRate, float momentum) {
+        library.check(library.sgdMomentum(parameters.rawAddress(), velocity.rawAddress(), gradient.rawAddress(),
+                parameters.length(), learningRate, momentum), "sgdMomentum");
     }
 
     @Override

@@ -53,6 +53,19 @@ public interface CudaLibrary {
 
     int signStep(long out, long x, long gradient, long count, float epsilon, float lo, float hi);
 
+    int denseForward(long y, long x, long weights, long bias, int batch, int inFeatures, int outFeatures, int activation);
+
+    int denseBackwardInput(long dx, long dy, long weights, int batch, int inFeatures, int outFeatures);
+
+    int denseBackwardWeights(long dweights, long dbias, long dy, long x, int batch, int inFeatures, int outFeatures);
+
+    int activationBackward(long dpre, long dy, long y, long count, int activation);
+
+    int softmaxCrossEntropy(long probabilities, long losses, long dlogits, long logits, long labels, int batch, int classes,
+                            float gradientScale);
+
+    int sgdMomentum(long parameters, long velocity, long gradient, long count, float learningRate, float momentum);
+
     /** Throws a {@link CudaException} naming the operation and the native message when status is not 0. */
     default void check(int status, String operation) {
         if (status != 0) {
@@ -86,6 +99,12 @@ public interface CudaLibrary {
         @Override public int memset(long destination, int value, long bytes) { return GradsignCuda.gradsign_memset(destination, value, bytes); }
         @Override public int synchronize() { return GradsignCuda.gradsign_synchronize(); }
         @Override public int signStep(long out, long x, long gradient, long count, float epsilon, float lo, float hi) { return GradsignCuda.gradsign_sign_step(out, x, gradient, count, epsilon, lo, hi); }
+        @Override public int denseForward(long y, long x, long weights, long bias, int batch, int inFeatures, int outFeatures, int activation) { return GradsignCuda.gradsign_dense_forward(y, x, weights, bias, batch, inFeatures, outFeatures, activation); }
+        @Override public int denseBackwardInput(long dx, long dy, long weights, int batch, int inFeatures, int outFeatures) { return GradsignCuda.gradsign_dense_backward_input(dx, dy, weights, batch, inFeatures, outFeatures); }
+        @Override public int denseBackwardWeights(long dweights, long dbias, long dy, long x, int batch, int inFeatures, int outFeatures) { return GradsignCuda.gradsign_dense_backward_weights(dweights, dbias, dy, x, batch, inFeatures, outFeatures); }
+        @Override public int activationBackward(long dpre, long dy, long y, long count, int activation) { return GradsignCuda.gradsign_activation_backward(dpre, dy, y, count, activation); }
+        @Override public int softmaxCrossEntropy(long probabilities, long losses, long dlogits, long logits, long labels, int batch, int classes, float gradientScale) { return GradsignCuda.gradsign_softmax_cross_entropy(probabilities, losses, dlogits, logits, labels, batch, classes, gradientScale); }
+        @Override public int sgdMomentum(long parameters, long velocity, long gradient, long count, float learningRate, float momentum) { return GradsignCuda.gradsign_sgd_momentum(parameters, velocity, gradient, count, learningRate, momentum); }
     }
 
     /** libgradsign_emu; loading happens once, on first use of this class. */
@@ -114,5 +133,11 @@ public interface CudaLibrary {
         @Override public int memset(long destination, int value, long bytes) { return GradsignCudaEmulated.gradsign_memset(destination, value, bytes); }
         @Override public int synchronize() { return GradsignCudaEmulated.gradsign_synchronize(); }
         @Override public int signStep(long out, long x, long gradient, long count, float epsilon, float lo, float hi) { return GradsignCudaEmulated.gradsign_sign_step(out, x, gradient, count, epsilon, lo, hi); }
+        @Override public int denseForward(long y, long x, long weights, long bias, int batch, int inFeatures, int outFeatures, int activation) { return GradsignCudaEmulated.gradsign_dense_forward(y, x, weights, bias, batch, inFeatures, outFeatures, activation); }
+        @Override public int denseBackwardInput(long dx, long dy, long weights, int batch, int inFeatures, int outFeatures) { return GradsignCudaEmulated.gradsign_dense_backward_input(dx, dy, weights, batch, inFeatures, outFeatures); }
+        @Override public int denseBackwardWeights(long dweights, long dbias, long dy, long x, int batch, int inFeatures, int outFeatures) { return GradsignCudaEmulated.gradsign_dense_backward_weights(dweights, dbias, dy, x, batch, inFeatures, outFeatures); }
+        @Override public int activationBackward(long dpre, long dy, long y, long count, int activation) { return GradsignCudaEmulated.gradsign_activation_backward(dpre, dy, y, count, activation); }
+        @Override public int softmaxCrossEntropy(long probabilities, long losses, long dlogits, long logits, long labels, int batch, int classes, float gradientScale) { return GradsignCudaEmulated.gradsign_softmax_cross_entropy(probabilities, losses, dlogits, logits, labels, batch, classes, gradientScale); }
+        @Override public int sgdMomentum(long parameters, long velocity, long gradient, long count, float learningRate, float momentum) { return GradsignCudaEmulated.gradsign_sgd_momentum(parameters, velocity, gradient, count, learningRate, momentum); }
     }
 }

@@ -36,4 +36,10 @@ public final class CountingCudaLibrary implements CudaLibrary {
     @Override public int memset(long destination, int value, long bytes) { return count(delegate.memset(destination, value, bytes)); }
     @Override public int synchronize() { return count(delegate.synchronize()); }
     @Override public int signStep(long out, long x, long gradient, long count, float epsilon, float lo, float hi) { return count(delegate.signStep(out, x, gradient, count, epsilon, lo, hi)); }
+    @Override public int denseForward(long y, long x, long weights, long bias, int batch, int inFeatures, int outFeatures, int activation) { return count(delegate.denseForward(y, x, weights, bias, batch, inFeatures, outFeatures, activation)); }
+    @Override public int denseBackwardInput(long dx, long dy, long weights, int batch, int inFeatures, int outFeatures) { return count(delegate.denseBackwardInput(dx, dy, weights, batch, inFeatures, outFeatures)); }
+    @Override public int denseBackwardWeights(long dweights, long dbias, long dy, long x, int batch, int inFeatures, int outFeatures) { return count(delegate.denseBackwardWeights(dweights, dbias, dy, x, batch, inFeatures, outFeatures)); }
+    @Override public int activationBackward(long dpre, long dy, long y, long count, int activation) { return count(delegate.activationBackward(dpre, dy, y, count, activation)); }
+    @Override public int softmaxCrossEntropy(long probabilities, long losses, long dlogits, long logits, long labels, int batch, int classes, float gradientScale) { return count(delegate.softmaxCrossEntropy(probabilities, losses, dlogits, logits, labels, batch, classes, gradientScale)); }
+    @Override public int sgdMomentum(long parameters, long velocity, long gradient, long count, float learningRate, float momentum) { return count(delegate.sgdMomentum(parameters, velocity, gradient, count, learningRate, momentum)); }
 }

@@ -46,4 +46,16 @@ public final class GradsignCudaEmulated {
     public static native int gradsign_synchronize();
 
     public static native int gradsign_sign_step(@Cast("gradsign_address") long out, @Cast("gradsign_address") long x, @Cast("gradsign_address") long gradient, long count, float epsilon, float lo, float hi);
+
+    public static native int gradsign_dense_forward(@Cast("gradsign_address") long y, @Cast("gradsign_address") long x, @Cast("gradsign_address") long weights, @Cast("gradsign_address") long bias, int batch, int inFeatures, int outFeatures, int activation);
+
+    public static native int gradsign_dense_backward_input(@Cast("gradsign_address") long dx, @Cast("gradsign_address") long dy, @Cast("gradsign_address") long weights, int batch, int inFeatures, int outFeatures);
+
+    public static native int gradsign_dense_backward_weights(@Cast("gradsign_address") long dweights, @Cast("gradsign_address") long dbias, @Cast("gradsign_address") long dy, @Cast("gradsign_address") long x, int batch, int inFeatures, int outFeatures);
+
+    public static native int gradsign_activation_backward(@Cast("gradsign_address") long dpre, @Cast("gradsign_address") long dy, @Cast("gradsign_address") long y, long count, int activation);
+
+    public static native int gradsign_softmax_cross_entropy(@Cast("gradsign_address") long probabilities, @Cast("gradsign_address") long losses, @Cast("gradsign_address") long dlogits, @Cast("gradsign_address") long logits, @Cast("gradsign_address") long labels, int batch, int classes, float gradientScale);
+
+    public static native int gradsign_sgd_momentum(@Cast("gradsign_address") long parameters, @Cast("gradsign_address") long velocity, @Cast("gradsign_address") long gradient, long count, float learningRate, float momentum);
 }

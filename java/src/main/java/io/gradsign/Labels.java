@@ -1,0 +1,81 @@
+package io.gradsign;
+
+import java.util.Objects;
+
+/**
+ * Class labels of a batch, held where the backend computes (int32 in device memory for CUDA),
+ * validated in Java when written: every label is in [0, {@link #classes()}). Reuse one across
+ * batches with {@link #copyFrom(int[])}; closing it frees its memory.
+ */
+public final class Labels implements AutoCloseable {
+    private final Tensor storage;
+    private final int classes;
+
+    Labels(Tensor storage, int classes) {
+        this.storage = storage;
+        this.classes = classes;
+    }
+
+    /** Labels for up to {@code capacity} samples of {@code classes} classes, all 0 until written. */
+    static Labels allocate(Backend backend, int capacity, int classes) {
+        if (classes <= 0) {
+            throw new IllegalArgumentException("classes must be > 0, got " + classes);
+        }
+        if (capacity < 0) {
+            throw new IllegalArgumentException("capacity must be >= 0, got " + capacity);
+        }
+        return new Labels(backend.allocate(capacity), classes);
+    }
+
+    /** Writes {@code labels} (its length must equal {@link #count()}), after checking every value. */
+    public void copyFrom(int[] labels) {
+        Objects.requireNonNull(labels, "labels");
+        if (labels.length != count()) {
+            throw new IllegalArgumentException("got " + labels.length + " labels for a buffer of " + count());
+        }
+        float[] bits = new float[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            int label = labels[i];
+            if (label < 0 || label >= classes) {
+                throw new IllegalArgumentException("label " + label + " at index " + i + " is outside [0, " + classes + ")");
+            }
+            // the int's bits travel in a float slot: copies move bits, never values
+            bits[i] = Float.intBitsToFloat(label);
+        }
+        storage.copyFrom(bits);
+    }
+
+    /** The labels, read back. */
+    public int[] toArray() {
+        float[] bits = storage.toArray();
+        int[] labels = new int[bits.length];
+        for (int i = 0; i < bits.length; i++) {
+            labels[i] = Float.floatToRawIntBits(bits[i]);
+        }
+        return labels;
+    }
+
+    /** Number of labels. */
+    public int count() {
+        return (int) storage.length();
+    }
+
+    /** Labels lie in [0, classes). */
+    public int classes() {
+        return classes;
+    }
+
+    /** The int32 storage, for backends. */
+    public Tensor storage() {
+        return storage;
+    }
+
+    public boolean isClosed() {
+        return storage.isClosed();
+    }
+
+    @Override
+    public void close() {
+        storage.close();
+    }
+}

@@ -1,0 +1,42 @@
+package io.gradsign.cpu;
+
+/** CPU twin of the kernel {@code softmax_cross_entropy} (native/src/softmax_cross_entropy.cu). */
+public final class SoftmaxCrossEntropy {
+    private SoftmaxCrossEntropy() {}
+
+    /**
+     * For each row b of logits (batch, classes): probabilities = softmax, losses[b] = -log p[label],
+     * and dLogits = gradientScale &middot; (p - onehot(label)) unless dLogits is null. Labels are
+     * int32 bits in float slots, already validated.
+     */
+    public static void softmaxCrossEntropy(float[] probabilities, int probabilitiesOffset, float[] losses,
+                                           int lossesOffset, float[] dLogits, int dLogitsOffset, float[] logits,
+                                           int logitsOffset, float[] labels, int labelsOffset, int batch, int classes,
+                                           float gradientScale) {
+        for (int b = 0; b < batch; b++) {
+            int row = logitsOffset + b * classes;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int c = 0; c < classes; c++) {
+                max = Math.max(max, logits[row + c]);
+            }
+            // exp(l - max) <= 1, so the sum cannot overflow; log-sum-exp gives the loss without log(0)
+            double sum = 0;
+            for (int c = 0; c < classes; c++) {
+                sum += Math.exp(logits[row + c] - max);
+            }
+            int label = Float.floatToRawIntBits(labels[labelsOffset + b]);
+            losses[lossesOffset + b] = (float) (Math.log(sum) - (logits[row + label] - max));
+            int pRow = probabilitiesOffset + b * classes;
+            for (int c = 0; c < classes; c++) {
+                probabilities[pRow + c] = (float) (Math.exp(logits[row + c] - max) / sum);
+            }
+            if (dLogits != null) {
+                int gRow = dLogitsOffset + b * classes;
+                for (int c = 0; c < classes; c++) {
+                    float target = c == label ? 1f : 0f;
+                    dLogits[gRow + c] = gradientScale * (probabilities[pRow + c] - target);
+                }
+            }
+        }
+    }
+}
