@@ -27,6 +27,11 @@ public final class Labels implements AutoCloseable {
         return new Labels(backend.allocate(capacity), classes);
     }
 
+    /** Labels over the first {@code count} entries of these, sharing their memory (closing it frees nothing). */
+    public Labels prefix(int count) {
+        return new Labels(storage.view(0, count), classes);
+    }
+
     /** Writes {@code labels} (its length must equal {@link #count()}), after checking every value. */
     public void copyFrom(int[] labels) {
         Objects.requireNonNull(labels, "labels");

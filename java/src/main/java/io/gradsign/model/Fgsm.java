@@ -1,0 +1,140 @@
+package io.gradsign.model;
+
+import io.gradsign.Tensor;
+import java.util.Objects;
+
+/**
+ * The fast gradient sign method (Goodfellow et al. 2014): x' = clip(x + &epsilon; sign(&nabla;&#8339;J(&theta;, x, y)), lo, hi).
+ * One step is a forward pass, a backward pass to the input (no weight gradients) and the fused sign
+ * step, on the model's backend, in device buffers allocated once for batches of up to the capacity.
+ * Inputs larger than the capacity run as a stream of batches through the same buffers.
+ */
+public final class Fgsm implements AutoCloseable {
+    /** What the attack moves towards. */
+    public enum Mode {
+        /** Ascend the loss of the true label: any wrong class will do. */
+        UNTARGETED,
+        /** Descend the loss of a chosen class: make the model say that class. */
+        TARGETED,
+        /** Ascend the loss of the model's own prediction &ycirc; (Miyato et al.): no labels needed. */
+        VIRTUAL
+    }
+
+    private final Sequential model;
+    private final Workspace workspace;
+
+    /** An attack on {@code model} for batches of up to {@code capacity} samples. */
+    public Fgsm(Sequential model, int capacity) {
+        this.model = Objects.requireNonNull(model, "model");
+        this.workspace = new Workspace(model, capacity);
+    }
+
+    /** Untargeted FGSM with clip bounds [0, 1]. */
+    public FgsmResult untargeted(float[] images, int[] labels, float epsilon) {
+        return attack(Mode.UNTARGETED, images, labels, epsilon, 0f, 1f);
+    }
+
+    /** Targeted FGSM towards {@code targets}, clip bounds [0, 1]. */
+    public FgsmResult targeted(float[] images, int[] targets, float epsilon) {
+        return attack(Mode.TARGETED, images, targets, epsilon, 0f, 1f);
+    }
+
+    /** Virtual FGSM (the model's own predictions as labels), clip bounds [0, 1]. */
+    public FgsmResult virtual(float[] images, float epsilon) {
+        return attack(Mode.VIRTUAL, images, null, epsilon, 0f, 1f);
+    }
+
+    /**
+     * Attacks every sample of {@code images} (count &times; inputs, row-major, finite values).
+     *
+     * @param labels the true labels (UNTARGETED), the targets (TARGETED), or null (VIRTUAL)
+     * @throws IllegalArgumentException for shapes that do not match the model, labels out of range,
+     *     NaN or infinite pixels, a negative or non-finite epsilon, or lo &gt; hi
+     * @throws IllegalStateException if the model or this attack is closed
+     */
+    public FgsmResult attack(Mode mode, float[] images, int[] labels, float epsilon, float lo, float hi) {
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(images, "images");
+        if (mode == Mode.VIRTUAL && labels != null) {
+            throw new IllegalArgumentException("virtual FGSM takes no labels: it uses the model's own predictions");
+        }
+        if (mode != Mode.VIRTUAL) {
+            Objects.requireNonNull(labels, mode == Mode.TARGETED ? "targets" : "labels");
+        }
+        int count = Evaluation.checkSamples(model, images, labels);
+        if (!(epsilon >= 0) || Float.isInfinite(epsilon)) {
+            throw new IllegalArgumentException("epsilon must be finite and >= 0, got " + epsilon);
+        }
+        if (Float.isNaN(lo) || Float.isNaN(hi) || lo > hi) {
+            throw new IllegalArgumentException("clip bounds must satisfy lo <= hi, got lo=" + lo + ", hi=" + hi);
+        }
+
+        FgsmResult result = new FgsmResult(new float[images.length], new int[count], new float[count], new int[count],
+                new float[count]);
+        for (int start = 0; start < count; start += workspace.capacity()) {
+            int batch = Math.min(workspace.capacity(), count - start);
+            step(mode, images, labels, start, batch, epsilon, lo, hi, result);
+        }
+        return result;
+    }
+
+    /** One batch: forward, loss gradient at the logits, backward to the input, sign step, forward again. */
+    private void step(Mode mode, float[] images, int[] labels, int start, int batch, float epsilon, float lo, float hi,
+                      FgsmResult result) {
+        workspace.checkBatch(batch);
+        int inputs = model.inputs();
+        int classes = model.classes();
+        Tensor x = workspace.input(batch);
+        x.copyFrom(images, start * inputs, 0, batch * inputs);
+        workspace.forward(x, batch);
+
+        float[] probabilities = new float[batch * classes];
+        int[] batchLabels = new int[batch];
+        if (mode == Mode.VIRTUAL) {
+            // softmax does not depend on the labels: compute it first to learn the model's own prediction
+            workspace.loss(batch, 1f, false);
+            workspace.probabilities(batch).copyTo(0, probabilities, 0, probabilities.length);
+            predict(probabilities, batch, classes, result.cleanClass(), result.cleanConfidence(), start);
+            System.arraycopy(result.cleanClass(), start, batchLabels, 0, batch);
+        } else {
+            System.arraycopy(labels, start, batchLabels, 0, batch);
+        }
+        workspace.labels(batch).copyFrom(batchLabels);
+        // ascend the loss of the label, or descend that of the target; the gradient's scale does not
+        // change its sign, so no 1/batch
+        workspace.loss(batch, mode == Mode.TARGETED ? -1f : 1f, true);
+        if (mode != Mode.VIRTUAL) {
+            workspace.probabilities(batch).copyTo(0, probabilities, 0, probabilities.length);
+            predict(probabilities, batch, classes, result.cleanClass(), result.cleanConfidence(), start);
+        }
+        workspace.backwardToInput(x, batch);
+
+        Tensor adversarial = workspace.adversarial(batch);
+        model.backend().signStep(adversarial, x, workspace.inputGradient(batch), epsilon, lo, hi);
+        workspace.forward(adversarial, batch);
+        workspace.loss(batch, 1f, false);
+        workspace.probabilities(batch).copyTo(0, probabilities, 0, probabilities.length);
+        predict(probabilities, batch, classes, result.adversarialClass(), result.adversarialConfidence(), start);
+        adversarial.copyTo(0, result.adversarial(), start * inputs, batch * inputs);
+    }
+
+    /** Arg-max class and its probability of each row of probabilities (batch, classes). */
+    static void predict(float[] probabilities, int batch, int classes, int[] predicted, float[] confidence, int start) {
+        for (int b = 0; b < batch; b++) {
+            int best = 0;
+            for (int c = 1; c < classes; c++) {
+                if (probabilities[b * classes + c] > probabilities[b * classes + best]) {
+                    best = c;
+                }
+            }
+            predicted[start + b] = best;
+            confidence[start + b] = probabilities[b * classes + best];
+        }
+    }
+
+    /** Frees the attack's buffers (not the model). */
+    @Override
+    public void close() {
+        workspace.close();
+    }
+}

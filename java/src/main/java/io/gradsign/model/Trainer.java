@@ -1,0 +1,122 @@
+package io.gradsign.model;
+
+import io.gradsign.Tensor;
+import java.util.Objects;
+import java.util.Random;
+
+/**
+ * Mini-batch SGD with momentum on the model's backend, seeded and reproducible: the same seed, data
+ * and backend give the same parameters. Buffers are allocated once.
+ */
+public final class Trainer implements AutoCloseable {
+    private final Sequential model;
+    private final Workspace workspace;
+    private final float learningRate;
+    private final float momentum;
+    private final Random random;
+    private final Tensor[] weightVelocity;
+    private final Tensor[] biasVelocity;
+
+    /**
+     * @param batchSize samples per step
+     * @param learningRate step size, finite and &gt;= 0
+     * @param momentum in [0, 1)
+     * @param seed orders the samples of every epoch
+     */
+    public Trainer(Sequential model, int batchSize, float learningRate, float momentum, long seed) {
+        this.model = Objects.requireNonNull(model, "model");
+        if (!(learningRate >= 0) || Float.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("learningRate must be finite and >= 0, got " + learningRate);
+        }
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+        }
+        this.learningRate = learningRate;
+        this.momentum = momentum;
+        this.random = new Random(seed);
+        this.workspace = new Workspace(model, batchSize);
+        int layers = model.layers().size();
+        weightVelocity = new Tensor[layers];
+        biasVelocity = new Tensor[layers];
+        try {
+            for (int l = 0; l < layers; l++) {
+                weightVelocity[l] = model.backend().allocate(model.layers().get(l).weightCount());
+                biasVelocity[l] = model.backend().allocate(model.layers().get(l).outFeatures());
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /**
+     * One pass over the samples in a seeded random order; returns the mean training loss.
+     *
+     * @param images (count, inputs), row-major, finite
+     * @param labels (count), in [0, classes)
+     */
+    public double trainEpoch(float[] images, int[] labels) {
+        int count = Evaluation.checkSamples(model, images, labels);
+        int inputs = model.inputs();
+        int[] order = new int[count];
+        for (int i = 0; i < count; i++) {
+            order[i] = i;
+        }
+        for (int i = count - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        int capacity = workspace.capacity();
+        float[] batchImages = new float[capacity * inputs];
+        int[] batchLabels = new int[capacity];
+        float[] losses = new float[capacity];
+        double lossSum = 0;
+        for (int start = 0; start < count; start += capacity) {
+            int batch = Math.min(capacity, count - start);
+            for (int b = 0; b < batch; b++) {
+                System.arraycopy(images, order[start + b] * inputs, batchImages, b * inputs, inputs);
+                batchLabels[b] = labels[order[start + b]];
+            }
+            lossSum += step(batchImages, java.util.Arrays.copyOf(batchLabels, batch), batch, losses);
+        }
+        return lossSum / count;
+    }
+
+    /** One SGD step on a batch; returns the sum of its losses. */
+    private double step(float[] batchImages, int[] batchLabels, int batch, float[] losses) {
+        workspace.checkBatch(batch);
+        Tensor x = workspace.input(batch);
+        x.copyFrom(batchImages, 0, 0, batch * model.inputs());
+        workspace.labels(batch).copyFrom(batchLabels);
+        workspace.forward(x, batch);
+        workspace.loss(batch, 1f / batch, true);
+        workspace.backwardToWeights(x, batch);
+        for (int l = 0; l < model.layers().size(); l++) {
+            model.backend().sgdMomentum(model.weightTensor(l), weightVelocity[l], workspace.weightGradient(l), learningRate,
+                    momentum);
+            model.backend().sgdMomentum(model.biasTensor(l), biasVelocity[l], workspace.biasGradient(l), learningRate,
+                    momentum);
+        }
+        workspace.losses(batch).copyTo(0, losses, 0, batch);
+        double sum = 0;
+        for (int b = 0; b < batch; b++) {
+            sum += losses[b];
+        }
+        return sum;
+    }
+
+    /** Frees the trainer's buffers (not the model). */
+    @Override
+    public void close() {
+        workspace.close();
+        for (Tensor[] tensors : new Tensor[][] {weightVelocity, biasVelocity}) {
+            for (Tensor t : tensors) {
+                if (t != null) {
+                    t.close();
+                }
+            }
+        }
+    }
+}
