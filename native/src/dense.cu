@@ -1,8 +1,249 @@
-// dense.cu: placeholder until the kernel lands; every launcher reports cudaErrorNotSupported.
+// dense.cu: the dense layer's three matrix products on one tiled GEMM kernel (bias and activation fused), and the bias gradient.
 #include "dense.cuh"
 
+#include <cstddef>
+
+#include "gradsign.h"
+
 namespace gradsign {
-cudaError_t dense_forward(float*, const float*, const float*, const float*, int, int, int, int, cudaStream_t) { return cudaErrorNotSupported; }
-cudaError_t dense_backward_input(float*, const float*, const float*, int, int, int, cudaStream_t) { return cudaErrorNotSupported; }
-cudaError_t dense_backward_weights(float*, float*, const float*, const float*, int, int, int, cudaStream_t) { return cudaErrorNotSupported; }
+
+namespace {
+
+// A block computes a 64x64 tile of the output; its 256 threads each own a 4x4 micro-tile held in
+// registers. The contraction goes 16 deep per step through shared memory, double-buffered, so one
+// barrier per step suffices and the next step's global loads overlap this step's arithmetic.
+constexpr int kTile = 64;
+constexpr int kTileDepth = 16;
+constexpr int kMicroTile = 4;
+constexpr int kThreads = (kTile / kMicroTile) * (kTile / kMicroTile);
+constexpr int kLoadsPerThread = kTile * kTileDepth / kThreads;
+// rows of a shared tile are padded by 4 floats: the k-contiguous operand is stored transposed,
+// and without padding its 16 k of one row would all land in one bank (64 floats apart); 4 keeps
+// every row 16-byte aligned for the float4 reads
+constexpr int kTileStride = kTile + 4;
+
+static_assert(kThreads == 256, "one micro-tile per thread");
+static_assert(kThreads % kTileDepth == 0 && kThreads % kTile == 0, "whole rows per load pass");
+
+// both operands as [k][row of the operand], two buffers each: 17 KiB
+struct alignas(16) ProductTiles {
+    float a[2][kTileDepth][kTileStride];
+    float b[2][kTileDepth][kTileStride];
+};
+
+// relu as Java's Math.max(v, 0f): NaN stays NaN (a diverged layer is not hidden), -0 becomes +0
+__device__ __forceinline__ float activate(float v, int activation) {
+    if (activation == GRADSIGN_ACTIVATION_RELU) return v != v ? v : (v > 0.0f ? v : 0.0f);
+    if (activation == GRADSIGN_ACTIVATION_TANH) return tanhf(v);
+    return v;
+}
+
+// One operand of the product, seen as (rows, depth). With k_contiguous its element (r, k) is at
+// data[r * ld + k], otherwise at data[k * ld + r]. Each thread reads kLoadsPerThread elements of
+// the tile at (row0, k0), consecutive threads along the contiguous dimension so that a warp reads
+// whole segments; elements outside the operand read as 0, which adds nothing to the sums.
+template <bool k_contiguous>
+__device__ __forceinline__ void load_tile(float (&staged)[kLoadsPerThread],
+                                          const float* __restrict__ data,
+                                          int ld,
+                                          int rows,
+                                          int depth,
+                                          int row0,
+                                          int k0) {
+    const int thread = static_cast<int>(threadIdx.x);
+#pragma unroll
+    for (int i = 0; i < kLoadsPerThread; ++i) {
+        const int r = k_contiguous ? thread / kTileDepth + i * (kThreads / kTileDepth) : thread % kTile;
+        const int k = k_contiguous ? thread % kTileDepth : thread / kTile + i * (kThreads / kTile);
+        const int row = row0 + r;
+        const int kk = k0 + k;
+        float value = 0.0f;
+        if (row < rows && kk < depth) {
+            value = k_contiguous ? data[static_cast<size_t>(row) * ld + kk] : data[static_cast<size_t>(kk) * ld + row];
+        }
+        staged[i] = value;
+    }
+}
+
+// the same elements as load_tile, into the shared tile as [k][r]
+template <bool k_contiguous>
+__device__ __forceinline__ void store_tile(float (&tile)[kTileDepth][kTileStride],
+                                           const float (&staged)[kLoadsPerThread]) {
+    const int thread = static_cast<int>(threadIdx.x);
+#pragma unroll
+    for (int i = 0; i < kLoadsPerThread; ++i) {
+        const int r = k_contiguous ? thread / kTileDepth + i * (kThreads / kTileDepth) : thread % kTile;
+        const int k = k_contiguous ? thread % kTileDepth : thread / kTile + i * (kThreads / kTile);
+        tile[k][r] = staged[i];
+    }
+}
+
+// c (rows, columns), row-major, = activation(sum over k of a(row, k) * b(column, k) + bias[column]).
+// a is (rows, depth) and b is (columns, depth), each laid out as load_tile says; bias (columns) or
+// null for none. The grid puts the larger tile count on x (grid.y is limited to 65535);
+// rows_on_x says which. All three products of the dense layer are this kernel:
+//   forward          y (batch, out)  = x (batch, in) . weights (out, in)^T   a = x,  b = weights, both k-contiguous
+//   backward input   dx (batch, in)  = dy (batch, out) . weights (out, in)   a = dy k-contiguous, b = weights
+//   backward weights dw (out, in)    = dy (batch, out)^T . x (batch, in)     a = dy, b = x, both row-contiguous
+template <bool a_k_contiguous, bool b_k_contiguous>
+__global__ void __launch_bounds__(kThreads) dense_product_kernel(float* __restrict__ c,
+                                                                 const float* __restrict__ a,
+                                                                 const float* __restrict__ b,
+                                                                 const float* __restrict__ bias,
+                                                                 int rows,
+                                                                 int columns,
+                                                                 int depth,
+                                                                 int lda,
+                                                                 int ldb,
+                                                                 int activation,
+                                                                 int rows_on_x) {
+    __shared__ ProductTiles tiles;
+
+    const int row0 = static_cast<int>(rows_on_x ? blockIdx.x : blockIdx.y) * kTile;
+    const int column0 = static_cast<int>(rows_on_x ? blockIdx.y : blockIdx.x) * kTile;
+    // a warp is 2 micro-tile rows by 16 micro-tile columns: its a reads are 2 broadcasts, its b
+    // reads 256 contiguous bytes, and its stores 2 runs of 64 consecutive floats
+    const int micro_row = static_cast<int>(threadIdx.x) / (kTile / kMicroTile) * kMicroTile;
+    const int micro_column = static_cast<int>(threadIdx.x) % (kTile / kMicroTile) * kMicroTile;
+
+    float sum[kMicroTile][kMicroTile];
+#pragma unroll
+    for (int i = 0; i < kMicroTile; ++i) {
+#pragma unroll
+        for (int j = 0; j < kMicroTile; ++j) sum[i][j] = 0.0f;
+    }
+
+    const int steps = (depth + kTileDepth - 1) / kTileDepth;
+    float staged_a[kLoadsPerThread];
+    float staged_b[kLoadsPerThread];
+    if (steps > 0) {
+        load_tile<a_k_contiguous>(staged_a, a, lda, rows, depth, row0, 0);
+        load_tile<b_k_contiguous>(staged_b, b, ldb, columns, depth, column0, 0);
+        store_tile<a_k_contiguous>(tiles.a[0], staged_a);
+        store_tile<b_k_contiguous>(tiles.b[0], staged_b);
+    }
+    __syncthreads();
+
+    for (int step = 0; step < steps; ++step) {
+        const int current = step & 1;
+        const bool more = step + 1 < steps;
+        // the next step's global loads are issued first and land in registers while this step computes
+        if (more) {
+            const int k0 = (step + 1) * kTileDepth;
+            load_tile<a_k_contiguous>(staged_a, a, lda, rows, depth, row0, k0);
+            load_tile<b_k_contiguous>(staged_b, b, ldb, columns, depth, column0, k0);
+        }
+#pragma unroll
+        for (int k = 0; k < kTileDepth; ++k) {
+            const float4 a4 = *reinterpret_cast<const float4*>(&tiles.a[current][k][micro_row]);
+            const float4 b4 = *reinterpret_cast<const float4*>(&tiles.b[current][k][micro_column]);
+            const float av[kMicroTile] = {a4.x, a4.y, a4.z, a4.w};
+            const float bv[kMicroTile] = {b4.x, b4.y, b4.z, b4.w};
+#pragma unroll
+            for (int i = 0; i < kMicroTile; ++i) {
+#pragma unroll
+                for (int j = 0; j < kMicroTile; ++j) sum[i][j] += av[i] * bv[j];
+            }
+        }
+        // the other buffer was last read in the previous step, before the barrier that ended it
+        if (more) {
+            store_tile<a_k_contiguous>(tiles.a[current ^ 1], staged_a);
+            store_tile<b_k_contiguous>(tiles.b[current ^ 1], staged_b);
+        }
+        __syncthreads();
+    }
+
+    float column_bias[kMicroTile];
+#pragma unroll
+    for (int j = 0; j < kMicroTile; ++j) {
+        const int column = column0 + micro_column + j;
+        column_bias[j] = bias != nullptr && column < columns ? bias[column] : 0.0f;
+    }
+#pragma unroll
+    for (int i = 0; i < kMicroTile; ++i) {
+        const int row = row0 + micro_row + i;
+        if (row >= rows) break;
+        float* c_row = c + static_cast<size_t>(row) * columns;
+#pragma unroll
+        for (int j = 0; j < kMicroTile; ++j) {
+            const int column = column0 + micro_column + j;
+            if (column < columns) c_row[column] = activate(sum[i][j] + column_bias[j], activation);
+        }
+    }
+}
+
+// the launcher of dense_product_kernel; an empty output launches nothing, an empty contraction
+// (depth 0) still writes activation(bias), or zeros
+template <bool a_k_contiguous, bool b_k_contiguous>
+cudaError_t launch_dense_product(float* c, const float* a, const float* b, const float* bias, int rows, int columns,
+                                 int depth, int lda, int ldb, int activation, cudaStream_t stream) {
+    if (rows <= 0 || columns <= 0) return cudaSuccess;
+    const unsigned row_tiles = static_cast<unsigned>((rows + kTile - 1) / kTile);
+    const unsigned column_tiles = static_cast<unsigned>((columns + kTile - 1) / kTile);
+    const bool rows_on_x = row_tiles > column_tiles;
+    const dim3 grid(rows_on_x ? row_tiles : column_tiles, rows_on_x ? column_tiles : row_tiles);
+    return launch_kernel(dense_product_kernel<a_k_contiguous, b_k_contiguous>, grid, dim3(kThreads), 0, stream,
+                         c, a, b, bias, rows, columns, depth < 0 ? 0 : depth, lda, ldb, activation,
+                         rows_on_x ? 1 : 0);
+}
+
+constexpr int kSumColumns = 32;
+constexpr int kSumRowGroups = 8;
+
+// sums (columns) = sum over r of values (rows, columns), row-major. A block covers 32 columns, a
+// warp reads 128 contiguous bytes of a row, and 8 warps take every 8th row; their partial sums meet
+// in shared memory. rows 0 writes zeros.
+__global__ void __launch_bounds__(kSumColumns * kSumRowGroups) column_sum_kernel(float* __restrict__ sums,
+                                                                                 const float* __restrict__ values,
+                                                                                 int rows,
+                                                                                 int columns) {
+    // one padding column keeps the final reads down a column in different banks
+    __shared__ float partial[kSumRowGroups][kSumColumns + 1];
+
+    const int column = static_cast<int>(blockIdx.x) * kSumColumns + static_cast<int>(threadIdx.x);
+    float sum = 0.0f;
+    if (column < columns) {
+        for (int r = static_cast<int>(threadIdx.y); r < rows; r += kSumRowGroups) {
+            sum += values[static_cast<size_t>(r) * columns + column];
+        }
+    }
+    partial[threadIdx.y][threadIdx.x] = sum;
+    __syncthreads();
+
+    if (threadIdx.y != 0 || column >= columns) return;
+    float total = 0.0f;
+#pragma unroll
+    for (int g = 0; g < kSumRowGroups; ++g) total += partial[g][threadIdx.x];
+    sums[column] = total;
+}
+
+}  // namespace
+
+cudaError_t dense_forward(float* y, const float* x, const float* weights, const float* bias, int batch,
+                          int in_features, int out_features, int activation, cudaStream_t stream) {
+    // a = x (batch, in), b = weights (out, in): both contract over their contiguous dimension
+    return launch_dense_product<true, true>(y, x, weights, bias, batch, out_features, in_features, in_features,
+                                            in_features, activation, stream);
+}
+
+cudaError_t dense_backward_input(float* dx, const float* dy, const float* weights, int batch, int in_features,
+                                 int out_features, cudaStream_t stream) {
+    // a = dy (batch, out) contracts over its rows' contiguous out; b(i, o) = weights[o * in + i]
+    return launch_dense_product<true, false>(dx, dy, weights, nullptr, batch, in_features, out_features,
+                                             out_features, in_features, GRADSIGN_ACTIVATION_NONE, stream);
+}
+
+cudaError_t dense_backward_weights(float* dweights, float* dbias, const float* dy, const float* x, int batch,
+                                   int in_features, int out_features, cudaStream_t stream) {
+    // a(o, n) = dy[n * out + o], b(i, n) = x[n * in + i]: the contraction runs over the batch, the
+    // strided dimension of both; batch 0 writes zeros
+    cudaError_t status = launch_dense_product<false, false>(dweights, dy, x, nullptr, out_features, in_features,
+                                                            batch, out_features, in_features,
+                                                            GRADSIGN_ACTIVATION_NONE, stream);
+    if (status != cudaSuccess || dbias == nullptr || out_features <= 0) return status;
+    const unsigned blocks = static_cast<unsigned>((out_features + kSumColumns - 1) / kSumColumns);
+    return launch_kernel(column_sum_kernel, dim3(blocks), dim3(kSumColumns, kSumRowGroups), 0, stream, dbias, dy,
+                         batch < 0 ? 0 : batch, out_features);
+}
+
 }  // namespace gradsign

@@ -1,0 +1,224 @@
+// dense_test.cpp: gradsign_dense_forward, _backward_input and _backward_weights through the C API against a host reference in double.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+#include "gradsign.h"
+#include "test_support.h"
+
+namespace {
+
+const char* activation_name(int activation) {
+    switch (activation) {
+        case GRADSIGN_ACTIVATION_RELU: return "relu";
+        case GRADSIGN_ACTIVATION_TANH: return "tanh";
+        default: return "none";
+    }
+}
+
+double activate(double v, int activation) {
+    if (activation == GRADSIGN_ACTIVATION_RELU) return v > 0 ? v : 0;
+    if (activation == GRADSIGN_ACTIVATION_TANH) return std::tanh(v);
+    return v;
+}
+
+// the CPU references, with the kernels' operation names; x (batch, in), weights (out, in), dy (batch, out)
+std::vector<float> dense_forward(const std::vector<float>& x, const std::vector<float>& weights,
+                                 const std::vector<float>* bias, int batch, int in, int out, int activation) {
+    std::vector<float> y(static_cast<size_t>(batch) * out);
+    for (int n = 0; n < batch; ++n) {
+        for (int o = 0; o < out; ++o) {
+            double sum = bias ? (*bias)[o] : 0.0;
+            for (int i = 0; i < in; ++i) sum += static_cast<double>(x[static_cast<size_t>(n) * in + i]) * weights[static_cast<size_t>(o) * in + i];
+            y[static_cast<size_t>(n) * out + o] = static_cast<float>(activate(sum, activation));
+        }
+    }
+    return y;
+}
+
+std::vector<float> dense_backward_input(const std::vector<float>& dy, const std::vector<float>& weights, int batch,
+                                        int in, int out) {
+    std::vector<double> dx(static_cast<size_t>(batch) * in, 0.0);
+    for (int n = 0; n < batch; ++n) {
+        for (int o = 0; o < out; ++o) {
+            const double g = dy[static_cast<size_t>(n) * out + o];
+            for (int i = 0; i < in; ++i) dx[static_cast<size_t>(n) * in + i] += g * weights[static_cast<size_t>(o) * in + i];
+        }
+    }
+    return std::vector<float>(dx.begin(), dx.end());
+}
+
+void dense_backward_weights(std::vector<float>& dweights, std::vector<float>& dbias, const std::vector<float>& dy,
+                            const std::vector<float>& x, int batch, int in, int out) {
+    std::vector<double> w(static_cast<size_t>(out) * in, 0.0), b(out, 0.0);
+    for (int n = 0; n < batch; ++n) {
+        for (int o = 0; o < out; ++o) {
+            const double g = dy[static_cast<size_t>(n) * out + o];
+            b[o] += g;
+            for (int i = 0; i < in; ++i) w[static_cast<size_t>(o) * in + i] += g * x[static_cast<size_t>(n) * in + i];
+        }
+    }
+    dweights.assign(w.begin(), w.end());
+    dbias.assign(b.begin(), b.end());
+}
+
+// Inputs are uniform in [-1, 1], so every product has |p| <= 1 and the sums are ~sqrt(depth)/3.
+// The kernel adds depth products in float, one rounding (2^-24 relative) per addition; those add
+// up like a random walk to ~1e-8 * depth, and even the worst case of every rounding in one
+// direction stays below 1e-5 * sqrt(depth) for the depths used here. A product left out (a lost
+// tile edge or K-step) changes a result by ~0.3, far above this tolerance.
+float tolerance(int depth) { return 1e-5f * std::sqrt(static_cast<float>(std::max(depth, 1))); }
+constexpr float kRelativeTolerance = 1e-5f;
+
+// the last output element of a shape sits in its last partial tile on both axes: it must be written
+bool last_written(const std::vector<float>& values) { return !values.empty() && !std::isnan(values.back()); }
+
+void check_edge(const char* what, const std::vector<float>& values) {
+    const bool ok = last_written(values);
+    std::printf("%s %s: last element %g\n", ok ? "ok  " : "FAIL", what, values.empty() ? NAN : values.back());
+    (ok ? test::passed : test::failed)++;
+}
+
+void check_shape(int batch, int in, int out, unsigned seed) {
+    const auto started = std::chrono::steady_clock::now();
+    const size_t x_count = static_cast<size_t>(batch) * in, w_count = static_cast<size_t>(out) * in,
+                 y_count = static_cast<size_t>(batch) * out;
+    const std::vector<float> x = test::uniform(seed, x_count, -1.0f, 1.0f);
+    const std::vector<float> weights = test::uniform(seed + 1, w_count, -1.0f, 1.0f);
+    const std::vector<float> bias = test::uniform(seed + 2, out, -1.0f, 1.0f);
+    const std::vector<float> dy = test::uniform(seed + 3, y_count, -1.0f, 1.0f);
+    std::printf("shape batch=%d in=%d out=%d seed=%u\n", batch, in, out, seed);
+
+    const gradsign_address dx_in = test::upload(x), dweights_in = test::upload(weights), dbias_in = test::upload(bias),
+                           ddy = test::upload(dy);
+    char what[160];
+
+    for (int activation : {GRADSIGN_ACTIVATION_NONE, GRADSIGN_ACTIVATION_RELU, GRADSIGN_ACTIVATION_TANH}) {
+        const gradsign_address dy_out = test::poisoned(y_count);
+        std::snprintf(what, sizeof(what), "dense_forward (%d,%d,%d) %s", batch, in, out, activation_name(activation));
+        test::check_status(what, gradsign_dense_forward(dy_out, dx_in, dweights_in, dbias_in, batch, in, out, activation));
+        const std::vector<float> got = test::download(dy_out, y_count);
+        test::check_close(what, got, dense_forward(x, weights, &bias, batch, in, out, activation), tolerance(in),
+                          kRelativeTolerance);
+        if (activation == GRADSIGN_ACTIVATION_NONE && y_count > 0) check_edge(what, got);
+        gradsign_free(dy_out);
+    }
+
+    {
+        const gradsign_address ddx = test::poisoned(x_count);
+        std::snprintf(what, sizeof(what), "dense_backward_input (%d,%d,%d)", batch, in, out);
+        test::check_status(what, gradsign_dense_backward_input(ddx, ddy, dweights_in, batch, in, out));
+        const std::vector<float> got = test::download(ddx, x_count);
+        test::check_close(what, got, dense_backward_input(dy, weights, batch, in, out), tolerance(out),
+                          kRelativeTolerance);
+        if (x_count > 0) check_edge(what, got);
+        gradsign_free(ddx);
+    }
+
+    {
+        const gradsign_address ddw = test::poisoned(w_count), ddb = test::poisoned(out);
+        std::snprintf(what, sizeof(what), "dense_backward_weights (%d,%d,%d)", batch, in, out);
+        test::check_status(what, gradsign_dense_backward_weights(ddw, ddb, ddy, dx_in, batch, in, out));
+        std::vector<float> want_w, want_b;
+        dense_backward_weights(want_w, want_b, dy, x, batch, in, out);
+        const std::vector<float> got_w = test::download(ddw, w_count);
+        test::check_close(what, got_w, want_w, tolerance(batch), kRelativeTolerance);
+        if (w_count > 0) check_edge(what, got_w);
+        std::snprintf(what, sizeof(what), "dense_backward_weights (%d,%d,%d) bias", batch, in, out);
+        test::check_close(what, test::download(ddb, out), want_b, tolerance(batch), kRelativeTolerance);
+        gradsign_free(ddw);
+        gradsign_free(ddb);
+    }
+
+    gradsign_free(dx_in);
+    gradsign_free(dweights_in);
+    gradsign_free(dbias_in);
+    gradsign_free(ddy);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::printf("     (%d,%d,%d) took %.2f s\n", batch, in, out, seconds);
+}
+
+// bias address 0 means no bias
+void check_without_bias(unsigned seed) {
+    const int batch = 9, in = 70, out = 66;
+    const std::vector<float> x = test::uniform(seed, static_cast<size_t>(batch) * in, -1.0f, 1.0f);
+    const std::vector<float> weights = test::uniform(seed + 1, static_cast<size_t>(out) * in, -1.0f, 1.0f);
+    const gradsign_address dx_in = test::upload(x), dweights_in = test::upload(weights);
+    const gradsign_address dy_out = test::poisoned(static_cast<size_t>(batch) * out);
+    test::check_status("dense_forward without bias",
+                       gradsign_dense_forward(dy_out, dx_in, dweights_in, 0, batch, in, out, GRADSIGN_ACTIVATION_NONE));
+    test::check_close("dense_forward without bias (9,70,66)", test::download(dy_out, static_cast<size_t>(batch) * out),
+                      dense_forward(x, weights, nullptr, batch, in, out, GRADSIGN_ACTIVATION_NONE), tolerance(in),
+                      kRelativeTolerance);
+    gradsign_free(dx_in);
+    gradsign_free(dweights_in);
+    gradsign_free(dy_out);
+}
+
+// empty shapes: batch 0 writes zero gradients, in 0 gives activation(bias), out 0 does nothing
+void check_empty(unsigned seed) {
+    const int in = 5, out = 7;
+    const std::vector<float> bias = test::uniform(seed, out, -1.0f, 1.0f);
+    const gradsign_address ddummy = test::upload(std::vector<float>(64, 1.0f));
+    const gradsign_address dbias_in = test::upload(bias);
+
+    const gradsign_address ddw = test::poisoned(static_cast<size_t>(out) * in), ddb = test::poisoned(out);
+    test::check_status("dense_backward_weights batch 0", gradsign_dense_backward_weights(ddw, ddb, ddummy, ddummy, 0, in, out));
+    test::check_close("dense_backward_weights batch 0: dweights zero", test::download(ddw, static_cast<size_t>(out) * in),
+                      std::vector<float>(static_cast<size_t>(out) * in, 0.0f), 0.0f, 0.0f);
+    test::check_close("dense_backward_weights batch 0: dbias zero", test::download(ddb, out),
+                      std::vector<float>(out, 0.0f), 0.0f, 0.0f);
+    gradsign_free(ddw);
+    gradsign_free(ddb);
+
+    // batch 0 forward and backward to the input, out 0 anything: nothing to write, success
+    test::check_status("dense_forward batch 0", gradsign_dense_forward(ddummy, ddummy, ddummy, dbias_in, 0, in, out, GRADSIGN_ACTIVATION_TANH));
+    test::check_status("dense_backward_input batch 0", gradsign_dense_backward_input(ddummy, ddummy, ddummy, 0, in, out));
+    test::check_status("dense_forward out 0", gradsign_dense_forward(ddummy, ddummy, ddummy, dbias_in, 3, in, 0, GRADSIGN_ACTIVATION_NONE));
+    test::check_status("dense_backward_input out 0 (dx zero-sized contraction)",
+                       gradsign_dense_backward_input(ddummy, ddummy, ddummy, 3, 0, 0));
+    test::check_status("dense_backward_weights out 0", gradsign_dense_backward_weights(ddummy, ddummy, ddummy, ddummy, 3, in, 0));
+
+    const int batch = 3;
+    for (int activation : {GRADSIGN_ACTIVATION_NONE, GRADSIGN_ACTIVATION_RELU, GRADSIGN_ACTIVATION_TANH}) {
+        const gradsign_address dy_out = test::poisoned(static_cast<size_t>(batch) * out);
+        char what[96];
+        std::snprintf(what, sizeof(what), "dense_forward in 0 = %s(bias)", activation_name(activation));
+        test::check_status(what, gradsign_dense_forward(dy_out, ddummy, ddummy, dbias_in, batch, 0, out, activation));
+        std::vector<float> want(static_cast<size_t>(batch) * out);
+        for (size_t i = 0; i < want.size(); ++i) want[i] = static_cast<float>(activate(bias[i % out], activation));
+        test::check_close(what, test::download(dy_out, want.size()), want, tolerance(0), kRelativeTolerance);
+        gradsign_free(dy_out);
+    }
+
+    // out 0 makes dy (batch, 0): dx = dy . weights is a sum of nothing, so zeros
+    const gradsign_address ddx = test::poisoned(static_cast<size_t>(batch) * in);
+    test::check_status("dense_backward_input out 0", gradsign_dense_backward_input(ddx, ddummy, ddummy, batch, in, 0));
+    test::check_close("dense_backward_input out 0: dx zero", test::download(ddx, static_cast<size_t>(batch) * in),
+                      std::vector<float>(static_cast<size_t>(batch) * in, 0.0f), 0.0f, 0.0f);
+    gradsign_free(ddx);
+
+    gradsign_free(ddummy);
+    gradsign_free(dbias_in);
+}
+
+}  // namespace
+
+int main() {
+    test::require_device();
+    struct Shape {
+        int batch, in, out;
+    };
+    const Shape shapes[] = {{1, 1, 1},    {1, 784, 10},   {3, 5, 7},       {33, 65, 17},   {64, 64, 64},
+                            {65, 63, 129}, {100, 784, 10}, {257, 129, 300}, {256, 784, 512}};
+    unsigned seed = 1000;
+    for (const Shape& s : shapes) {
+        check_shape(s.batch, s.in, s.out, seed);
+        seed += 10;
+    }
+    check_without_bias(seed);
+    check_empty(seed + 10);
+    return test::summary();
+}
