@@ -1,6 +1,88 @@
-// activation.cu: placeholder until the kernel lands; every launcher reports cudaErrorNotSupported.
+// activation.cu: the activation backward step, dpre = dy * f'(pre) from the activation's output y, in one pass.
 #include "activation.cuh"
 
+#include "elementwise.cuh"
+#include "gradsign.h"
+
 namespace gradsign {
-cudaError_t activation_backward(float*, const float*, const float*, size_t, int, cudaStream_t) { return cudaErrorNotSupported; }
+
+namespace {
+
+// f' written from y = f(pre): relu' = (y > 0), so y = 0 (pre <= 0) passes nothing, and a NaN y
+// passes nothing either; tanh' = 1 - y^2; none' = 1
+template <int kActivation>
+__device__ __forceinline__ float activation_backward_one(float dy, float y) {
+    if constexpr (kActivation == GRADSIGN_ACTIVATION_RELU) {
+        return y > 0.0f ? dy : 0.0f;
+    } else if constexpr (kActivation == GRADSIGN_ACTIVATION_TANH) {
+        return dy * (1.0f - y * y);
+    } else {
+        return dy;
+    }
+}
+
+// dpre, dy, y: count floats each. Memory-bound at 12 bytes per element (read dy and y, write dpre), so
+// the body goes as float4 where the three pointers share their offset within 16 bytes (a quarter of
+// the load and store instructions, full 128-byte lines per warp); elements [0, head) and the tail
+// after head + 4*vector_count go one float at a time.
+// dpre and dy carry no __restrict__: dpre may be dy (in place). Each element is read and then
+// written by the same thread, so the aliasing is harmless, but it must not go through the read-only
+// cache that __restrict__ const would allow.
+template <int kActivation>
+__global__ void activation_backward_kernel(float* dpre,
+                                           const float* dy,
+                                           const float* __restrict__ y,
+                                           size_t count,
+                                           size_t head,
+                                           size_t vector_count) {
+    const size_t stride = static_cast<size_t>(gridDim.x) * blockDim.x;
+    const size_t thread = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+
+    const float4* dy4 = reinterpret_cast<const float4*>(dy + head);
+    const float4* y4 = reinterpret_cast<const float4*>(y + head);
+    float4* dpre4 = reinterpret_cast<float4*>(dpre + head);
+    for (size_t i = thread; i < vector_count; i += stride) {
+        const float4 g = dy4[i];
+        const float4 a = y4[i];
+        float4 r;
+        r.x = activation_backward_one<kActivation>(g.x, a.x);
+        r.y = activation_backward_one<kActivation>(g.y, a.y);
+        r.z = activation_backward_one<kActivation>(g.z, a.z);
+        r.w = activation_backward_one<kActivation>(g.w, a.w);
+        dpre4[i] = r;
+    }
+
+    const size_t tail_start = head + 4 * vector_count;
+    const size_t scalar_count = head + (count - tail_start);
+    for (size_t k = thread; k < scalar_count; k += stride) {
+        const size_t i = k < head ? k : tail_start + (k - head);
+        dpre[i] = activation_backward_one<kActivation>(dy[i], y[i]);
+    }
+}
+
+}  // namespace
+
+cudaError_t activation_backward(float* dpre, const float* dy, const float* y, size_t count, int activation,
+                                cudaStream_t stream) {
+    if (count == 0) return cudaSuccess;
+    const VectorSplit split = vector_split(count, {dpre, dy, y});
+    const dim3 grid = elementwise_grid(count, split);
+    const dim3 block(kElementwiseBlockSize);
+    // one kernel per activation, so the loop carries no switch
+    switch (activation) {
+        case GRADSIGN_ACTIVATION_NONE:
+            return launch_kernel(activation_backward_kernel<GRADSIGN_ACTIVATION_NONE>, grid, block, 0, stream, dpre,
+                                 dy, y, count, split.head, split.vector_count);
+        case GRADSIGN_ACTIVATION_RELU:
+            return launch_kernel(activation_backward_kernel<GRADSIGN_ACTIVATION_RELU>, grid, block, 0, stream, dpre,
+                                 dy, y, count, split.head, split.vector_count);
+        case GRADSIGN_ACTIVATION_TANH:
+            return launch_kernel(activation_backward_kernel<GRADSIGN_ACTIVATION_TANH>, grid, block, 0, stream, dpre,
+                                 dy, y, count, split.head, split.vector_count);
+        default:
+            // the C API has checked the activation already
+            return cudaErrorInvalidValue;
+    }
+}
+
 }  // namespace gradsign

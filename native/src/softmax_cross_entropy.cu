@@ -1,6 +1,167 @@
-// softmax_cross_entropy.cu: placeholder until the kernel lands; every launcher reports cudaErrorNotSupported.
+// softmax_cross_entropy.cu: fused softmax, cross-entropy loss and its gradient, one warp per row.
 #include "softmax_cross_entropy.cuh"
 
+#include <cmath>
+#include <cstddef>
+
 namespace gradsign {
-cudaError_t softmax_cross_entropy(float*, float*, float*, const float*, const int*, int, int, float, cudaStream_t) { return cudaErrorNotSupported; }
+
+namespace {
+
+constexpr int kWarpSize = 32;
+constexpr unsigned kFullMask = 0xffffffffu;
+// rows per block; a row of up to a few thousand classes is too short to split over more than one warp
+constexpr int kWarpsPerBlock = 8;
+constexpr int kMaxBlocks = 1024;
+
+__device__ __forceinline__ float warp_max(float value) {
+    for (int offset = kWarpSize / 2; offset > 0; offset /= 2) {
+        value = fmaxf(value, __shfl_xor_sync(kFullMask, value, offset));
+    }
+    return value;
+}
+
+__device__ __forceinline__ float warp_sum(float value) {
+    for (int offset = kWarpSize / 2; offset > 0; offset /= 2) value += __shfl_xor_sync(kFullMask, value, offset);
+    return value;
+}
+
+// merges (max, sum of exp(x - max)) of other elements into (row_max, sum). A side that has seen no
+// element yet (max -inf, sum 0) keeps its sum unscaled, which avoids exp(-inf - -inf) = NaN.
+__device__ __forceinline__ void merge_online(float& row_max, float& sum, float other_max, float other_sum) {
+    const float merged_max = fmaxf(row_max, other_max);
+    sum = (row_max == merged_max ? sum : sum * expf(row_max - merged_max)) +
+          (other_max == merged_max ? other_sum : other_sum * expf(other_max - merged_max));
+    row_max = merged_max;
+}
+
+// adds one element x to (row_max, sum of exp(x - max)) with a single exp. x == row_max (also both
+// -inf, a masked class before any other) adds exp(0) without computing exp(-inf - -inf) = NaN; a NaN
+// x compares false everywhere and makes the sum NaN.
+__device__ __forceinline__ void add_online(float& row_max, float& sum, float x) {
+    const bool larger = x > row_max;
+    const float e = x == row_max ? 1.0f : expf(larger ? row_max - x : x - row_max);
+    sum = larger ? sum * e + 1.0f : sum + e;
+    row_max = larger ? x : row_max;
+}
+
+// logits, probabilities, dlogits: (batch, classes) row-major; labels, losses: (batch).
+// Warp w of the grid takes rows w, w + warps in grid, ...; lane l takes classes l, l + 32, ...
+// kPerLane > 0: the row fits in kPerLane registers per lane (classes <= 32 * kPerLane) and is read
+// from memory once. kPerLane == 0: longer rows; an online max and sum of exp in one sweep, then a
+// second sweep re-reads the row (which the warp has just read, so from L1/L2) to write p and dlogits.
+// With p = exp(x - max) / sum and sum >= 1 (the max contributes exp(0)), nothing overflows and the
+// loss, log(sum) - (x[label] - max), never takes log(0). NaN logits give NaN for their row.
+// A label outside [0, classes) is never used as an index: the row's loss and dlogits become NaN.
+template <int kPerLane>
+__global__ void softmax_cross_entropy_kernel(float* __restrict__ probabilities,
+                                             float* __restrict__ losses,
+                                             float* __restrict__ dlogits,
+                                             const float* __restrict__ logits,
+                                             const int* __restrict__ labels,
+                                             int batch,
+                                             int classes,
+                                             float gradient_scale) {
+    const int lane = threadIdx.x % kWarpSize;
+    const int warps_in_grid = gridDim.x * kWarpsPerBlock;
+    // row is the same for all 32 lanes, so whole warps enter and leave the loop and the full-mask
+    // shuffles see every lane
+    for (int row = blockIdx.x * kWarpsPerBlock + threadIdx.x / kWarpSize; row < batch; row += warps_in_grid) {
+        const size_t offset = static_cast<size_t>(row) * classes;
+        const float* row_logits = logits + offset;
+        const int label = labels[row];
+        const bool label_valid = label >= 0 && label < classes;
+
+        float row_max = -INFINITY;
+        float sum = 0.0f;
+        float cached[kPerLane > 0 ? kPerLane : 1];
+        if constexpr (kPerLane > 0) {
+#pragma unroll
+            for (int k = 0; k < kPerLane; ++k) {
+                const int c = lane + k * kWarpSize;
+                cached[k] = c < classes ? row_logits[c] : -INFINITY;
+                row_max = fmaxf(row_max, cached[k]);
+            }
+            row_max = warp_max(row_max);
+#pragma unroll
+            for (int k = 0; k < kPerLane; ++k) {
+                const int c = lane + k * kWarpSize;
+                // cached now holds exp(x - max), the unnormalized probability
+                cached[k] = c < classes ? expf(cached[k] - row_max) : 0.0f;
+                sum += cached[k];
+            }
+            sum = warp_sum(sum);
+        } else {
+            for (int c = lane; c < classes; c += kWarpSize) add_online(row_max, sum, row_logits[c]);
+            for (int offset_lane = kWarpSize / 2; offset_lane > 0; offset_lane /= 2) {
+                const float other_max = __shfl_xor_sync(kFullMask, row_max, offset_lane);
+                const float other_sum = __shfl_xor_sync(kFullMask, sum, offset_lane);
+                merge_online(row_max, sum, other_max, other_sum);
+            }
+        }
+
+        const float inverse_sum = 1.0f / sum;
+        if (lane == 0) {
+            losses[row] = label_valid ? logf(sum) - (row_logits[label] - row_max) : NAN;
+        }
+
+        float* row_probabilities = probabilities + offset;
+        float* row_dlogits = dlogits != nullptr ? dlogits + offset : nullptr;
+        // dlogits = scale * (p - onehot); an invalid label poisons the whole row
+        if constexpr (kPerLane > 0) {
+#pragma unroll
+            for (int k = 0; k < kPerLane; ++k) {
+                const int c = lane + k * kWarpSize;
+                if (c < classes) {
+                    const float p = cached[k] * inverse_sum;
+                    row_probabilities[c] = p;
+                    if (row_dlogits != nullptr) {
+                        row_dlogits[c] = label_valid ? gradient_scale * (p - (c == label ? 1.0f : 0.0f)) : NAN;
+                    }
+                }
+            }
+        } else {
+            for (int c = lane; c < classes; c += kWarpSize) {
+                const float p = expf(row_logits[c] - row_max) * inverse_sum;
+                row_probabilities[c] = p;
+                if (row_dlogits != nullptr) {
+                    row_dlogits[c] = label_valid ? gradient_scale * (p - (c == label ? 1.0f : 0.0f)) : NAN;
+                }
+            }
+        }
+    }
+}
+
+template <int kPerLane>
+cudaError_t launch_rows(float* probabilities, float* losses, float* dlogits, const float* logits, const int* labels,
+                        int batch, int classes, float gradient_scale, cudaStream_t stream) {
+    int blocks = (batch + kWarpsPerBlock - 1) / kWarpsPerBlock;
+    if (blocks > kMaxBlocks) blocks = kMaxBlocks;
+    return launch_kernel(softmax_cross_entropy_kernel<kPerLane>, dim3(blocks), dim3(kWarpsPerBlock * kWarpSize), 0,
+                         stream, probabilities, losses, dlogits, logits, labels, batch, classes, gradient_scale);
+}
+
+}  // namespace
+
+cudaError_t softmax_cross_entropy(float* probabilities, float* losses, float* dlogits, const float* logits,
+                                  const int* labels, int batch, int classes, float gradient_scale,
+                                  cudaStream_t stream) {
+    if (batch == 0) return cudaSuccess;
+    // the C API has checked these already
+    if (batch < 0 || classes <= 0) return cudaErrorInvalidValue;
+    // rows of up to 1024 classes stay in registers (at most 32 per lane); longer ones are read twice.
+    // The 32-per-lane kernel needs about 96 registers (2 blocks of 256 per SM), which is enough: each
+    // lane has 32 independent loads in flight, more bytes per SM than memory latency asks for.
+    if (classes <= kWarpSize) {
+        return launch_rows<1>(probabilities, losses, dlogits, logits, labels, batch, classes, gradient_scale, stream);
+    }
+    if (classes <= 4 * kWarpSize) {
+        return launch_rows<4>(probabilities, losses, dlogits, logits, labels, batch, classes, gradient_scale, stream);
+    }
+    if (classes <= 32 * kWarpSize) {
+        return launch_rows<32>(probabilities, losses, dlogits, logits, labels, batch, classes, gradient_scale, stream);
+    }
+    return launch_rows<0>(probabilities, losses, dlogits, logits, labels, batch, classes, gradient_scale, stream);
+}
+
 }  // namespace gradsign
