@@ -4,8 +4,9 @@
 #
 #  1. CMake + nvcc for the GPU present (architecture "native"), printing each kernel's registers,
 #     shared memory and spills (-Xptxas=-v) in the build log;
-#  2. ctest: the C API on the real GPU against a host reference (sign_step_test_cuda), and the
-#     emulation's tests; under compute-sanitizer (memcheck) when it is installed;
+#  2. ctest: every kernel through the C API on the real GPU against a host reference (the
+#     *_test_cuda programs), and the emulation's tests; then each *_test_cuda under
+#     compute-sanitizer (memcheck) when it is installed;
 #  3. where java and mvn are present: the whole Java test suite, whose CUDA tests then run on the GPU
 #     instead of being skipped; any test still skipped for want of a GPU fails this check.
 set -euo pipefail
@@ -17,11 +18,14 @@ command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi --query-gpu=name,driver_vers
 bash cmake/build-native.sh "$PWD/native" "$build" ON "$architectures"
 
 ctest --test-dir "$build" --output-on-failure
-if [ -x "$build/sign_step_test_cuda" ] && command -v compute-sanitizer >/dev/null 2>&1; then
-  compute-sanitizer --tool memcheck --error-exitcode 1 "$build/sign_step_test_cuda"
-fi
-# the real-GPU test skips (exit 77) without a device; here that is a failure
-"$build/sign_step_test_cuda" >/dev/null || { echo "gpu-check: sign_step_test_cuda did not pass on the GPU"; exit 1; }
+# the real-GPU tests skip (exit 77) without a device; here that is a failure
+for test in "$build"/*_test_cuda; do
+  "$test" >/dev/null || { echo "gpu-check: $(basename "$test") did not pass on the GPU"; exit 1; }
+  if command -v compute-sanitizer >/dev/null 2>&1; then
+    compute-sanitizer --tool memcheck --error-exitcode 1 "$test" >/dev/null \
+      || { echo "gpu-check: compute-sanitizer found errors in $(basename "$test")"; exit 1; }
+  fi
+done
 
 if command -v mvn >/dev/null 2>&1 && command -v java >/dev/null 2>&1; then
   mvn -B verify "-Dgradsign.cuda.architectures=$architectures"

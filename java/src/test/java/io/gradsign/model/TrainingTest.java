@@ -93,4 +93,20 @@ class TrainingTest {
         return losses;
     }
 
+
+    /** The same training on the CUDA path (emulated; real where present) gives the CPU's weights to float tolerance. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = BackendKind.class, names = {"CUDA_EMULATED", "CUDA"})
+    void cudaTrainingMatchesCpu(BackendKind kind) {
+        Dataset sample = FashionMnist.embeddedSample().train().subset(0, 300);
+        float[][] weights = new float[2][];
+        for (int run = 0; run < 2; run++) {
+            try (Backend backend = run == 0 ? Backends.open(BackendKind.CPU) : io.gradsign.TestBackends.openCudaPath(kind);
+                 Sequential model = Sequential.create(backend, Sequential.mlp(784, new int[] {32}, 10), 4)) {
+                train(model, sample, 1, 0.05f);
+                weights[run] = model.weights(0);
+            }
+        }
+        io.gradsign.Tolerance.assertClose(weights[0], weights[1], 1e-4f, 1e-3f, kind + " weights after one epoch");
+    }
 }
