@@ -1,25 +1,57 @@
 package io.gradsign.cpu;
 
 import io.gradsign.Activation;
+import io.gradsign.cpu.bindings.Blas;
+import java.util.Arrays;
 
 /**
- * CPU twins of the dense layer's kernels (native/src/dense.cu): forward with bias and activation
- * fused, backward to the input, backward to the weights. Matrices are row-major float arrays at
- * an offset; shapes are validated by the caller.
+ * CPU twins of the dense layer's kernels (native/src/dense.cu): the matrix products through
+ * OpenBLAS's sgemm on the Java arrays in place, the bias and activation in one pass after it.
+ * Matrices are row-major float arrays at an offset; shapes are validated by the caller.
  */
 public final class Dense {
+    private static final int NO_TRANSPOSE = 0;
+    private static final int TRANSPOSE = 1;
+
+    static {
+        // as many OpenBLAS threads as cores: its default can oversubscribe a small machine badly
+        Blas.openblas_set_num_threads(Runtime.getRuntime().availableProcessors());
+    }
+
     private Dense() {}
 
     /** y (batch, out) = activation(x (batch, in) &middot; weights&#7488; + bias); weights (out, in), bias (out). */
     public static void denseForward(float[] y, int yOffset, float[] x, int xOffset, float[] weights, int weightsOffset,
                                     float[] bias, int biasOffset, int batch, int inFeatures, int outFeatures,
                                     Activation activation) {
+        if (batch == 0 || outFeatures == 0) {
+            return;
+        }
+        if (inFeatures == 0) {
+            Arrays.fill(y, yOffset, yOffset + batch * outFeatures, 0f);
+        } else {
+            Blas.gradsign_sgemm(NO_TRANSPOSE, TRANSPOSE, batch, outFeatures, inFeatures, 1f, x, xOffset, inFeatures,
+                    weights, weightsOffset, inFeatures, 0f, y, yOffset, outFeatures);
+        }
+        // the epilogue in one pass, as the kernel fuses it
         for (int b = 0; b < batch; b++) {
-            int xRow = xOffset + b * inFeatures;
-            int yRow = yOffset + b * outFeatures;
-            for (int o = 0; o < outFeatures; o++) {
-                float sum = bias[biasOffset + o] + dot(x, xRow, weights, weightsOffset + o * inFeatures, inFeatures);
-                y[yRow + o] = activation.apply(sum);
+            int row = yOffset + b * outFeatures;
+            switch (activation) {
+                case NONE -> {
+                    for (int o = 0; o < outFeatures; o++) {
+                        y[row + o] += bias[biasOffset + o];
+                    }
+                }
+                case RELU -> {
+                    for (int o = 0; o < outFeatures; o++) {
+                        y[row + o] = Math.max(y[row + o] + bias[biasOffset + o], 0f);
+                    }
+                }
+                case TANH -> {
+                    for (int o = 0; o < outFeatures; o++) {
+                        y[row + o] = (float) Math.tanh(y[row + o] + bias[biasOffset + o]);
+                    }
+                }
             }
         }
     }
@@ -27,55 +59,36 @@ public final class Dense {
     /** dx (batch, in) = dy (batch, out) &middot; weights (out, in). */
     public static void denseBackwardInput(float[] dx, int dxOffset, float[] dy, int dyOffset, float[] weights,
                                           int weightsOffset, int batch, int inFeatures, int outFeatures) {
-        for (int b = 0; b < batch; b++) {
-            int dxRow = dxOffset + b * inFeatures;
-            java.util.Arrays.fill(dx, dxRow, dxRow + inFeatures, 0f);
-            for (int o = 0; o < outFeatures; o++) {
-                axpy(dy[dyOffset + b * outFeatures + o], weights, weightsOffset + o * inFeatures, dx, dxRow, inFeatures);
-            }
+        if (batch == 0 || inFeatures == 0) {
+            return;
         }
+        if (outFeatures == 0) {
+            Arrays.fill(dx, dxOffset, dxOffset + batch * inFeatures, 0f);
+            return;
+        }
+        Blas.gradsign_sgemm(NO_TRANSPOSE, NO_TRANSPOSE, batch, inFeatures, outFeatures, 1f, dy, dyOffset, outFeatures,
+                weights, weightsOffset, inFeatures, 0f, dx, dxOffset, inFeatures);
     }
 
     /** dWeights (out, in) = dy&#7488; &middot; x; dBias (out) = sum of dy over the batch; both overwritten. */
     public static void denseBackwardWeights(float[] dWeights, int dWeightsOffset, float[] dBias, int dBiasOffset,
                                             float[] dy, int dyOffset, float[] x, int xOffset, int batch,
                                             int inFeatures, int outFeatures) {
-        for (int o = 0; o < outFeatures; o++) {
-            int row = dWeightsOffset + o * inFeatures;
-            java.util.Arrays.fill(dWeights, row, row + inFeatures, 0f);
-            float biasSum = 0f;
-            for (int b = 0; b < batch; b++) {
-                float g = dy[dyOffset + b * outFeatures + o];
-                biasSum += g;
-                axpy(g, x, xOffset + b * inFeatures, dWeights, row, inFeatures);
-            }
-            dBias[dBiasOffset + o] = biasSum;
-        }
-    }
-
-    /** Dot product of a[aOffset..+n] and b[bOffset..+n], in four interleaved partial sums for throughput. */
-    static float dot(float[] a, int aOffset, float[] b, int bOffset, int n) {
-        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
-        int i = 0;
-        for (; i + 3 < n; i += 4) {
-            s0 += a[aOffset + i] * b[bOffset + i];
-            s1 += a[aOffset + i + 1] * b[bOffset + i + 1];
-            s2 += a[aOffset + i + 2] * b[bOffset + i + 2];
-            s3 += a[aOffset + i + 3] * b[bOffset + i + 3];
-        }
-        for (; i < n; i++) {
-            s0 += a[aOffset + i] * b[bOffset + i];
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
-
-    /** y[yOffset..+n] += alpha * x[xOffset..+n]. */
-    static void axpy(float alpha, float[] x, int xOffset, float[] y, int yOffset, int n) {
-        if (alpha == 0f) {
+        if (outFeatures == 0) {
             return;
         }
-        for (int i = 0; i < n; i++) {
-            y[yOffset + i] += alpha * x[xOffset + i];
+        if (batch == 0 || inFeatures == 0) {
+            Arrays.fill(dWeights, dWeightsOffset, dWeightsOffset + outFeatures * inFeatures, 0f);
+        } else {
+            Blas.gradsign_sgemm(TRANSPOSE, NO_TRANSPOSE, outFeatures, inFeatures, batch, 1f, dy, dyOffset, outFeatures, x,
+                    xOffset, inFeatures, 0f, dWeights, dWeightsOffset, inFeatures);
+        }
+        Arrays.fill(dBias, dBiasOffset, dBiasOffset + outFeatures, 0f);
+        for (int b = 0; b < batch; b++) {
+            int row = dyOffset + b * outFeatures;
+            for (int o = 0; o < outFeatures; o++) {
+                dBias[dBiasOffset + o] += dy[row + o];
+            }
         }
     }
 }

@@ -106,8 +106,10 @@ class FgsmTest {
             int[] labels = new Random(12).ints(50, 0, CLASSES).toArray();
             FgsmResult a = small.untargeted(images, labels, 0.1f);
             FgsmResult b = big.untargeted(images, labels, 0.1f);
-            assertArrayEquals(b.adversarial(), a.adversarial(), 0f);
-            assertArrayEquals(b.cleanConfidence(), a.cleanConfidence(), 0f);
+            // BLAS splits a product differently for another batch size: sums may differ in the last
+            // bit, so a gradient within rounding of zero may flip its sign
+            assertNearlySameStep(b.adversarial(), a.adversarial(), 0.1f);
+            assertArrayEquals(b.cleanConfidence(), a.cleanConfidence(), 1e-5f);
             assertArrayEquals(b.adversarialClass(), a.adversarialClass());
         }
     }
@@ -141,16 +143,7 @@ class FgsmTest {
              Fgsm fgsm = new Fgsm(model, 16)) {
             got = fgsm.untargeted(images, labels, epsilon);
         }
-        int differ = 0;
-        for (int i = 0; i < images.length; i++) {
-            float a = want.adversarial()[i];
-            float b = got.adversarial()[i];
-            if (a != b) {
-                differ++;
-                assertTrue(Math.abs(a - b) <= 2 * epsilon + 1e-6f, "element " + i + ": " + a + " vs " + b);
-            }
-        }
-        assertTrue(differ <= images.length / 200, differ + " of " + images.length + " elements differ");
+        assertNearlySameStep(want.adversarial(), got.adversarial(), epsilon);
         assertArrayEquals(want.cleanClass(), got.cleanClass(), kind + " clean predictions");
         assertArrayEquals(want.cleanConfidence(), got.cleanConfidence(), 1e-4f, kind + " clean confidences");
         int classDiffer = 0;
@@ -159,6 +152,21 @@ class FgsmTest {
         }
         assertTrue(classDiffer <= 1, classDiffer + " adversarial predictions differ");
         assertTrue(moved(images, got.adversarial()) > images.length / 2, "the attack moved too few pixels");
+    }
+
+    /**
+     * At most 0.5% of the elements may differ, each by at most one flipped step (2 epsilon): where
+     * the input gradient is within rounding of zero, two summation orders may disagree on its sign.
+     */
+    private static void assertNearlySameStep(float[] want, float[] got, float epsilon) {
+        int differ = 0;
+        for (int i = 0; i < want.length; i++) {
+            if (want[i] != got[i]) {
+                differ++;
+                assertTrue(Math.abs(want[i] - got[i]) <= 2 * epsilon + 1e-6f, "element " + i + ": " + want[i] + " vs " + got[i]);
+            }
+        }
+        assertTrue(differ <= want.length / 200, differ + " of " + want.length + " elements differ");
     }
 
     private static int moved(float[] a, float[] b) {
