@@ -53,6 +53,80 @@ public final class Fgsm implements AutoCloseable {
      * @throws IllegalStateException if the model or this attack is closed
      */
     public FgsmResult attack(Mode mode, float[] images, int[] labels, float epsilon, float lo, float hi) {
+        int count = validate(mode, images, labels, epsilon, lo, hi);
+        FgsmResult result = new FgsmResult(new float[images.length], new int[count], new float[count], new int[count],
+                new float[count]);
+        for (int start = 0; start < count; start += workspace.capacity()) {
+            int batch = Math.min(workspace.capacity(), count - start);
+            step(mode, images, labels, start, batch, epsilon, lo, hi, result);
+        }
+        return result;
+    }
+
+    /**
+     * The adversarial images alone, written into {@code adversarial} (same length as images): each
+     * batch goes through {@code steps} FGSM steps of size epsilon (steps &gt; 1: the iterated,
+     * PGD-style attack, each step from the previous x', clipped to [lo, hi]), with no predictions
+     * computed. Nothing is allocated per batch beyond what the first call allocates.
+     */
+    public void perturb(Mode mode, float[] images, int[] labels, float epsilon, float lo, float hi, int steps,
+                        float[] adversarial) {
+        Objects.requireNonNull(adversarial, "adversarial");
+        int count = validate(mode, images, labels, epsilon, lo, hi);
+        if (steps < 1) {
+            throw new IllegalArgumentException("steps must be >= 1, got " + steps);
+        }
+        if (adversarial.length != images.length) {
+            throw new IllegalArgumentException("adversarial has " + adversarial.length + " floats, images " + images.length);
+        }
+        int inputs = model.inputs();
+        int classes = model.classes();
+        int[] batchLabels = new int[workspace.capacity()];
+        float[] probabilities = new float[workspace.capacity() * classes];
+        for (int start = 0; start < count; start += workspace.capacity()) {
+            int batch = Math.min(workspace.capacity(), count - start);
+            workspace.checkBatch(batch);
+            Tensor x = workspace.input(batch);
+            Tensor moved = workspace.adversarial(batch);
+            x.copyFrom(images, start * inputs, 0, batch * inputs);
+            int[] labelsOfBatch = java.util.Arrays.copyOf(batchLabels, batch);
+            if (mode == Mode.VIRTUAL) {
+                workspace.forward(x, batch);
+                workspace.loss(batch, 1f, false);
+                workspace.probabilities(batch).copyTo(0, probabilities, 0, batch * classes);
+                predict(probabilities, batch, classes, labelsOfBatch, new float[batch], 0);
+            } else {
+                System.arraycopy(labels, start, labelsOfBatch, 0, batch);
+            }
+            workspace.labels(batch).copyFrom(labelsOfBatch);
+            Tensor current = x;
+            for (int step = 0; step < steps; step++) {
+                // the virtual mode's first forward pass already ran at x
+                gradientStep(mode, current, moved, batch, epsilon, lo, hi, step > 0 || mode != Mode.VIRTUAL);
+                current = moved;
+            }
+            moved.copyTo(0, adversarial, start * inputs, batch * inputs);
+        }
+    }
+
+    /**
+     * x' = clip(from + eps sign(grad J(from)), lo, hi), with the labels already in the workspace and,
+     * unless {@code forward}, the forward pass at {@code from} already run; {@code to} may be {@code from}.
+     * Ascends the loss of the label, or descends that of the target: the gradient's scale does not
+     * change its sign, so no 1/batch.
+     */
+    private void gradientStep(Mode mode, Tensor from, Tensor to, int batch, float epsilon, float lo, float hi,
+                              boolean forward) {
+        if (forward) {
+            workspace.forward(from, batch);
+        }
+        workspace.loss(batch, mode == Mode.TARGETED ? -1f : 1f, true);
+        workspace.backwardToInput(from, batch);
+        model.backend().signStep(to, from, workspace.inputGradient(batch), epsilon, lo, hi);
+    }
+
+    /** Checks an attack's arguments before any native call; returns the number of samples. */
+    private int validate(Mode mode, float[] images, int[] labels, float epsilon, float lo, float hi) {
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(images, "images");
         if (mode == Mode.VIRTUAL && labels != null) {
@@ -68,14 +142,7 @@ public final class Fgsm implements AutoCloseable {
         if (Float.isNaN(lo) || Float.isNaN(hi) || lo > hi) {
             throw new IllegalArgumentException("clip bounds must satisfy lo <= hi, got lo=" + lo + ", hi=" + hi);
         }
-
-        FgsmResult result = new FgsmResult(new float[images.length], new int[count], new float[count], new int[count],
-                new float[count]);
-        for (int start = 0; start < count; start += workspace.capacity()) {
-            int batch = Math.min(workspace.capacity(), count - start);
-            step(mode, images, labels, start, batch, epsilon, lo, hi, result);
-        }
-        return result;
+        return count;
     }
 
     /** One batch: forward, loss gradient at the logits, backward to the input, sign step, forward again. */
@@ -100,17 +167,13 @@ public final class Fgsm implements AutoCloseable {
             System.arraycopy(labels, start, batchLabels, 0, batch);
         }
         workspace.labels(batch).copyFrom(batchLabels);
-        // ascend the loss of the label, or descend that of the target; the gradient's scale does not
-        // change its sign, so no 1/batch
-        workspace.loss(batch, mode == Mode.TARGETED ? -1f : 1f, true);
+        Tensor adversarial = workspace.adversarial(batch);
+        gradientStep(mode, x, adversarial, batch, epsilon, lo, hi, false);
         if (mode != Mode.VIRTUAL) {
+            // the clean prediction: the softmax the gradient step computed at x
             workspace.probabilities(batch).copyTo(0, probabilities, 0, probabilities.length);
             predict(probabilities, batch, classes, result.cleanClass(), result.cleanConfidence(), start);
         }
-        workspace.backwardToInput(x, batch);
-
-        Tensor adversarial = workspace.adversarial(batch);
-        model.backend().signStep(adversarial, x, workspace.inputGradient(batch), epsilon, lo, hi);
         workspace.forward(adversarial, batch);
         workspace.loss(batch, 1f, false);
         workspace.probabilities(batch).copyTo(0, probabilities, 0, probabilities.length);

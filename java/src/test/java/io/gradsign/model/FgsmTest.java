@@ -98,6 +98,32 @@ class FgsmTest {
     }
 
     @Test
+    void perturbEqualsAttackAndIteratesLikePgd() {
+        try (Backend cpu = Backends.open(BackendKind.CPU);
+             Sequential model = Sequential.create(cpu, Sequential.mlp(INPUTS, new int[] {16}, CLASSES), 21);
+             Fgsm fgsm = new Fgsm(model, 16)) {
+            float[] images = TestBackends.uniform(22, 40 * INPUTS, 0.2f, 0.8f);
+            int[] labels = new Random(23).ints(40, 0, CLASSES).toArray();
+            for (Fgsm.Mode mode : Fgsm.Mode.values()) {
+                int[] given = mode == Fgsm.Mode.VIRTUAL ? null : labels;
+                float[] once = new float[images.length];
+                fgsm.perturb(mode, images, given, 0.05f, 0f, 1f, 1, once);
+                assertArrayEquals(fgsm.attack(mode, images, given, 0.05f, 0f, 1f).adversarial(), once, 0f, mode.toString());
+            }
+            float[] iterated = new float[images.length];
+            fgsm.perturb(Fgsm.Mode.UNTARGETED, images, labels, 0.01f, 0f, 1f, 10, iterated);
+            double maxMove = 0;
+            for (int i = 0; i < images.length; i++) {
+                maxMove = Math.max(maxMove, Math.abs(iterated[i] - images[i]));
+            }
+            assertTrue(maxMove > 0.015 && maxMove <= 0.1 + 1e-6, "10 steps of 0.01 moved a pixel by " + maxMove);
+            assertTrue(meanLoss(model, iterated, labels) > meanLoss(model, images, labels), "iterated FGSM did not raise the loss");
+            assertThrows(IllegalArgumentException.class,
+                    () -> fgsm.perturb(Fgsm.Mode.UNTARGETED, images, labels, 0.01f, 0f, 1f, 0, iterated));
+        }
+    }
+
+    @Test
     void aStreamOfBatchesEqualsOneBigBatch() {
         try (Backend cpu = Backends.open(BackendKind.CPU);
              Sequential model = Sequential.create(cpu, Sequential.mlp(INPUTS, new int[] {12, 9}, CLASSES), 10);
