@@ -1,0 +1,141 @@
+package io.gradsign.cli;
+
+import io.gradsign.Backend;
+import io.gradsign.data.Dataset;
+import io.gradsign.data.FashionMnist;
+import io.gradsign.model.Fgsm;
+import io.gradsign.model.FgsmResult;
+import io.gradsign.model.Sequential;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code gradsign demo}, also what runs without a command: the shipped MLP (or one trained on the spot)
+ * attacked with untargeted FGSM at several &epsilon;, a table of what it does, and the figure.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Attack the Fashion-MNIST test set with FGSM at several epsilons; print accuracy and mean"
+                + " confidence per epsilon; write the figure (x, + eps * sign(grad_x J), = x').")
+final class DemoCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--train", description = "train an MLP (784-128-10) here instead of loading the shipped one")
+    boolean train;
+
+    @Option(names = "--epochs", description = "epochs of --train (default: ${DEFAULT-VALUE})")
+    int epochs = 3;
+
+    @Option(names = "--epsilons", split = ",", paramLabel = "LIST",
+            description = "the epsilons of the table (default: 0,0.05,0.1,0.2,0.3)")
+    float[] epsilons = {0f, 0.05f, 0.1f, 0.2f, 0.3f};
+
+    @Option(names = "--figure-epsilon", paramLabel = "EPS", description = "the epsilon of the figure (default:"
+            + " ${DEFAULT-VALUE})")
+    float figureEpsilon = 0.1f;
+
+    @Option(names = "--png", paramLabel = "FILE", description = "where to write the figure (default: ${DEFAULT-VALUE})")
+    Path png = Path.of("fgsm-demo.png");
+
+    @Option(names = "--batch", description = "images per FGSM step (default: ${DEFAULT-VALUE})")
+    int batch = 256;
+
+    @Mixin
+    DataOptions data;
+
+    @Override
+    public Integer call() throws IOException {
+        for (float epsilon : epsilons) {
+            check(Float.isFinite(epsilon) && epsilon >= 0, "--epsilons must be finite and >= 0, got " + epsilon);
+        }
+        check(Float.isFinite(figureEpsilon) && figureEpsilon >= 0, "--figure-epsilon must be finite and >= 0, got "
+                + figureEpsilon);
+        check(batch >= 1, "--batch must be at least 1, got " + batch);
+        check(epochs >= 1, "--epochs must be at least 1, got " + epochs);
+
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        out.println("gradsign demo: FGSM (Goodfellow et al. 2014) against an MLP for Fashion-MNIST");
+        try (Backend backend = main.backendChoice.open(out)) {
+            FashionMnist fashion = data.load(out);
+            try (Sequential network = model(backend, fashion, out, err)) {
+                attack(network, fashion.test(), out, err);
+            }
+        }
+        return 0;
+    }
+
+    private Sequential model(Backend backend, FashionMnist fashion, PrintWriter out, PrintWriter err) throws IOException {
+        if (!train) {
+            return new ModelOptions().load(backend, out);
+        }
+        TrainCommand trainer = new TrainCommand();
+        trainer.epochs = epochs;
+        Sequential network = Sequential.create(backend, Sequential.mlp(28 * 28, trainer.hidden, 10), trainer.seed);
+        try {
+            out.printf("model: training an MLP (%s) here: %d epochs, batch %d, learning rate %s, momentum %s%n",
+                    ModelOptions.describe(network), trainer.epochs, trainer.batch, trainer.learningRate,
+                    trainer.momentum);
+            out.flush();
+            trainer.train(network, fashion, out, err);
+            return network;
+        } catch (RuntimeException e) {
+            network.close();
+            throw e;
+        }
+    }
+
+    private void attack(Sequential network, Dataset test, PrintWriter out, PrintWriter err) throws IOException {
+        float[] images = test.images();
+        int[] labels = test.labels();
+        out.printf(Locale.ROOT, "attack: untargeted FGSM, x' = clip(x + eps * sign(grad_x J(theta, x, y)), 0, 1), on"
+                + " the %d test images%s%n", test.count(), data.usesSample() ? " of the embedded sample" : "");
+        out.println();
+        out.println("  epsilon  accuracy  mean confidence  correct -> wrong     time");
+        out.flush();
+        FgsmResult forFigure = null;
+        try (Fgsm fgsm = new Fgsm(network, Math.min(batch, test.count()))) {
+            for (float epsilon : epsilons) {
+                long start = System.nanoTime();
+                FgsmResult result = AttackRun.run(fgsm, Fgsm.Mode.UNTARGETED, images, labels, test.features(), epsilon,
+                        batch, String.format(Locale.ROOT, "epsilon %.2f", epsilon), err);
+                AttackRun.Summary summary = AttackRun.summarize(result, labels, -1);
+                out.printf(Locale.ROOT, "  %7.2f  %7.2f%%  %14.1f%%  %14.2f%%  %5.1f s%n", epsilon,
+                        100 * summary.adversarialAccuracy(), 100 * summary.adversarialConfidence(),
+                        100 * summary.correctThenWrong(), (System.nanoTime() - start) / 1e9);
+                out.flush();
+                if (epsilon == figureEpsilon) {
+                    forFigure = result;
+                }
+            }
+            out.println();
+            out.println("accuracy and mean confidence (softmax probability of the predicted class) are at x'; correct"
+                    + " -> wrong counts images classified correctly at x and wrongly at x'.");
+            if (forFigure == null) {
+                forFigure = AttackRun.run(fgsm, Fgsm.Mode.UNTARGETED, images, labels, test.features(), figureEpsilon,
+                        batch, "figure", err);
+            }
+            int chosen = FgsmFigure.choose(forFigure, labels);
+            AttackCommand.writeFigure(fgsm, Fgsm.Mode.UNTARGETED, test, chosen, labels[chosen], forFigure,
+                    figureEpsilon, png, data.usesSample(), train ? "trained here" : "fashion-mlp", network, out, err);
+        }
+    }
+
+    private void check(boolean condition, String message) {
+        if (!condition) {
+            throw new CommandLine.ParameterException(spec.commandLine(), message);
+        }
+    }
+}

@@ -1,0 +1,254 @@
+package io.gradsign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine;
+
+/** The command-line program on the CPU backend and the embedded sample: parsing, exit codes, results, the figure. */
+class MainTest {
+    @TempDir
+    Path directory;
+
+    /** What one run of the program printed and returned. */
+    record Run(int exitCode, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\n--- out\n" + out + "--- err\n" + err;
+        }
+    }
+
+    static Run run(String... args) {
+        CommandLine commandLine = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        int exitCode = commandLine.execute(args);
+        return new Run(exitCode, out.toString(), err.toString());
+    }
+
+    static List<List<String>> badArguments() {
+        return List.of(
+                List.of("--backend", "gpu", "eval"),
+                List.of("nosuchcommand"),
+                List.of("train", "--epochs", "0"),
+                List.of("train", "--hidden", "128,x"),
+                List.of("train", "--model", "cnn"),
+                List.of("train", "--momentum", "1"),
+                List.of("attack", "--epsilon", "-0.1"),
+                List.of("attack", "--epsilon", "NaN"),
+                List.of("attack", "--mode", "targeted"),
+                List.of("attack", "--target", "3"),
+                List.of("attack", "--mode", "targeted", "--target", "10"),
+                List.of("attack", "--count", "0"),
+                List.of("eval", "--batch", "0"),
+                List.of("eval", "--backend", "cpu", "--data", "/nonexistent", "--sample"),
+                List.of("bench", "--seconds", "-1"),
+                List.of("demo", "--epsilons", "0,x"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badArguments")
+    void badArgumentsGiveOneLineAndExitCode2(List<String> args) {
+        Run run = run(args.toArray(String[]::new));
+        assertEquals(2, run.exitCode(), run::toString);
+        String firstLine = run.err().lines().findFirst().orElse("");
+        assertTrue(firstLine.startsWith("gradsign"), run::toString);
+        assertNoStackTrace(run);
+    }
+
+    @Test
+    void helpListsTheCommands() {
+        Run run = run("--help");
+        assertEquals(0, run.exitCode(), run::toString);
+        for (String command : List.of("demo", "train", "attack", "eval", "bench", "--backend")) {
+            assertTrue(run.out().contains(command), () -> command + " missing from\n" + run);
+        }
+    }
+
+    @Test
+    void backendIsAcceptedBeforeAndAfterTheCommandAndPrinted() {
+        for (String[] args : new String[][] {{"--backend", "cpu", "eval", "--sample"},
+                {"eval", "--sample", "--backend", "cpu"}}) {
+            Run run = run(args);
+            assertEquals(0, run.exitCode(), run::toString);
+            assertTrue(run.out().startsWith("backend: cpu: requested by the caller"), run::toString);
+        }
+    }
+
+    @Test
+    void shippedModelScoresAtLeast80PercentOnTheSample() {
+        Run run = run("--backend", "cpu", "eval", "--sample");
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("data: the Fashion-MNIST sample embedded in the jar"), run::toString);
+        double accuracy = percent(run.out(), "test accuracy: ([0-9.]+)%");
+        assertTrue(accuracy >= 80, () -> "accuracy " + accuracy + "% < 80%\n" + run);
+    }
+
+    @Test
+    void epsilonZeroLeavesAccuracyUnchanged() {
+        Run run = run("--backend", "cpu", "attack", "--sample", "--epsilon", "0", "--count", "300");
+        assertEquals(0, run.exitCode(), run::toString);
+        double clean = percent(run.out(), "clean accuracy: +([0-9.]+)%");
+        double adversarial = percent(run.out(), "adversarial accuracy: +([0-9.]+)%");
+        assertEquals(clean, adversarial, 0, run::toString);
+        assertEquals(0, percent(run.out(), "correct, then wrong: +([0-9.]+)%"), 0, run::toString);
+        assertTrue(clean > 50, run::toString);
+    }
+
+    @Test
+    void attackLowersAccuracyAndTargetedReachesTheTarget() {
+        Run untargeted = run("--backend", "cpu", "attack", "--sample", "--epsilon", "0.1", "--count", "300");
+        assertEquals(0, untargeted.exitCode(), untargeted::toString);
+        double clean = percent(untargeted.out(), "clean accuracy: +([0-9.]+)%");
+        double adversarial = percent(untargeted.out(), "adversarial accuracy: +([0-9.]+)%");
+        assertTrue(adversarial < clean - 20, untargeted::toString);
+
+        Run targeted = run("--backend", "cpu", "attack", "--sample", "--mode", "targeted", "--target", "8",
+                "--epsilon", "0.1", "--count", "300");
+        assertEquals(0, targeted.exitCode(), targeted::toString);
+        assertTrue(percent(targeted.out(), "classified as the target: +([0-9.]+)%") > 20, targeted::toString);
+
+        Run virtual = run("--backend", "cpu", "attack", "--sample", "--mode", "virtual", "--count", "100");
+        assertEquals(0, virtual.exitCode(), virtual::toString);
+    }
+
+    @Test
+    void attackWritesTheFigure() throws IOException {
+        Path png = directory.resolve("figures/fgsm.png");
+        Run run = run("--backend", "cpu", "attack", "--sample", "--count", "200", "--png", png.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("figure: " + png), run::toString);
+        assertFigure(png);
+    }
+
+    @Test
+    void demoPrintsTheTableAndWritesTheFigure() throws IOException {
+        Path png = directory.resolve("demo.png");
+        Run run = run("--backend", "cpu", "demo", "--sample", "--epsilons", "0,0.1", "--png", png.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("on the 1000 test images of the embedded sample"), run::toString);
+        assertTrue(Pattern.compile("(?m)^ +0\\.00 +[0-9.]+% ").matcher(run.out()).find(), run::toString);
+        assertTrue(Pattern.compile("(?m)^ +0\\.10 +[0-9.]+% ").matcher(run.out()).find(), run::toString);
+        assertFigure(png);
+    }
+
+    @Test
+    void trainSavesAModelThatEvalReads() {
+        Path model = directory.resolve("model.gsm");
+        Run train = run("--backend", "cpu", "train", "--sample", "--model", "softmax", "--epochs", "1",
+                "--out", model.toString());
+        assertEquals(0, train.exitCode(), train::toString);
+        assertTrue(train.out().contains("epoch  1/1  loss "), train::toString);
+        Run eval = run("--backend", "cpu", "eval", "--sample", "--model-file", model.toString());
+        assertEquals(0, eval.exitCode(), eval::toString);
+        assertTrue(percent(eval.out(), "test accuracy: ([0-9.]+)%") > 50, eval::toString);
+    }
+
+    @Test
+    void corruptOrMissingModelFileGivesExitCode1AndAClearMessage() throws IOException {
+        Path garbage = directory.resolve("garbage.gsm");
+        Files.write(garbage, "this is not a model, just text long enough".getBytes());
+        Run run = run("--backend", "cpu", "eval", "--sample", "--model-file", garbage.toString());
+        assertEquals(1, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("error: " + garbage + ": not a gradsign model file"), run::toString);
+        assertNoStackTrace(run);
+
+        byte[] shipped;
+        try (var in = MainTest.class.getResourceAsStream(ModelOptions.SHIPPED_RESOURCE)) {
+            assertNotNull(in, "the shipped model is missing");
+            shipped = in.readAllBytes();
+        }
+        shipped[shipped.length / 2] ^= 0x10;
+        Path flipped = directory.resolve("flipped.gsm");
+        Files.write(flipped, shipped);
+        Run corrupt = run("--backend", "cpu", "attack", "--sample", "--model-file", flipped.toString());
+        assertEquals(1, corrupt.exitCode(), corrupt::toString);
+        assertTrue(corrupt.err().contains("checksum mismatch: the file is corrupt"), corrupt::toString);
+        assertNoStackTrace(corrupt);
+
+        Run missing = run("--backend", "cpu", "eval", "--model-file", directory.resolve("none.gsm").toString());
+        assertEquals(1, missing.exitCode(), missing::toString);
+        assertTrue(missing.err().contains("no such file: " + directory.resolve("none.gsm")), missing::toString);
+    }
+
+    @Test
+    void missingDataFolderGivesExitCode1() {
+        Run run = run("--backend", "cpu", "eval", "--data", directory.resolve("nothing").toString());
+        assertEquals(1, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("Fashion-MNIST file missing"), run::toString);
+        assertNoStackTrace(run);
+    }
+
+    // the figure decodes, has the layout's size, and its panels are neither blank nor uniform
+    private static void assertFigure(Path png) throws IOException {
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertNotNull(image, "not a readable PNG: " + png);
+        int panel = 28 * FgsmFigure.SCALE;
+        int margin = FgsmFigure.MARGIN;
+        int operator = FgsmFigure.OPERATOR_WIDTH;
+        assertEquals(2 * margin + 3 * panel + 2 * operator, image.getWidth());
+        assertEquals(margin + FgsmFigure.TITLE_HEIGHT + panel + FgsmFigure.CAPTION_HEIGHT + FgsmFigure.FOOTER_HEIGHT
+                + margin / 2, image.getHeight());
+        int top = margin + FgsmFigure.TITLE_HEIGHT;
+        int[] lefts = {margin, margin + panel + operator, margin + 2 * (panel + operator)};
+        for (int left : lefts) {
+            Set<Integer> colours = new HashSet<>();
+            for (int y = top; y < top + panel; y += 4) {
+                for (int x = left; x < left + panel; x += 4) {
+                    colours.add(image.getRGB(x, y));
+                }
+            }
+            // x and x' are grey images; the step is at least black and white
+            int expected = left == lefts[1] ? 2 : 3;
+            assertTrue(colours.size() >= expected, "panel at x=" + left + " has " + colours.size() + " colours");
+        }
+        // the step panel holds only black, grey and white
+        Set<Integer> stepColours = new HashSet<>();
+        for (int y = top; y < top + panel; y++) {
+            for (int x = lefts[1]; x < lefts[1] + panel; x++) {
+                stepColours.add(image.getRGB(x, y) & 0xFFFFFF);
+            }
+        }
+        assertTrue(Set.of(0x000000, 0x808080, 0xFFFFFF).containsAll(stepColours), "step colours " + stepColours);
+        // the captions below the panels are drawn (dark pixels on the white background)
+        int dark = 0;
+        for (int y = top + panel + 4; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
+                if ((image.getRGB(x, y) & 0xFF) < 128) {
+                    dark++;
+                }
+            }
+        }
+        assertTrue(dark > 200, "no captions: " + dark + " dark pixels below the panels");
+    }
+
+    private static void assertNoStackTrace(Run run) {
+        assertFalse(run.err().contains("\tat ") || run.err().contains("Exception"), run::toString);
+    }
+
+    private static double percent(String text, String regex) {
+        Matcher matcher = Pattern.compile(regex).matcher(text);
+        assertTrue(matcher.find(), () -> "no match for '" + regex + "' in\n" + text);
+        return Double.parseDouble(matcher.group(1));
+    }
+}
