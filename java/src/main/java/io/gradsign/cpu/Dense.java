@@ -6,7 +6,8 @@ import java.util.Arrays;
 
 /**
  * CPU twins of the dense layer's kernels (native/src/dense.cu): the matrix products through
- * OpenBLAS's sgemm on the Java arrays in place, the bias and activation in one pass after it.
+ * OpenBLAS on the Java arrays in place (sgemv for a batch of one, sgemm otherwise), the bias and
+ * activation in one pass after it.
  * Matrices are row-major float arrays at an offset; shapes are validated by the caller.
  */
 public final class Dense {
@@ -15,7 +16,7 @@ public final class Dense {
 
     static {
         // as many OpenBLAS threads as cores: its default can oversubscribe a small machine badly
-        Blas.openblas_set_num_threads(Runtime.getRuntime().availableProcessors());
+        Blas.openblas_set_num_threads(Integer.getInteger("gradsign.blasThreads", Runtime.getRuntime().availableProcessors()));
     }
 
     private Dense() {}
@@ -29,6 +30,9 @@ public final class Dense {
         }
         if (inFeatures == 0) {
             Arrays.fill(y, yOffset, yOffset + batch * outFeatures, 0f);
+        } else if (batch == 1) {
+            Blas.gradsign_sgemv(NO_TRANSPOSE, outFeatures, inFeatures, 1f, weights, weightsOffset, inFeatures, x, xOffset,
+                    0f, y, yOffset);
         } else {
             Blas.gradsign_sgemm(NO_TRANSPOSE, TRANSPOSE, batch, outFeatures, inFeatures, 1f, x, xOffset, inFeatures,
                     weights, weightsOffset, inFeatures, 0f, y, yOffset, outFeatures);
@@ -64,6 +68,11 @@ public final class Dense {
         }
         if (outFeatures == 0) {
             Arrays.fill(dx, dxOffset, dxOffset + batch * inFeatures, 0f);
+            return;
+        }
+        if (batch == 1) {
+            Blas.gradsign_sgemv(TRANSPOSE, outFeatures, inFeatures, 1f, weights, weightsOffset, inFeatures, dy, dyOffset,
+                    0f, dx, dxOffset);
             return;
         }
         Blas.gradsign_sgemm(NO_TRANSPOSE, NO_TRANSPOSE, batch, inFeatures, outFeatures, 1f, dy, dyOffset, outFeatures,
