@@ -1,7 +1,7 @@
 // sign_step.cu: the fused sign-and-scale step, x' = clip(x + eps*sign(g), lo, hi), in one pass.
 #include "sign_step.cuh"
 
-#include <cstdint>
+#include "elementwise.cuh"
 
 namespace gradsign {
 
@@ -75,17 +75,9 @@ cudaError_t sign_step(float* out, const float* x, const float* gradient, size_t 
                       float lo, float hi, int multiprocessors, cudaStream_t stream) {
     if (count == 0) return cudaSuccess;
 
-    // float4 loads need the three pointers to share their offset within 16 bytes; then a scalar
-    // head of up to 3 floats reaches the first aligned element
-    const uintptr_t misalignment = reinterpret_cast<uintptr_t>(x) & 15u;
-    size_t head = count;
-    size_t vector_count = 0;
-    if ((reinterpret_cast<uintptr_t>(gradient) & 15u) == misalignment &&
-        (reinterpret_cast<uintptr_t>(out) & 15u) == misalignment && misalignment % sizeof(float) == 0) {
-        head = ((16u - misalignment) & 15u) / sizeof(float);
-        if (head > count) head = count;
-        vector_count = (count - head) / 4;
-    }
+    const VectorSplit split = vector_split(count, {x, gradient, out});
+    const size_t head = split.head;
+    const size_t vector_count = split.vector_count;
 
     const size_t work = vector_count + (count - 4 * vector_count);
     size_t blocks = (work + kBlockSize - 1) / kBlockSize;

@@ -72,8 +72,7 @@ final class BenchCommand implements Callable<Integer> {
                     batches * batch / elapsed, batches, batch, elapsed, backend.kind());
             out.println("This is a rough wall-clock figure from one run: no forks, no statistics, other work on the"
                     + " machine counts. For real measurements use the JMH benchmarks: mvn -B -q -DskipTests package &&"
-                    + " java -jar benchmarks/target/benchmarks.jar (today they measure the sign step, not a whole"
-                    + " FGSM).");
+                    + " java -jar benchmarks/target/benchmarks.jar FgsmBenchmark");
         }
         return 0;
     }

@@ -12,7 +12,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -102,52 +101,20 @@ final class TrainCommand implements Callable<Integer> {
         int[] labels = train.labels();
         float[] testImages = fashion.test().images();
         int[] testLabels = fashion.test().labels();
-        int inputs = train.features();
         int count = train.count();
-        // the trainer shuffles what it is given; handing it chunks of a seeded permutation lets the
-        // progress bar move between chunks while every epoch still visits the samples in random order
-        int chunk = batch * 50;
-        Random order = new Random(seed ^ 0x5DEECE66DL);
-        float[] chunkImages = new float[chunk * inputs];
-        int[] chunkLabels = new int[chunk];
         try (Trainer trainer = new Trainer(model, batch, learningRate, momentum, seed)) {
             for (int epoch = 1; epoch <= epochs; epoch++) {
                 long start = System.nanoTime();
-                int[] permutation = permutation(count, order);
-                double lossSum = 0;
+                double loss;
                 try (Progress progress = Progress.start("epoch " + epoch + "/" + epochs, count, "images", err)) {
-                    for (int from = 0; from < count; from += chunk) {
-                        int n = Math.min(chunk, count - from);
-                        for (int i = 0; i < n; i++) {
-                            System.arraycopy(images, permutation[from + i] * inputs, chunkImages, i * inputs, inputs);
-                            chunkLabels[i] = labels[permutation[from + i]];
-                        }
-                        float[] x = n == chunk ? chunkImages : java.util.Arrays.copyOf(chunkImages, n * inputs);
-                        int[] y = n == chunk ? chunkLabels : java.util.Arrays.copyOf(chunkLabels, n);
-                        lossSum += trainer.trainEpoch(x, y) * n;
-                        progress.step(n);
-                    }
+                    loss = trainer.trainEpoch(images, labels, progress::step);
                 }
                 double accuracy = Evaluation.accuracy(model, testImages, testLabels, 500);
-                out.printf("epoch %2d/%d  loss %.4f  test accuracy %6.2f%%  (%.1f s)%n", epoch, epochs, lossSum / count,
+                out.printf("epoch %2d/%d  loss %.4f  test accuracy %6.2f%%  (%.1f s)%n", epoch, epochs, loss,
                         100 * accuracy, (System.nanoTime() - start) / 1e9);
                 out.flush();
             }
         }
-    }
-
-    private static int[] permutation(int count, Random random) {
-        int[] order = new int[count];
-        for (int i = 0; i < count; i++) {
-            order[i] = i;
-        }
-        for (int i = count - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        return order;
     }
 
     private void check(boolean condition, String message) {

@@ -56,6 +56,15 @@ public final class Trainer implements AutoCloseable {
      * @param labels (count), in [0, classes)
      */
     public double trainEpoch(float[] images, int[] labels) {
+        return trainEpoch(images, labels, samples -> { });
+    }
+
+    /**
+     * {@link #trainEpoch(float[], int[])}, telling {@code batchDone} the number of samples of each
+     * batch as it finishes (for progress bars).
+     */
+    public double trainEpoch(float[] images, int[] labels, java.util.function.IntConsumer batchDone) {
+        java.util.Objects.requireNonNull(batchDone, "batchDone");
         int count = Evaluation.checkSamples(model, images, labels);
         int inputs = model.inputs();
         int[] order = new int[count];
@@ -80,6 +89,7 @@ public final class Trainer implements AutoCloseable {
                 batchLabels[b] = labels[order[start + b]];
             }
             lossSum += step(batchImages, java.util.Arrays.copyOf(batchLabels, batch), batch, losses);
+            batchDone.accept(batch);
         }
         return lossSum / count;
     }
