@@ -14,9 +14,14 @@ public final class Dense {
     private static final int NO_TRANSPOSE = 0;
     private static final int TRANSPOSE = 1;
 
+    /** Products of fewer multiply-adds than this run on one thread: waking others costs more than they save. */
+    static final long PARALLEL_MULTIPLY_ADDS = 1L << 23;
+
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
+
     static {
         // as many OpenBLAS threads as cores: its default can oversubscribe a small machine badly
-        Blas.openblas_set_num_threads(Integer.getInteger("gradsign.blasThreads", Runtime.getRuntime().availableProcessors()));
+        Blas.openblas_set_num_threads(CORES);
     }
 
     private Dense() {}
@@ -34,8 +39,8 @@ public final class Dense {
             Blas.gradsign_sgemv(NO_TRANSPOSE, outFeatures, inFeatures, 1f, weights, weightsOffset, inFeatures, x, xOffset,
                     0f, y, yOffset);
         } else {
-            Blas.gradsign_sgemm(NO_TRANSPOSE, TRANSPOSE, batch, outFeatures, inFeatures, 1f, x, xOffset, inFeatures,
-                    weights, weightsOffset, inFeatures, 0f, y, yOffset, outFeatures);
+            sgemm(NO_TRANSPOSE, TRANSPOSE, batch, outFeatures, inFeatures, x, xOffset, inFeatures, weights, weightsOffset,
+                    inFeatures, y, yOffset, outFeatures);
         }
         // the epilogue in one pass, as the kernel fuses it
         for (int b = 0; b < batch; b++) {
@@ -75,8 +80,8 @@ public final class Dense {
                     0f, dx, dxOffset);
             return;
         }
-        Blas.gradsign_sgemm(NO_TRANSPOSE, NO_TRANSPOSE, batch, inFeatures, outFeatures, 1f, dy, dyOffset, outFeatures,
-                weights, weightsOffset, inFeatures, 0f, dx, dxOffset, inFeatures);
+        sgemm(NO_TRANSPOSE, NO_TRANSPOSE, batch, inFeatures, outFeatures, dy, dyOffset, outFeatures, weights, weightsOffset,
+                inFeatures, dx, dxOffset, inFeatures);
     }
 
     /** dWeights (out, in) = dy&#7488; &middot; x; dBias (out) = sum of dy over the batch; both overwritten. */
@@ -89,8 +94,8 @@ public final class Dense {
         if (batch == 0 || inFeatures == 0) {
             Arrays.fill(dWeights, dWeightsOffset, dWeightsOffset + outFeatures * inFeatures, 0f);
         } else {
-            Blas.gradsign_sgemm(TRANSPOSE, NO_TRANSPOSE, outFeatures, inFeatures, batch, 1f, dy, dyOffset, outFeatures, x,
-                    xOffset, inFeatures, 0f, dWeights, dWeightsOffset, inFeatures);
+            sgemm(TRANSPOSE, NO_TRANSPOSE, outFeatures, inFeatures, batch, dy, dyOffset, outFeatures, x, xOffset, inFeatures,
+                    dWeights, dWeightsOffset, inFeatures);
         }
         Arrays.fill(dBias, dBiasOffset, dBiasOffset + outFeatures, 0f);
         for (int b = 0; b < batch; b++) {
@@ -99,5 +104,12 @@ public final class Dense {
                 dBias[dBiasOffset + o] += dy[row + o];
             }
         }
+    }
+
+    /** c (m, n) = op(a) op(b), on one thread for small products and on every core for large ones. */
+    private static void sgemm(int transA, int transB, int m, int n, int k, float[] a, int aOffset, int lda, float[] b,
+                              int bOffset, int ldb, float[] c, int cOffset, int ldc) {
+        Blas.openblas_set_num_threads_local((long) m * n * k < PARALLEL_MULTIPLY_ADDS ? 1 : CORES);
+        Blas.gradsign_sgemm(transA, transB, m, n, k, 1f, a, aOffset, lda, b, bOffset, ldb, 0f, c, cOffset, ldc);
     }
 }

@@ -40,4 +40,7 @@ public final class Blas {
     public static native void openblas_set_num_threads(int threads);
 
     public static native int openblas_get_num_threads();
+
+    /** The thread count of the calling thread's next calls (OpenBLAS 0.3.27+); returns the previous one. */
+    public static native int openblas_set_num_threads_local(int threads);
 }
