@@ -33,33 +33,29 @@ public final class Dense {
         if (batch == 0 || outFeatures == 0) {
             return;
         }
-        if (inFeatures == 0) {
-            Arrays.fill(y, yOffset, yOffset + batch * outFeatures, 0f);
-        } else if (batch == 1) {
-            Blas.gradsign_sgemv(NO_TRANSPOSE, outFeatures, inFeatures, 1f, weights, weightsOffset, inFeatures, x, xOffset,
-                    0f, y, yOffset);
-        } else {
-            sgemm(NO_TRANSPOSE, TRANSPOSE, batch, outFeatures, inFeatures, x, xOffset, inFeatures, weights, weightsOffset,
-                    inFeatures, y, yOffset, outFeatures);
-        }
-        // the epilogue in one pass, as the kernel fuses it
+        // the bias goes in first, row by row, and the product adds to it (beta = 1): then the
+        // activation is one pass over one contiguous range, the loop C2 vectorizes
         for (int b = 0; b < batch; b++) {
-            int row = yOffset + b * outFeatures;
-            switch (activation) {
-                case NONE -> {
-                    for (int o = 0; o < outFeatures; o++) {
-                        y[row + o] += bias[biasOffset + o];
-                    }
+            System.arraycopy(bias, biasOffset, y, yOffset + b * outFeatures, outFeatures);
+        }
+        if (inFeatures > 0 && batch == 1) {
+            Blas.gradsign_sgemv(NO_TRANSPOSE, outFeatures, inFeatures, 1f, weights, weightsOffset, inFeatures, x, xOffset,
+                    1f, y, yOffset);
+        } else if (inFeatures > 0) {
+            sgemm(NO_TRANSPOSE, TRANSPOSE, batch, outFeatures, inFeatures, x, xOffset, inFeatures, weights, weightsOffset,
+                    inFeatures, 1f, y, yOffset, outFeatures);
+        }
+        int end = yOffset + batch * outFeatures;
+        switch (activation) {
+            case NONE -> { }
+            case RELU -> {
+                for (int i = yOffset; i < end; i++) {
+                    y[i] = Math.max(y[i], 0f);
                 }
-                case RELU -> {
-                    for (int o = 0; o < outFeatures; o++) {
-                        y[row + o] = Math.max(y[row + o] + bias[biasOffset + o], 0f);
-                    }
-                }
-                case TANH -> {
-                    for (int o = 0; o < outFeatures; o++) {
-                        y[row + o] = (float) Math.tanh(y[row + o] + bias[biasOffset + o]);
-                    }
+            }
+            case TANH -> {
+                for (int i = yOffset; i < end; i++) {
+                    y[i] = (float) Math.tanh(y[i]);
                 }
             }
         }
@@ -81,7 +77,7 @@ public final class Dense {
             return;
         }
         sgemm(NO_TRANSPOSE, NO_TRANSPOSE, batch, inFeatures, outFeatures, dy, dyOffset, outFeatures, weights, weightsOffset,
-                inFeatures, dx, dxOffset, inFeatures);
+                inFeatures, 0f, dx, dxOffset, inFeatures);
     }
 
     /** dWeights (out, in) = dy&#7488; &middot; x; dBias (out) = sum of dy over the batch; both overwritten. */
@@ -95,7 +91,7 @@ public final class Dense {
             Arrays.fill(dWeights, dWeightsOffset, dWeightsOffset + outFeatures * inFeatures, 0f);
         } else {
             sgemm(TRANSPOSE, NO_TRANSPOSE, outFeatures, inFeatures, batch, dy, dyOffset, outFeatures, x, xOffset, inFeatures,
-                    dWeights, dWeightsOffset, inFeatures);
+                    0f, dWeights, dWeightsOffset, inFeatures);
         }
         Arrays.fill(dBias, dBiasOffset, dBiasOffset + outFeatures, 0f);
         for (int b = 0; b < batch; b++) {
@@ -106,10 +102,10 @@ public final class Dense {
         }
     }
 
-    /** c (m, n) = op(a) op(b), on one thread for small products and on every core for large ones. */
+    /** c (m, n) = op(a) op(b) + beta c, on one thread for small products and on every core for large ones. */
     private static void sgemm(int transA, int transB, int m, int n, int k, float[] a, int aOffset, int lda, float[] b,
-                              int bOffset, int ldb, float[] c, int cOffset, int ldc) {
+                              int bOffset, int ldb, float beta, float[] c, int cOffset, int ldc) {
         Blas.openblas_set_num_threads_local((long) m * n * k < PARALLEL_MULTIPLY_ADDS ? 1 : CORES);
-        Blas.gradsign_sgemm(transA, transB, m, n, k, 1f, a, aOffset, lda, b, bOffset, ldb, 0f, c, cOffset, ldc);
+        Blas.gradsign_sgemm(transA, transB, m, n, k, 1f, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
     }
 }
