@@ -52,10 +52,8 @@ __global__ void activation_backward_kernel(float* dpre,
         dpre4[i] = r;
     }
 
-    const size_t tail_start = head + 4 * vector_count;
-    const size_t scalar_count = head + (count - tail_start);
-    for (size_t k = thread; k < scalar_count; k += stride) {
-        const size_t i = k < head ? k : tail_start + (k - head);
+    for (size_t k = thread; k < scalar_element_count(count, vector_count); k += stride) {
+        const size_t i = scalar_element(k, head, vector_count);
         dpre[i] = activation_backward_one<kActivation>(dy[i], y[i]);
     }
 }

@@ -32,11 +32,21 @@ inline VectorSplit vector_split(size_t count, std::initializer_list<const void*>
     return {head, (count - head) / 4};
 }
 
-// one thread per float4 or leftover float, at most kElementwiseMaxBlocks blocks
-inline dim3 elementwise_grid(size_t count, const VectorSplit& split) {
-    const size_t work = split.vector_count + (count - 4 * split.vector_count);
+// how many floats the float4 body leaves to scalar code: the head and the tail
+__host__ __device__ __forceinline__ size_t scalar_element_count(size_t count, size_t vector_count) {
+    return count - 4 * vector_count;
+}
+
+// the index of the k-th of those floats: k itself in the head, past the float4 body in the tail
+__host__ __device__ __forceinline__ size_t scalar_element(size_t k, size_t head, size_t vector_count) {
+    return k < head ? k : k + 4 * vector_count;
+}
+
+// one thread per float4 or leftover float, at most max_blocks blocks
+inline dim3 elementwise_grid(size_t count, const VectorSplit& split, size_t max_blocks = kElementwiseMaxBlocks) {
+    const size_t work = split.vector_count + scalar_element_count(count, split.vector_count);
     size_t blocks = (work + kElementwiseBlockSize - 1) / kElementwiseBlockSize;
-    if (blocks > kElementwiseMaxBlocks) blocks = kElementwiseMaxBlocks;
+    if (blocks > max_blocks) blocks = max_blocks;
     return dim3(static_cast<unsigned>(blocks));
 }
 

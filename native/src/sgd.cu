@@ -44,10 +44,8 @@ __global__ void sgd_momentum_kernel(float* __restrict__ parameters,
         v4[i] = v;
     }
 
-    const size_t tail_start = head + 4 * vector_count;
-    const size_t scalar_count = head + (count - tail_start);
-    for (size_t k = thread; k < scalar_count; k += stride) {
-        const size_t i = k < head ? k : tail_start + (k - head);
+    for (size_t k = thread; k < scalar_element_count(count, vector_count); k += stride) {
+        const size_t i = scalar_element(k, head, vector_count);
         float p = parameters[i];
         float v = velocity[i];
         sgd_momentum_one(p, v, gradient[i], learning_rate, momentum);

@@ -7,7 +7,6 @@ namespace gradsign {
 
 namespace {
 
-constexpr int kBlockSize = 256;
 // enough resident blocks per SM to hide memory latency; a grid-stride loop covers the rest
 constexpr int kBlocksPerMultiprocessor = 8;
 
@@ -61,10 +60,8 @@ __global__ void sign_step_kernel(float* __restrict__ out,
         out4[i] = r;
     }
 
-    const size_t tail_start = head + 4 * vector_count;
-    const size_t scalar_count = head + (count - tail_start);
-    for (size_t k = thread; k < scalar_count; k += stride) {
-        const size_t i = k < head ? k : tail_start + (k - head);
+    for (size_t k = thread; k < scalar_element_count(count, vector_count); k += stride) {
+        const size_t i = scalar_element(k, head, vector_count);
         out[i] = sign_step_one(x[i], gradient[i], epsilon, lo, hi);
     }
 }
@@ -75,17 +72,11 @@ cudaError_t sign_step(float* out, const float* x, const float* gradient, size_t 
                       float lo, float hi, int multiprocessors, cudaStream_t stream) {
     if (count == 0) return cudaSuccess;
 
+    // a grid-stride loop over at most kBlocksPerMultiprocessor blocks per SM
     const VectorSplit split = vector_split(count, {x, gradient, out});
-    const size_t head = split.head;
-    const size_t vector_count = split.vector_count;
-
-    const size_t work = vector_count + (count - 4 * vector_count);
-    size_t blocks = (work + kBlockSize - 1) / kBlockSize;
     const size_t max_blocks = static_cast<size_t>(multiprocessors > 0 ? multiprocessors : 1) * kBlocksPerMultiprocessor;
-    if (blocks > max_blocks) blocks = max_blocks;
-
-    return launch_kernel(sign_step_kernel, dim3(static_cast<unsigned>(blocks)), dim3(kBlockSize), 0, stream,
-                         out, x, gradient, count, head, vector_count, epsilon, lo, hi);
+    return launch_kernel(sign_step_kernel, elementwise_grid(count, split, max_blocks), dim3(kElementwiseBlockSize), 0,
+                         stream, out, x, gradient, count, split.head, split.vector_count, epsilon, lo, hi);
 }
 
 }  // namespace gradsign
