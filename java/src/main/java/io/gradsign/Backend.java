@@ -1,5 +1,7 @@
 package io.gradsign;
 
+import java.util.Optional;
+
 /**
  * Where gradsign's operations run: the CPU, or a CUDA device (real or emulated). A backend owns
  * the tensors it allocates: closing it closes them. Obtain one from {@link Backends}.
@@ -46,6 +48,15 @@ public interface Backend extends AutoCloseable {
      * @throws IllegalStateException if the backend or a tensor is closed
      */
     void signStep(Tensor out, Tensor x, Tensor gradient, float epsilon, float lo, float hi);
+
+    /**
+     * A tensor over floats [offset, offset + length) of a Java array itself, with no copy, where this
+     * backend computes on Java arrays (the CPU backend); empty where it cannot (CUDA). The tensor
+     * reads and writes the array, never frees anything, and is unusable once the backend is closed.
+     */
+    default Optional<Tensor> wrap(float[] array, int offset, int length) {
+        return Optional.empty();
+    }
 
     /** Labels for {@code labels.length} samples of {@code classes} classes, checked to lie in [0, classes). */
     default Labels uploadLabels(int[] labels, int classes) {

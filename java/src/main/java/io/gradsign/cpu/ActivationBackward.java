@@ -22,17 +22,26 @@ public final class ActivationBackward {
             }
             return;
         }
-        int end = dyOffset + count;
+        // split over the cores in multiples of 16 floats, so no two parts share a cache line
+        CpuWorkers.run(CpuWorkers.parts(count, CpuWorkers.ELEMENTS_PER_PART, count / 16), (part, parts) -> {
+            int from = dyOffset + CpuWorkers.start(count, part, parts, 16);
+            int to = dyOffset + CpuWorkers.start(count, part + 1, parts, 16);
+            activationBackwardRange(dPre, dy, y, from, to, activation);
+        });
+    }
+
+    private static void activationBackwardRange(float[] dPre, float[] dy, float[] y, int from, int to,
+                                                Activation activation) {
         switch (activation) {
-            case NONE -> System.arraycopy(dy, dyOffset, dPre, dPreOffset, count);
+            case NONE -> System.arraycopy(dy, from, dPre, from, to - from);
             // relu's output is never negative: its derivative is 0 at y = 0 and 1 above
             case RELU -> {
-                for (int i = dyOffset; i < end; i++) {
+                for (int i = from; i < to; i++) {
                     dPre[i] = dy[i] * Math.min(y[i] * SCALE * SCALE, 1f);
                 }
             }
             case TANH -> {
-                for (int i = dyOffset; i < end; i++) {
+                for (int i = from; i < to; i++) {
                     dPre[i] = dy[i] * (1f - y[i] * y[i]);
                 }
             }

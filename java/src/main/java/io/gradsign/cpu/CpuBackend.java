@@ -3,6 +3,9 @@ package io.gradsign.cpu;
 import io.gradsign.AbstractBackend;
 import io.gradsign.Activation;
 import io.gradsign.BackendKind;
+import io.gradsign.Tensor;
+import java.util.Objects;
+import java.util.Optional;
 
 /** Plain Java on the CPU: runs anywhere, and is the reference the CUDA backend is checked against. */
 public final class CpuBackend extends AbstractBackend<CpuTensor> {
@@ -28,6 +31,18 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> {
                     + " floats in a tensor, got " + length);
         }
         return new CpuTensor(this, new float[(int) length], 0, (int) length, null);
+    }
+
+    /** The array itself, no copy: the CPU backend computes on Java arrays. */
+    @Override
+    public Optional<Tensor> wrap(float[] array, int offset, int length) {
+        checkOpen();
+        Objects.requireNonNull(array, "array");
+        if (offset < 0 || length < 0 || offset > array.length - length) {
+            throw new IllegalArgumentException("wrap: range [" + offset + ", " + offset + " + " + length
+                    + ") is outside the array's [0, " + array.length + ")");
+        }
+        return Optional.of(new CpuTensor(this, array, offset, length, null, true));
     }
 
     @Override

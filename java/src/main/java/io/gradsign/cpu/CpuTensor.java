@@ -7,12 +7,24 @@ public final class CpuTensor extends Tensor {
     private final CpuBackend backend;
     private final float[] data;
     private final int offset;
+    /** A caller's array wrapped without a copy: owned by the caller, not by the backend. */
+    private final boolean wrapped;
 
     CpuTensor(CpuBackend backend, float[] data, int offset, int length, Tensor parent) {
+        this(backend, data, offset, length, parent, false);
+    }
+
+    CpuTensor(CpuBackend backend, float[] data, int offset, int length, Tensor parent, boolean wrapped) {
         super(backend, length, parent);
         this.backend = backend;
         this.data = data;
         this.offset = offset;
+        this.wrapped = wrapped;
+    }
+
+    @Override
+    public boolean ownsMemory() {
+        return !wrapped && super.ownsMemory();
     }
 
     /** The backing array, shared with views; for code in this backend. */
@@ -59,6 +71,7 @@ public final class CpuTensor extends Tensor {
 
     @Override
     public String toString() {
-        return "CpuTensor[length=" + length() + (ownsMemory() ? "" : ", view at " + offset) + "]";
+        return "CpuTensor[length=" + length() + (wrapped ? ", wraps an array at " + offset
+                : ownsMemory() ? "" : ", view at " + offset) + "]";
     }
 }

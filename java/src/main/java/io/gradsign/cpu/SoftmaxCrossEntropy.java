@@ -2,41 +2,50 @@ package io.gradsign.cpu;
 
 /** CPU twin of the kernel {@code softmax_cross_entropy} (native/src/softmax_cross_entropy.cu). */
 public final class SoftmaxCrossEntropy {
+    /** An exponential costs about as much as this many floats of element-wise work. */
+    private static final int EXP_COST = 16;
+
     private SoftmaxCrossEntropy() {}
 
     /**
      * For each row b of logits (batch, classes): probabilities = softmax, losses[b] = -log p[label],
      * and dLogits = gradientScale &middot; (p - onehot(label)) unless dLogits is null. Labels are
-     * int32 bits in float slots, already validated.
+     * int32 bits in float slots, already validated. Rows are split over the cores.
      */
     public static void softmaxCrossEntropy(float[] probabilities, int probabilitiesOffset, float[] losses,
                                            int lossesOffset, float[] dLogits, int dLogitsOffset, float[] logits,
                                            int logitsOffset, float[] labels, int labelsOffset, int batch, int classes,
                                            float gradientScale) {
-        for (int b = 0; b < batch; b++) {
-            int row = logitsOffset + b * classes;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int c = 0; c < classes; c++) {
-                max = Math.max(max, logits[row + c]);
-            }
-            // exp(l - max) <= 1, so the sum cannot overflow; log-sum-exp gives the loss without log(0)
-            double sum = 0;
-            for (int c = 0; c < classes; c++) {
-                sum += Math.exp(logits[row + c] - max);
-            }
-            int label = Float.floatToRawIntBits(labels[labelsOffset + b]);
-            losses[lossesOffset + b] = (float) (Math.log(sum) - (logits[row + label] - max));
-            int pRow = probabilitiesOffset + b * classes;
-            for (int c = 0; c < classes; c++) {
-                probabilities[pRow + c] = (float) (Math.exp(logits[row + c] - max) / sum);
-            }
-            if (dLogits != null) {
-                int gRow = dLogitsOffset + b * classes;
+        long work = (long) batch * classes * EXP_COST;
+        CpuWorkers.run(CpuWorkers.parts(work, CpuWorkers.ELEMENTS_PER_PART, batch), (part, parts) -> {
+            double[] exps = new double[classes];
+            int to = CpuWorkers.start(batch, part + 1, parts, 1);
+            for (int b = CpuWorkers.start(batch, part, parts, 1); b < to; b++) {
+                int row = logitsOffset + b * classes;
+                float max = Float.NEGATIVE_INFINITY;
                 for (int c = 0; c < classes; c++) {
-                    float target = c == label ? 1f : 0f;
-                    dLogits[gRow + c] = gradientScale * (probabilities[pRow + c] - target);
+                    max = Math.max(max, logits[row + c]);
+                }
+                // exp(l - max) <= 1, so the sum cannot overflow; log-sum-exp gives the loss without log(0)
+                double sum = 0;
+                for (int c = 0; c < classes; c++) {
+                    exps[c] = Math.exp(logits[row + c] - max);
+                    sum += exps[c];
+                }
+                int label = Float.floatToRawIntBits(labels[labelsOffset + b]);
+                losses[lossesOffset + b] = (float) (Math.log(sum) - (logits[row + label] - max));
+                int pRow = probabilitiesOffset + b * classes;
+                for (int c = 0; c < classes; c++) {
+                    probabilities[pRow + c] = (float) (exps[c] / sum);
+                }
+                if (dLogits != null) {
+                    int gRow = dLogitsOffset + b * classes;
+                    for (int c = 0; c < classes; c++) {
+                        float target = c == label ? 1f : 0f;
+                        dLogits[gRow + c] = gradientScale * (probabilities[pRow + c] - target);
+                    }
                 }
             }
-        }
+        });
     }
 }

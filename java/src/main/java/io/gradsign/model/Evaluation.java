@@ -1,6 +1,7 @@
 package io.gradsign.model;
 
 import io.gradsign.Tensor;
+import io.gradsign.cpu.NonFinite;
 
 /** Accuracy and mean confidence of a model on labelled samples, through a {@link Workspace}. */
 public final class Evaluation {
@@ -49,11 +50,10 @@ public final class Evaluation {
                     + " inputs");
         }
         int count = images.length / inputs;
-        for (int i = 0; i < images.length; i++) {
-            if (!Float.isFinite(images[i])) {
-                throw new IllegalArgumentException("value " + (i % inputs) + " of sample " + (i / inputs) + " is "
-                        + images[i]);
-            }
+        long bad = NonFinite.firstIndex(images, 0, images.length);
+        if (bad >= 0) {
+            throw new IllegalArgumentException("value " + (bad % inputs) + " of sample " + (bad / inputs) + " is "
+                    + images[(int) bad]);
         }
         if (labels != null) {
             if (labels.length != count) {

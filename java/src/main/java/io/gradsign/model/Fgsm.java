@@ -1,7 +1,9 @@
 package io.gradsign.model;
 
+import io.gradsign.Backend;
 import io.gradsign.Tensor;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The fast gradient sign method (Goodfellow et al. 2014): x' = clip(x + &epsilon; sign(&nabla;&#8339;J(&theta;, x, y)), lo, hi).
@@ -67,7 +69,9 @@ public final class Fgsm implements AutoCloseable {
      * The adversarial images alone, written into {@code adversarial} (same length as images): each
      * batch goes through {@code steps} FGSM steps of size epsilon (steps &gt; 1: the iterated,
      * PGD-style attack, each step from the previous x', clipped to [lo, hi]), with no predictions
-     * computed. Nothing is allocated per batch beyond what the first call allocates.
+     * computed. Nothing is allocated per batch beyond what the first call allocates. On a backend
+     * that computes on Java arrays (the CPU) the steps read {@code images} and write
+     * {@code adversarial} in place, with no copies; {@code adversarial} may be {@code images} itself.
      */
     public void perturb(Mode mode, float[] images, int[] labels, float epsilon, float lo, float hi, int steps,
                         float[] adversarial) {
@@ -81,15 +85,21 @@ public final class Fgsm implements AutoCloseable {
         }
         int inputs = model.inputs();
         int classes = model.classes();
-        int[] batchLabels = new int[workspace.capacity()];
-        float[] probabilities = new float[workspace.capacity() * classes];
+        Backend backend = model.backend();
+        float[] probabilities = mode == Mode.VIRTUAL ? new float[workspace.capacity() * classes] : null;
         for (int start = 0; start < count; start += workspace.capacity()) {
             int batch = Math.min(workspace.capacity(), count - start);
             workspace.checkBatch(batch);
-            Tensor x = workspace.input(batch);
-            Tensor moved = workspace.adversarial(batch);
-            x.copyFrom(images, start * inputs, 0, batch * inputs);
-            int[] labelsOfBatch = java.util.Arrays.copyOf(batchLabels, batch);
+            // where the backend computes on Java arrays (the CPU), the step reads the images and writes
+            // x' in the caller's arrays, without copies in or out
+            Optional<Tensor> wrappedImages = backend.wrap(images, start * inputs, batch * inputs);
+            Optional<Tensor> wrappedAdversarial = backend.wrap(adversarial, start * inputs, batch * inputs);
+            Tensor x = wrappedImages.orElseGet(() -> workspace.input(batch));
+            Tensor moved = wrappedAdversarial.orElseGet(() -> workspace.adversarial(batch));
+            if (wrappedImages.isEmpty()) {
+                x.copyFrom(images, start * inputs, 0, batch * inputs);
+            }
+            int[] labelsOfBatch = new int[batch];
             if (mode == Mode.VIRTUAL) {
                 workspace.forward(x, batch);
                 workspace.loss(batch, 1f, false);
@@ -105,7 +115,9 @@ public final class Fgsm implements AutoCloseable {
                 gradientStep(mode, current, moved, batch, epsilon, lo, hi, step > 0 || mode != Mode.VIRTUAL);
                 current = moved;
             }
-            moved.copyTo(0, adversarial, start * inputs, batch * inputs);
+            if (wrappedAdversarial.isEmpty()) {
+                moved.copyTo(0, adversarial, start * inputs, batch * inputs);
+            }
         }
     }
 

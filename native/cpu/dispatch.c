@@ -1,0 +1,85 @@
+/* dispatch.c: picks the dense kernels' instruction set once, from what the CPU reports, and routes the
+   public gradsign_cpu_* calls to that copy. */
+#include "gradsign_cpu.h"
+
+typedef struct {
+    void (*forward_one)(float*, const float*, const float*, const float*, int, int, int);
+    void (*forward_thin)(float*, const float*, const float*, const float*, int, int, int, int);
+    void (*backward_input_one)(float*, const float*, const float*, int, int, int, int);
+    void (*backward_input_thin)(float*, const float*, const float*, int, int, int, int);
+    void (*sign_step)(float*, const float*, const float*, long long, float, float, float);
+    long long (*first_non_finite)(const float*, long long);
+} kernels;
+
+#define KERNELS(suffix)                                                                                    \
+    {gradsign_cpu_dense_forward_one_##suffix, gradsign_cpu_dense_forward_thin_##suffix,                   \
+     gradsign_cpu_dense_backward_input_one_##suffix, gradsign_cpu_dense_backward_input_thin_##suffix,     \
+     gradsign_cpu_sign_step_##suffix, gradsign_cpu_first_non_finite_##suffix}
+
+#if defined(__x86_64__) || defined(__i386__)
+static const kernels variants[] = {KERNELS(generic), KERNELS(avx2), KERNELS(avx512)};
+
+static int best_isa(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) {
+        return GRADSIGN_CPU_ISA_AVX512;
+    }
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return GRADSIGN_CPU_ISA_AVX2;
+    return GRADSIGN_CPU_ISA_GENERIC;
+}
+#else
+static const kernels variants[] = {KERNELS(generic)};
+
+static int best_isa(void) { return GRADSIGN_CPU_ISA_GENERIC; }
+#endif
+
+/* -1 until the first call; a plain int: every thread computes the same value */
+static int chosen = -1;
+
+int gradsign_cpu_isa(void) {
+    if (chosen < 0) chosen = best_isa();
+    return chosen;
+}
+
+int gradsign_cpu_use_isa(int isa) {
+    int best = best_isa();
+    chosen = isa < GRADSIGN_CPU_ISA_GENERIC ? GRADSIGN_CPU_ISA_GENERIC : isa > best ? best : isa;
+    return chosen;
+}
+
+const char* gradsign_cpu_isa_name(int isa) {
+    switch (isa) {
+        case GRADSIGN_CPU_ISA_AVX512: return "avx512";
+        case GRADSIGN_CPU_ISA_AVX2: return "avx2";
+        default: return "generic";
+    }
+}
+
+void gradsign_cpu_dense_forward_one(float* y, const float* weights, const float* bias, const float* x, int in,
+                                    int row_from, int row_to) {
+    variants[gradsign_cpu_isa()].forward_one(y, weights, bias, x, in, row_from, row_to);
+}
+
+void gradsign_cpu_dense_forward_thin(float* y, const float* x, const float* weights, const float* bias, int in,
+                                     int out, int sample_from, int sample_to) {
+    variants[gradsign_cpu_isa()].forward_thin(y, x, weights, bias, in, out, sample_from, sample_to);
+}
+
+void gradsign_cpu_dense_backward_input_one(float* dx, const float* weights, const float* dy, int in, int out,
+                                           int column_from, int column_to) {
+    variants[gradsign_cpu_isa()].backward_input_one(dx, weights, dy, in, out, column_from, column_to);
+}
+
+void gradsign_cpu_dense_backward_input_thin(float* dx, const float* dy, const float* weights, int in, int out,
+                                            int sample_from, int sample_to) {
+    variants[gradsign_cpu_isa()].backward_input_thin(dx, dy, weights, in, out, sample_from, sample_to);
+}
+
+void gradsign_cpu_sign_step(float* out, const float* x, const float* gradient, long long count, float epsilon,
+                            float lo, float hi) {
+    variants[gradsign_cpu_isa()].sign_step(out, x, gradient, count, epsilon, lo, hi);
+}
+
+long long gradsign_cpu_first_non_finite(const float* values, long long count) {
+    return variants[gradsign_cpu_isa()].first_non_finite(values, count);
+}

@@ -1,0 +1,99 @@
+/* sign_step_cpu.c: the CPU backend's fused sign step, x' = clip(x + eps*sign(g), lo, hi), and the
+   scan for non-finite inputs, over vectors of GRADSIGN_CPU_LANES floats (see dense_cpu.c for how
+   each instruction set gets its copy). The sign step gives the same bits as the CUDA kernel
+   (native/src/sign_step.cu) and as Java's Math.max and Math.min: NaN in, NaN out; +0 above -0. */
+#include <string.h>
+
+#include "gradsign_cpu.h"
+
+#define GLUE2(a, b) a##_##b
+#define GLUE(a, b) GLUE2(a, b)
+#define VARIANT(name) GLUE(name, GRADSIGN_CPU_SUFFIX)
+
+enum { LANES = GRADSIGN_CPU_LANES };
+
+typedef float vec __attribute__((vector_size(LANES * sizeof(float)), may_alias));
+typedef int ivec __attribute__((vector_size(LANES * sizeof(int)), may_alias));
+
+static inline vec load(const float* p) {
+    vec v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void store(float* p, vec v) { memcpy(p, &v, sizeof v); }
+
+/* s in every lane; written as a loop, since 0 + s would turn -0 into +0 */
+static inline vec broadcast(float s) {
+    vec v;
+    for (int k = 0; k < LANES; k++) v[k] = s;
+    return v;
+}
+
+/* where mask (all ones or all zeros per lane) is set, a; elsewhere b */
+static inline vec select_lanes(ivec mask, vec a, vec b) { return (vec)((mask & (ivec)a) | (~mask & (ivec)b)); }
+
+/* the sign step on one vector; lo and hi are never NaN (the Java side checks them):
+   - sign: g * 2^252 is beyond +-1 for every non-zero float; clamped it is +-1, +-0 for +-0, NaN for
+     NaN (a comparison with NaN is false, so NaN passes through each clamp);
+   - Java's max(v, lo) is lo below lo, v above or NaN, and at v == lo the bits of both ANDed (+0 wins
+     over -0, and equal non-zero values have equal bits); min(v, hi) alike with the bits ORed. */
+static inline vec sign_step_vector(vec x, vec g, vec epsilon, vec lo, vec hi, vec minus_one, vec one) {
+    vec scaled = g * 0x1p126f * 0x1p126f;
+    vec sign = select_lanes(scaled < minus_one, minus_one, scaled);
+    sign = select_lanes(sign > one, one, sign);
+    vec v = x + epsilon * sign;
+    v = select_lanes(v < lo, lo, select_lanes(v == lo, (vec)((ivec)v & (ivec)lo), v));
+    v = select_lanes(v > hi, hi, select_lanes(v == hi, (vec)((ivec)v | (ivec)hi), v));
+    return v;
+}
+
+void VARIANT(gradsign_cpu_sign_step)(float* out, const float* x, const float* gradient, long long count,
+                                     float epsilon, float lo, float hi) {
+    vec e = broadcast(epsilon), l = broadcast(lo), h = broadcast(hi), minus_one = broadcast(-1.0f),
+        one = broadcast(1.0f);
+    long long i = 0;
+    for (; i + LANES <= count; i += LANES) {
+        store(out + i, sign_step_vector(load(x + i), load(gradient + i), e, l, h, minus_one, one));
+    }
+    if (i < count) {
+        /* the tail through a zero-padded vector, so every element takes the same arithmetic */
+        float xs[LANES] = {0}, gs[LANES] = {0}, rs[LANES];
+        memcpy(xs, x + i, (size_t)(count - i) * sizeof(float));
+        memcpy(gs, gradient + i, (size_t)(count - i) * sizeof(float));
+        store(rs, sign_step_vector(load(xs), load(gs), e, l, h, minus_one, one));
+        memcpy(out + i, rs, (size_t)(count - i) * sizeof(float));
+    }
+}
+
+long long VARIANT(gradsign_cpu_first_non_finite)(const float* values, long long count) {
+    /* a float is infinite or NaN when its exponent bits are all ones; blocks of 1024 floats are
+       scanned without a branch, and only a block that holds one is searched element by element */
+    const ivec exponent = (ivec){0} + 0x7f800000;
+    enum { BLOCK = 1024 };
+    for (long long start = 0; start < count; start += BLOCK) {
+        long long end = count - start < BLOCK ? count : start + BLOCK;
+        ivec found = {0};
+        long long i = start;
+        for (; i + LANES <= end; i += LANES) {
+            ivec bits;
+            memcpy(&bits, values + i, sizeof bits);
+            found |= (bits & exponent) == exponent;
+        }
+        int any = 0;
+        for (int k = 0; k < LANES; k++) any |= found[k];
+        for (; i < end; i++) {
+            int bits;
+            memcpy(&bits, values + i, sizeof bits);
+            any |= (bits & 0x7f800000) == 0x7f800000;
+        }
+        if (any) {
+            for (long long j = start; j < end; j++) {
+                int bits;
+                memcpy(&bits, values + j, sizeof bits);
+                if ((bits & 0x7f800000) == 0x7f800000) return j;
+            }
+        }
+    }
+    return -1;
+}

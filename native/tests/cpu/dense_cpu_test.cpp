@@ -1,0 +1,193 @@
+// dense_cpu_test.cpp: the CPU dense kernels of every instruction set this CPU has, against a
+// double-precision reference, on shapes that are not multiples of any vector width, batch 1 included.
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "gradsign_cpu.h"
+
+namespace {
+
+int passed = 0;
+int failed = 0;
+
+struct Variant {
+    const char* name;
+    void (*forward_one)(float*, const float*, const float*, const float*, int, int, int);
+    void (*forward_thin)(float*, const float*, const float*, const float*, int, int, int, int);
+    void (*backward_input_one)(float*, const float*, const float*, int, int, int, int);
+    void (*backward_input_thin)(float*, const float*, const float*, int, int, int, int);
+};
+
+std::vector<float> uniform(std::mt19937& random, size_t count, float lo, float hi) {
+    std::uniform_real_distribution<float> distribution(lo, hi);
+    std::vector<float> values(count);
+    for (float& v : values) v = distribution(random);
+    return values;
+}
+
+// |got - want| <= 1e-5 * scale + 1e-5 where scale is the sum of |terms| of that element (the bound of
+// float rounding for any summation order); NaN never passes; an all-zero result where want is not fails
+void check(const char* variant, const char* what, int in, int out, int batch, const std::vector<float>& got,
+           const std::vector<double>& want, const std::vector<double>& scale) {
+    size_t worst = 0;
+    double worst_excess = -1;
+    bool ok = true, any_nonzero_want = false, any_nonzero_got = false;
+    for (size_t i = 0; i < want.size(); i++) {
+        double bound = 1e-5 * scale[i] + 1e-5;
+        double error = std::fabs(static_cast<double>(got[i]) - want[i]);
+        if (!(error <= bound)) ok = false;
+        double excess = std::isnan(error) ? INFINITY : error - bound;
+        if (excess > worst_excess) {
+            worst_excess = excess;
+            worst = i;
+        }
+        any_nonzero_want |= want[i] != 0;
+        any_nonzero_got |= got[i] != 0;
+    }
+    if (any_nonzero_want && !any_nonzero_got) ok = false;
+    if (ok) {
+        passed++;
+        return;
+    }
+    failed++;
+    std::printf("FAIL %s %s in=%d out=%d batch=%d: element %zu got %.9g want %.9g\n", variant, what, in, out, batch,
+                worst, got[worst], want[worst]);
+}
+
+void run_shape(const Variant& v, std::mt19937& random, int in, int out, int batch) {
+    std::vector<float> w = uniform(random, static_cast<size_t>(out) * in, -1, 1);
+    std::vector<float> bias = uniform(random, out, -1, 1);
+    std::vector<float> x = uniform(random, static_cast<size_t>(batch) * in, 0, 1);
+    std::vector<float> dy = uniform(random, static_cast<size_t>(batch) * out, -1, 1);
+    // about a third of the output gradients exactly zero, as after a ReLU: the kernels skip those rows
+    for (float& g : dy) {
+        if (random() % 3 == 0) g = 0;
+    }
+
+    // forward, reference: y[s, r] = bias[r] + sum_i w[r, i] x[s, i]
+    std::vector<double> y_want(static_cast<size_t>(batch) * out), y_scale(y_want.size());
+    for (int s = 0; s < batch; s++) {
+        for (int r = 0; r < out; r++) {
+            double sum = bias[r], scale = std::fabs(bias[r]);
+            for (int i = 0; i < in; i++) {
+                sum += static_cast<double>(w[static_cast<size_t>(r) * in + i]) * x[static_cast<size_t>(s) * in + i];
+                scale += std::fabs(static_cast<double>(w[static_cast<size_t>(r) * in + i]) * x[static_cast<size_t>(s) * in + i]);
+            }
+            y_want[static_cast<size_t>(s) * out + r] = sum;
+            y_scale[static_cast<size_t>(s) * out + r] = scale;
+        }
+    }
+    // backward, reference: dx[s, i] = sum_r dy[s, r] w[r, i]
+    std::vector<double> dx_want(static_cast<size_t>(batch) * in), dx_scale(dx_want.size());
+    for (int s = 0; s < batch; s++) {
+        for (int i = 0; i < in; i++) {
+            double sum = 0, scale = 0;
+            for (int r = 0; r < out; r++) {
+                double term = static_cast<double>(dy[static_cast<size_t>(s) * out + r]) * w[static_cast<size_t>(r) * in + i];
+                sum += term;
+                scale += std::fabs(term);
+            }
+            dx_want[static_cast<size_t>(s) * in + i] = sum;
+            dx_scale[static_cast<size_t>(s) * in + i] = scale;
+        }
+    }
+
+    // thin forward over the batch in two ranges of samples, as two threads would split it
+    std::vector<float> y(y_want.size(), NAN);
+    int split = batch / 2;
+    v.forward_thin(y.data(), x.data(), w.data(), bias.data(), in, out, 0, split);
+    v.forward_thin(y.data(), x.data(), w.data(), bias.data(), in, out, split, batch);
+    check(v.name, "dense_forward_thin", in, out, batch, y, y_want, y_scale);
+
+    std::vector<float> dx(dx_want.size(), NAN);
+    v.backward_input_thin(dx.data(), dy.data(), w.data(), in, out, 0, split);
+    v.backward_input_thin(dx.data(), dy.data(), w.data(), in, out, split, batch);
+    check(v.name, "dense_backward_input_thin", in, out, batch, dx, dx_want, dx_scale);
+
+    // one sample at a time, in two ranges as two threads would split it: the forward's rows, the
+    // backward's input columns
+    std::vector<float> y_one(y_want.size(), NAN), dx_one(dx_want.size(), NAN);
+    int rows_split = out / 3;
+    for (int s = 0; s < batch; s++) {
+        float* ys = y_one.data() + static_cast<size_t>(s) * out;
+        const float* xs = x.data() + static_cast<size_t>(s) * in;
+        v.forward_one(ys, w.data(), bias.data(), xs, in, rows_split, out);
+        v.forward_one(ys, w.data(), bias.data(), xs, in, 0, rows_split);
+        float* dxs = dx_one.data() + static_cast<size_t>(s) * in;
+        const float* dys = dy.data() + static_cast<size_t>(s) * out;
+        int columns_split = in / 2;
+        v.backward_input_one(dxs, w.data(), dys, in, out, columns_split, in);
+        v.backward_input_one(dxs, w.data(), dys, in, out, 0, columns_split);
+    }
+    check(v.name, "dense_forward_one", in, out, batch, y_one, y_want, y_scale);
+    check(v.name, "dense_backward_input_one", in, out, batch, dx_one, dx_want, dx_scale);
+
+    // no bias: the forward is the product alone
+    std::vector<float> y_plain(out, NAN);
+    std::vector<double> plain_want(out), plain_scale(out);
+    for (int r = 0; r < out; r++) {
+        plain_want[r] = y_want[r] - bias[r];
+        plain_scale[r] = y_scale[r];
+    }
+    v.forward_one(y_plain.data(), w.data(), nullptr, x.data(), in, 0, out);
+    check(v.name, "dense_forward_one without bias", in, out, 1, y_plain, plain_want, plain_scale);
+}
+
+}  // namespace
+
+int main() {
+    std::vector<Variant> variants = {{"generic", gradsign_cpu_dense_forward_one_generic,
+                                      gradsign_cpu_dense_forward_thin_generic,
+                                      gradsign_cpu_dense_backward_input_one_generic,
+                                      gradsign_cpu_dense_backward_input_thin_generic}};
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        variants.push_back({"avx2", gradsign_cpu_dense_forward_one_avx2, gradsign_cpu_dense_forward_thin_avx2,
+                            gradsign_cpu_dense_backward_input_one_avx2, gradsign_cpu_dense_backward_input_thin_avx2});
+    } else {
+        std::printf("skipped avx2: this CPU lacks AVX2 or FMA\n");
+    }
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) {
+        variants.push_back({"avx512", gradsign_cpu_dense_forward_one_avx512, gradsign_cpu_dense_forward_thin_avx512,
+                            gradsign_cpu_dense_backward_input_one_avx512,
+                            gradsign_cpu_dense_backward_input_thin_avx512});
+    } else {
+        std::printf("skipped avx512: this CPU lacks AVX-512 F/DQ/VL\n");
+    }
+#endif
+    const int ins[] = {1, 3, 8, 15, 16, 17, 33, 100, 129, 784};
+    const int outs[] = {1, 2, 3, 4, 5, 10, 16, 37};
+    const int batches[] = {1, 2, 7};
+    unsigned seed = 20261125;
+    std::printf("seed %u\n", seed);
+    std::mt19937 random(seed);
+    for (const Variant& v : variants) {
+        for (int in : ins)
+            for (int out : outs)
+                for (int batch : batches) run_shape(v, random, in, out, batch);
+        // the MLP's large layer, one sample
+        run_shape(v, random, 784, 512, 1);
+        // wider than the backward kernel's block of 1024 columns, split inside a block
+        run_shape(v, random, 2500, 37, 2);
+        // every output gradient zero: dx is written, all zeros, though no row is read
+        std::vector<float> w = uniform(random, 5 * 37, -1, 1), dy(5, 0.0f), dx(37, NAN);
+        v.backward_input_one(dx.data(), w.data(), dy.data(), 37, 5, 0, 37);
+        bool zeros = true;
+        for (float d : dx) zeros &= d == 0.0f;
+        (zeros ? passed : failed)++;
+        if (!zeros) std::printf("FAIL %s dense_backward_input_one with every gradient zero\n", v.name);
+    }
+    // the dispatcher: the best ISA by default, lower ones on request, never one the CPU lacks
+    int best = gradsign_cpu_isa();
+    bool dispatch_ok = gradsign_cpu_use_isa(GRADSIGN_CPU_ISA_GENERIC) == GRADSIGN_CPU_ISA_GENERIC &&
+                       gradsign_cpu_use_isa(GRADSIGN_CPU_ISA_AVX512 + 1) == best &&
+                       static_cast<int>(variants.size()) == best + 1;
+    (dispatch_ok ? passed : failed)++;
+    if (!dispatch_ok) std::printf("FAIL dispatch: best isa %s\n", gradsign_cpu_isa_name(best));
+    std::printf("dense_cpu_test: %d passed, %d failed (dispatch picks %s)\n", passed, failed,
+                gradsign_cpu_isa_name(best));
+    return failed == 0 ? 0 : 1;
+}
