@@ -23,12 +23,9 @@ static inline vec load(const float* p) {
 
 static inline void store(float* p, vec v) { memcpy(p, &v, sizeof v); }
 
-/* s in every lane; written as a loop, since 0 + s would turn -0 into +0 */
-static inline vec broadcast(float s) {
-    vec v;
-    for (int k = 0; k < LANES; k++) v[k] = s;
-    return v;
-}
+/* s in every lane: s - 0 is s for every float, -0 included (0 + s would turn -0 into +0), and
+   compiles to one broadcast (a loop over the lanes compiled to sixteen masked ones) */
+static inline vec broadcast(float s) { return s - (vec){0}; }
 
 /* where mask (all ones or all zeros per lane) is set, a; elsewhere b */
 static inline vec select_lanes(ivec mask, vec a, vec b) { return (vec)((mask & (ivec)a) | (~mask & (ivec)b)); }

@@ -1,7 +1,8 @@
-/* gradsign_cpu.h: the CPU backend's own dense kernels, for the shapes where a BLAS call costs more
-   than the work (one sample; layers of at most GRADSIGN_CPU_THIN_OUTPUTS outputs). Matrices are
-   row-major; weights are (out, in) as in the CUDA kernels. Each call covers a range of rows or of
-   samples, so the Java side splits one product over cores. Sizes are checked by the caller. */
+/* gradsign_cpu.h: the CPU backend's own kernels, where they beat OpenBLAS or Java: one sample's
+   backward pass to the input (it skips the rows whose gradient is zero), the fused sign step, and the
+   scan for non-finite inputs. Matrices are row-major; weights are (out, in) as in the CUDA kernels.
+   Each call covers a range of columns or elements, so the Java side splits the work over cores.
+   Sizes are checked by the caller. */
 #ifndef GRADSIGN_CPU_H
 #define GRADSIGN_CPU_H
 
@@ -9,22 +10,10 @@
 extern "C" {
 #endif
 
-/* layers up to this many outputs take the thin kernels at every batch size */
-#define GRADSIGN_CPU_THIN_OUTPUTS 16
-
 /* instruction sets, best last; the kernels are compiled once for each */
 #define GRADSIGN_CPU_ISA_GENERIC 0
 #define GRADSIGN_CPU_ISA_AVX2 1
 #define GRADSIGN_CPU_ISA_AVX512 2
-
-/* y[r] = bias[r] + weights[r, :] . x for r in [row_from, row_to): one sample's forward pass over a
-   range of output rows; x (in), y (out), weights (out, in), bias (out) or NULL for none */
-void gradsign_cpu_dense_forward_one(float* y, const float* weights, const float* bias, const float* x, int in,
-                                    int row_from, int row_to);
-
-/* y[s] = bias + weights . x[s] for samples s in [sample_from, sample_to): x (batch, in), y (batch, out) */
-void gradsign_cpu_dense_forward_thin(float* y, const float* x, const float* weights, const float* bias, int in,
-                                     int out, int sample_from, int sample_to);
 
 /* dx[c] = sum over rows r of dy[r] * weights[r, c] for c in [column_from, column_to): one sample's
    backward pass to the input over a range of input columns; dx (in), dy (out). Rows whose dy is
@@ -32,11 +21,6 @@ void gradsign_cpu_dense_forward_thin(float* y, const float* x, const float* weig
    there does not reach dx. */
 void gradsign_cpu_dense_backward_input_one(float* dx, const float* weights, const float* dy, int in, int out,
                                            int column_from, int column_to);
-
-/* dx[s] = sum over k of dy[s, k] * weights[k, :] for samples s in [sample_from, sample_to):
-   dy (batch, out), dx (batch, in) */
-void gradsign_cpu_dense_backward_input_thin(float* dx, const float* dy, const float* weights, int in, int out,
-                                            int sample_from, int sample_to);
 
 /* out[i] = clip(x[i] + epsilon * sign(gradient[i]), lo, hi) for i < count: the CPU twin of the
    CUDA kernel sign_step (native/src/sign_step.cu), the same bits (Java's max and min: NaN in, NaN
@@ -58,11 +42,7 @@ const char* gradsign_cpu_isa_name(int isa);
 
 /* the same kernels compiled for one instruction set, for tests; the CPU must have it */
 #define GRADSIGN_CPU_DECLARE_VARIANT(suffix)                                                                          \
-    void gradsign_cpu_dense_forward_one_##suffix(float*, const float*, const float*, const float*, int, int, int);   \
-    void gradsign_cpu_dense_forward_thin_##suffix(float*, const float*, const float*, const float*, int, int, int,   \
-                                                  int);                                                                \
     void gradsign_cpu_dense_backward_input_one_##suffix(float*, const float*, const float*, int, int, int, int);     \
-    void gradsign_cpu_dense_backward_input_thin_##suffix(float*, const float*, const float*, int, int, int, int);     \
     void gradsign_cpu_sign_step_##suffix(float*, const float*, const float*, long long, float, float, float);         \
     long long gradsign_cpu_first_non_finite_##suffix(const float*, long long);
 GRADSIGN_CPU_DECLARE_VARIANT(generic)

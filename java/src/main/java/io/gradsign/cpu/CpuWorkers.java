@@ -2,13 +2,15 @@ package io.gradsign.cpu;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * Splits one short piece of CPU work over the cores. A batch of one image is a few microseconds of
- * work per layer, less than a fork-join pool takes to wake a thread, so the caller runs part 0 and
- * one long-lived daemon thread per other core runs the others; between pieces each helper spins a
- * short while (the next layer follows within microseconds) and then parks. Every multi-core piece of
+ * work per layer, less than a fork-join pool takes to wake a thread, so the caller and one
+ * long-lived daemon thread per other core claim the parts (the caller first); between pieces each
+ * helper spins a short while (the next layer follows within microseconds) and then parks. A helper
+ * that the system does not schedule in time costs nothing but its share: the caller claims its part. Every multi-core piece of
  * the CPU backend goes through here, OpenBLAS's products included (each part one single-threaded
  * sgemm): OpenBLAS's own threads, spinning beside these, took a third of the speed away. A caller
  * that finds the helpers busy with another caller's work runs every part itself, so concurrent
@@ -39,8 +41,6 @@ final class CpuWorkers {
 
     private final Helper[] helpers;
     private final AtomicBoolean busy = new AtomicBoolean();
-    private final AtomicInteger pending = new AtomicInteger();
-    private volatile Throwable failure;
 
     private CpuWorkers(int helperCount) {
         helpers = new Helper[Math.max(0, helperCount)];
@@ -64,7 +64,7 @@ final class CpuWorkers {
         return (int) (start - start % align);
     }
 
-    /** Runs parts 0 to parts - 1 of {@code work}, part 0 on the calling thread, and returns when all are done. */
+    /** Runs parts 0 to parts - 1 of {@code work}, the calling thread among those that run them; returns when all are done. */
     static void run(int parts, Part work) {
         SHARED.runParts(parts, work);
     }
@@ -78,51 +78,83 @@ final class CpuWorkers {
             return;
         }
         try {
-            failure = null;
-            pending.set(helping);
+            Job job = new Job(work, parts);
             for (int h = 0; h < helping; h++) {
-                helpers[h].assign(work, h + 1, parts);
+                helpers[h].offer(job);
             }
-            try {
-                work.run(0, parts);
-                for (int p = helping + 1; p < parts; p++) {
-                    work.run(p, parts);
-                }
-            } finally {
-                // the helpers still write into the caller's arrays: never return before they finish
-                while (pending.get() != 0) {
+            // the caller claims parts too, part 0 first: a helper the system has not scheduled yet
+            // leaves its part to the caller instead of stalling it
+            job.claimAndRun();
+            // only parts a helper has started remain; they finish within a part's time
+            for (int spins = 0; !job.finished(); spins++) {
+                if (spins < YIELD_AFTER_SPINS) {
                     Thread.onSpinWait();
+                } else {
+                    Thread.yield();
                 }
             }
-            Throwable helperFailure = failure;
-            if (helperFailure instanceof RuntimeException e) {
-                throw e;
-            } else if (helperFailure instanceof Error e) {
-                throw e;
-            } else if (helperFailure != null) {
-                throw new IllegalStateException(helperFailure);
-            }
+            job.rethrowFailure();
         } finally {
             busy.set(false);
         }
     }
 
-    private final class Helper extends Thread {
-        private volatile Part work;
+    /** Spins of a waiting caller before it starts yielding its core (a helper may be waiting for one). */
+    private static final int YIELD_AFTER_SPINS = 1 << 12;
+
+    /** One split piece of work: whoever claims a part runs it, the caller or a helper. */
+    private static final class Job {
+        private final Part work;
+        private final int parts;
+        private final AtomicInteger claimed = new AtomicInteger();
+        private final AtomicInteger done = new AtomicInteger();
+        private volatile Throwable failure;
+
+        Job(Part work, int parts) {
+            this.work = work;
+            this.parts = parts;
+        }
+
+        /** Claims and runs parts until none is left. */
+        void claimAndRun() {
+            for (int part = claimed.getAndIncrement(); part < parts; part = claimed.getAndIncrement()) {
+                try {
+                    work.run(part, parts);
+                } catch (Throwable t) {
+                    failure = t;
+                }
+                done.incrementAndGet();
+            }
+        }
+
+        boolean finished() {
+            return done.get() >= parts;
+        }
+
+        void rethrowFailure() {
+            Throwable f = failure;
+            if (f instanceof RuntimeException e) {
+                throw e;
+            } else if (f instanceof Error e) {
+                throw e;
+            } else if (f != null) {
+                throw new IllegalStateException(f);
+            }
+        }
+    }
+
+    private static final class Helper extends Thread {
+        /** The job on offer, taken (set back to null) by this helper; never held once taken. */
+        private final AtomicReference<Job> offered = new AtomicReference<>();
         private volatile boolean parked;
-        private int part;
-        private int parts;
 
         Helper(int index) {
             super("gradsign-cpu-" + (index + 1));
             setDaemon(true);
         }
 
-        /** Hands over one part; the volatile write of work publishes part and parts. */
-        void assign(Part work, int part, int parts) {
-            this.part = part;
-            this.parts = parts;
-            this.work = work;
+        void offer(Job job) {
+            offered.set(job);
             if (parked) {
                 LockSupport.unpark(this);
             }
@@ -131,24 +163,23 @@ final class CpuWorkers {
         @Override
         public void run() {
             long idleSince = System.nanoTime();
-            while (true) {
-                Part next = work;
-                if (next != null) {
-                    work = null;
-                    try {
-                        next.run(part, parts);
-                    } catch (Throwable t) {
-                        failure = t;
-                    }
-                    pending.decrementAndGet();
+            for (int spins = 0; ; spins++) {
+                Job job = offered.get();
+                if (job != null && offered.compareAndSet(job, null)) {
+                    job.claimAndRun();
                     idleSince = System.nanoTime();
                 } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
-                    Thread.onSpinWait();
+                    // now and then give the core away, in case other threads wait for it
+                    if ((spins & 255) == 0) {
+                        Thread.yield();
+                    } else {
+                        Thread.onSpinWait();
+                    }
                 } else {
-                    // parked is volatile and written before work is read again, and assign writes
-                    // work before it reads parked: one of the two sees the other, so no wake-up is lost
+                    // parked is volatile and written before offered is read again, and offer writes
+                    // offered before it reads parked: one of the two sees the other, no wake-up is lost
                     parked = true;
-                    if (work == null) {
+                    if (offered.get() == null) {
                         LockSupport.park(this);
                     }
                     parked = false;

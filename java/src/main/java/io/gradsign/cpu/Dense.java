@@ -6,28 +6,25 @@ import io.gradsign.cpu.bindings.CpuKernels;
 import java.util.Arrays;
 
 /**
- * CPU twins of the dense layer's kernels (native/src/dense.cu). Three routes, by shape:
- * <ul>
- * <li>one sample: the product is a pass over the weights, memory-bound; gradsign's own kernels
- *     (native/cpu) split it over the cores, rows for the forward pass and input columns for the
- *     backward pass, which skips the rows whose gradient is zero (half of them after a ReLU);</li>
- * <li>layers of at most {@link CpuKernels#THIN_OUTPUTS} outputs (softmax regression, the last
- *     layer of a classifier): the weights stay in the L1 cache, gradsign's kernels stream the
- *     samples past them, split over the cores;</li>
- * <li>everything else: OpenBLAS's sgemm on the Java arrays in place, its rows split over the cores
- *     by {@link CpuWorkers} (one OpenBLAS thread per part), the bias written first and the
- *     activation as one more pass.</li>
- * </ul>
+ * CPU twins of the dense layer's kernels (native/src/dense.cu). The products are OpenBLAS's, on the
+ * Java arrays in place, split over the cores by {@link CpuWorkers} (each part one single-threaded
+ * call): sgemv row ranges for one sample, sgemm sample ranges otherwise, with the bias written first
+ * and the activation applied by each part to its own rows. One exception: one sample's backward pass
+ * to the input is gradsign's own kernel (native/cpu), which skips the rows whose gradient is zero,
+ * half of them after a ReLU, and so reads half the weights sgemv would.
  * Matrices are row-major float arrays at an offset; shapes are validated by the caller.
  */
 public final class Dense {
     private static final int NO_TRANSPOSE = 0;
     private static final int TRANSPOSE = 1;
 
-    /** sgemm products of fewer multiply-adds than this run on one thread: splitting costs more than it saves. */
-    static final long PARALLEL_MULTIPLY_ADDS = 1L << 20;
+    /**
+     * Multiply-adds each part of a split product gets at least: below 2^16 (a few microseconds) one
+     * thread is faster than two. sgemm parts get more (2^18), for its packing and call overhead.
+     */
+    static final long GEMV_MULTIPLY_ADDS_PER_PART = 1L << 16;
 
-    private static final int CORES = CpuWorkers.CORES;
+    static final long GEMM_MULTIPLY_ADDS_PER_PART = 1L << 18;
 
     private Dense() {}
 
@@ -39,44 +36,39 @@ public final class Dense {
             return;
         }
         long multiplyAdds = (long) batch * inFeatures * outFeatures;
-        if (outFeatures <= CpuKernels.THIN_OUTPUTS) {
-            // samples split over the cores; each part applies the activation to its own rows
-            CpuWorkers.run(CpuWorkers.parts(multiplyAdds, CpuWorkers.MULTIPLY_ADDS_PER_PART, batch), (part, parts) -> {
-                int from = CpuWorkers.start(batch, part, parts, 1);
-                int to = CpuWorkers.start(batch, part + 1, parts, 1);
-                CpuKernels.gradsign_cpu_dense_forward_thin_at(y, yOffset, x, xOffset, weights, weightsOffset, bias,
-                        biasOffset, inFeatures, outFeatures, from, to);
-                activate(y, yOffset + from * outFeatures, yOffset + to * outFeatures, activation);
-            });
-        } else if (batch == 1) {
-            // output rows split over the cores, in fours (the kernel's block)
-            CpuWorkers.run(CpuWorkers.parts(multiplyAdds, CpuWorkers.MULTIPLY_ADDS_PER_PART, outFeatures / 4),
+        if (batch == 1) {
+            // output rows split over the cores: each part's sgemv adds to its bias rows (beta = 1)
+            CpuWorkers.run(CpuWorkers.parts(multiplyAdds, GEMV_MULTIPLY_ADDS_PER_PART, outFeatures / 16),
                     (part, parts) -> {
-                        int from = CpuWorkers.start(outFeatures, part, parts, 4);
-                        int to = CpuWorkers.start(outFeatures, part + 1, parts, 4);
-                        CpuKernels.gradsign_cpu_dense_forward_one_at(y, yOffset, weights, weightsOffset, bias,
-                                biasOffset, x, xOffset, inFeatures, from, to);
+                        int from = CpuWorkers.start(outFeatures, part, parts, 16);
+                        int to = CpuWorkers.start(outFeatures, part + 1, parts, 16);
+                        System.arraycopy(bias, biasOffset + from, y, yOffset + from, to - from);
+                        if (inFeatures > 0) {
+                            Blas.openblas_set_num_threads_local(1);
+                            Blas.gradsign_sgemv(NO_TRANSPOSE, to - from, inFeatures, 1f, weights,
+                                    weightsOffset + (long) from * inFeatures, inFeatures, x, xOffset, 1f, y,
+                                    yOffset + from);
+                        }
                         activate(y, yOffset + from, yOffset + to, activation);
                     });
-        } else {
-            // the bias goes in first, row by row, and the product adds to it (beta = 1): then the
-            // activation is one pass over one contiguous range, the loop C2 vectorizes
-            for (int b = 0; b < batch; b++) {
+            return;
+        }
+        // samples split over the cores: each part writes its rows' bias, adds the product to it (beta = 1)
+        // and applies the activation while the rows are in its cache
+        CpuWorkers.run(CpuWorkers.parts(multiplyAdds, GEMM_MULTIPLY_ADDS_PER_PART, batch), (part, parts) -> {
+            int from = CpuWorkers.start(batch, part, parts, 1);
+            int to = CpuWorkers.start(batch, part + 1, parts, 1);
+            for (int b = from; b < to; b++) {
                 System.arraycopy(bias, biasOffset, y, yOffset + b * outFeatures, outFeatures);
             }
-            if (inFeatures > 0) {
-                sgemm(NO_TRANSPOSE, TRANSPOSE, batch, outFeatures, inFeatures, x, xOffset, inFeatures, weights,
-                        weightsOffset, inFeatures, 1f, y, yOffset, outFeatures);
+            if (inFeatures > 0 && to > from) {
+                Blas.openblas_set_num_threads_local(1);
+                Blas.gradsign_sgemm(NO_TRANSPOSE, TRANSPOSE, to - from, outFeatures, inFeatures, 1f, x,
+                        xOffset + (long) from * inFeatures, inFeatures, weights, weightsOffset, inFeatures, 1f, y,
+                        yOffset + (long) from * outFeatures, outFeatures);
             }
-            int count = batch * outFeatures;
-            if (activation != Activation.NONE) {
-                CpuWorkers.run(CpuWorkers.parts(count, CpuWorkers.ELEMENTS_PER_PART, count / 16), (part, parts) -> {
-                    int from = CpuWorkers.start(count, part, parts, 16);
-                    int to = CpuWorkers.start(count, part + 1, parts, 16);
-                    activate(y, yOffset + from, yOffset + to, activation);
-                });
-            }
-        }
+            activate(y, yOffset + from * outFeatures, yOffset + to * outFeatures, activation);
+        });
     }
 
     /** y[from, to) = activation(y[from, to)). */
@@ -107,22 +99,17 @@ public final class Dense {
             return;
         }
         long multiplyAdds = (long) batch * inFeatures * outFeatures;
-        if (outFeatures <= CpuKernels.THIN_OUTPUTS) {
-            CpuWorkers.run(CpuWorkers.parts(multiplyAdds, CpuWorkers.MULTIPLY_ADDS_PER_PART, batch), (part, parts) ->
-                    CpuKernels.gradsign_cpu_dense_backward_input_thin_at(dx, dxOffset, dy, dyOffset, weights,
-                            weightsOffset, inFeatures, outFeatures, CpuWorkers.start(batch, part, parts, 1),
-                            CpuWorkers.start(batch, part + 1, parts, 1)));
-        } else if (batch == 1) {
+        if (batch == 1) {
             // input columns split over the cores, in sixteens: no two parts share a cache line of dx
-            CpuWorkers.run(CpuWorkers.parts(multiplyAdds, CpuWorkers.MULTIPLY_ADDS_PER_PART, inFeatures / 16),
+            CpuWorkers.run(CpuWorkers.parts(multiplyAdds, GEMV_MULTIPLY_ADDS_PER_PART, inFeatures / 16),
                     (part, parts) -> CpuKernels.gradsign_cpu_dense_backward_input_one_at(dx, dxOffset, weights,
                             weightsOffset, dy, dyOffset, inFeatures, outFeatures,
                             CpuWorkers.start(inFeatures, part, parts, 16),
                             CpuWorkers.start(inFeatures, part + 1, parts, 16)));
-        } else {
-            sgemm(NO_TRANSPOSE, NO_TRANSPOSE, batch, inFeatures, outFeatures, dy, dyOffset, outFeatures, weights,
-                    weightsOffset, inFeatures, 0f, dx, dxOffset, inFeatures);
+            return;
         }
+        sgemm(NO_TRANSPOSE, NO_TRANSPOSE, batch, inFeatures, outFeatures, dy, dyOffset, outFeatures, weights,
+                weightsOffset, inFeatures, 0f, dx, dxOffset, inFeatures);
     }
 
     /** dWeights (out, in) = dy&#7488; &middot; x; dBias (out) = sum of dy over the batch; both overwritten. */
@@ -147,20 +134,19 @@ public final class Dense {
         }
     }
 
-    /** c (m, n) = op(a) op(b) + beta c, on one thread for small products and on every core for large ones. */
+    /** c (m, n) = op(a) op(b) + beta c, the rows of c split over the cores, one OpenBLAS thread per part. */
     private static void sgemm(int transA, int transB, int m, int n, int k, float[] a, int aOffset, int lda, float[] b,
                               int bOffset, int ldb, float beta, float[] c, int cOffset, int ldc) {
-        // the rows of c split over the cores, each part one single-threaded sgemm: OpenBLAS's own
-        // threads would spin beside the helpers of CpuWorkers and fight them for the two cores
-        int parts = (long) m * n * k >= PARALLEL_MULTIPLY_ADDS ? Math.min(CORES, Math.max(1, m / 16)) : 1;
-        CpuWorkers.run(parts, (part, total) -> {
-            int from = CpuWorkers.start(m, part, total, 16);
-            int to = CpuWorkers.start(m, part + 1, total, 16);
-            Blas.openblas_set_num_threads_local(1);
-            // row i of op(a) starts at a[i * lda] when a is not transposed, at a[i] when it is
-            int aStart = aOffset + (transA == NO_TRANSPOSE ? from * lda : from);
-            Blas.gradsign_sgemm(transA, transB, to - from, n, k, 1f, a, aStart, lda, b, bOffset, ldb, beta, c,
-                    cOffset + from * ldc, ldc);
+        CpuWorkers.run(CpuWorkers.parts((long) m * n * k, GEMM_MULTIPLY_ADDS_PER_PART, m), (part, parts) -> {
+            int from = CpuWorkers.start(m, part, parts, 1);
+            int to = CpuWorkers.start(m, part + 1, parts, 1);
+            if (to > from) {
+                Blas.openblas_set_num_threads_local(1);
+                // row i of op(a) starts at a[i * lda] when a is not transposed, at a[i] when it is
+                long aStart = aOffset + (transA == NO_TRANSPOSE ? (long) from * lda : from);
+                Blas.gradsign_sgemm(transA, transB, to - from, n, k, 1f, a, aStart, lda, b, bOffset, ldb, beta, c,
+                        cOffset + (long) from * ldc, ldc);
+            }
         });
     }
 }

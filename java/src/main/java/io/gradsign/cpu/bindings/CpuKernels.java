@@ -7,10 +7,9 @@ import org.bytedeco.javacpp.annotation.Platform;
 
 /**
  * The CPU backend's own kernels (native/cpu, linked into this binding's JNI library) on Java arrays
- * in place: one sample's forward and input-gradient products, and those of layers with at most
- * {@link #THIN_OUTPUTS} outputs, where a BLAS call costs more than the work; the fused sign step; the
- * scan for non-finite inputs. Each call covers a range of rows, columns, samples or elements, so the
- * Java side splits the work over cores; see native/include/gradsign_cpu.h.
+ * in place: one sample's backward pass to the input (it skips the rows whose gradient is zero), the
+ * fused sign step, the scan for non-finite inputs. Each call covers a range of columns or elements,
+ * so the Java side splits the work over cores; see native/include/gradsign_cpu.h.
  */
 @Platform(include = "gradsign_cpu_java.h")
 public final class CpuKernels {
@@ -18,27 +17,7 @@ public final class CpuKernels {
         Loader.load();
     }
 
-    /** GRADSIGN_CPU_THIN_OUTPUTS: layers up to this many outputs take the thin kernels. */
-    public static final int THIN_OUTPUTS = 16;
-
     private CpuKernels() {}
-
-    /** y[r] = bias[r] + weights[r, :] &middot; x for r in [rowFrom, rowTo); bias may be null. */
-    @CriticalRegion
-    public static native void gradsign_cpu_dense_forward_one_at(float[] y, long yOffset,
-                                                                @Cast("const float*") float[] weights,
-                                                                long weightsOffset, @Cast("const float*") float[] bias,
-                                                                long biasOffset, @Cast("const float*") float[] x,
-                                                                long xOffset, int in, int rowFrom, int rowTo);
-
-    /** y[s] = bias + weights &middot; x[s] for samples s in [sampleFrom, sampleTo); bias may be null. */
-    @CriticalRegion
-    public static native void gradsign_cpu_dense_forward_thin_at(float[] y, long yOffset,
-                                                                 @Cast("const float*") float[] x, long xOffset,
-                                                                 @Cast("const float*") float[] weights,
-                                                                 long weightsOffset, @Cast("const float*") float[] bias,
-                                                                 long biasOffset, int in, int out, int sampleFrom,
-                                                                 int sampleTo);
 
     /** dx[c] = sum over r of dy[r] weights[r, c] for c in [columnFrom, columnTo); rows with dy[r] == 0 are skipped. */
     @CriticalRegion
@@ -47,14 +26,6 @@ public final class CpuKernels {
                                                                        long weightsOffset,
                                                                        @Cast("const float*") float[] dy, long dyOffset,
                                                                        int in, int out, int columnFrom, int columnTo);
-
-    /** dx[s] = sum over k of dy[s, k] weights[k, :] for samples s in [sampleFrom, sampleTo). */
-    @CriticalRegion
-    public static native void gradsign_cpu_dense_backward_input_thin_at(float[] dx, long dxOffset,
-                                                                        @Cast("const float*") float[] dy, long dyOffset,
-                                                                        @Cast("const float*") float[] weights,
-                                                                        long weightsOffset, int in, int out,
-                                                                        int sampleFrom, int sampleTo);
 
     /** out[i] = clip(x[i] + epsilon sign(gradient[i]), lo, hi) for i &lt; count; the CUDA kernel's bits. */
     @CriticalRegion
