@@ -1,0 +1,196 @@
+package io.gradsign.model;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.gradsign.Activation;
+import io.gradsign.Backend;
+import io.gradsign.BackendKind;
+import io.gradsign.Backends;
+import io.gradsign.Labels;
+import io.gradsign.Tensor;
+import io.gradsign.TestBackends;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@link Fgsm#perturb} on the CPU backend, which reads the images and writes the adversarial images
+ * in the caller's arrays (Backend#wrap): in place (adversarial == images) gives the same bits as a
+ * separate output; the separate output leaves the images alone; and both give the same bits as the
+ * copying route that every backend without wrap takes (the same CPU kernels behind a backend that
+ * declines wrap).
+ */
+class FgsmPerturbInPlaceTest {
+    private static final int INPUTS = 20;
+    private static final int CLASSES = 5;
+    private static final int CAPACITY = 8;
+
+    static Stream<Arguments> cases() {
+        List<Arguments> cases = new ArrayList<>();
+        for (Fgsm.Mode mode : Fgsm.Mode.values()) {
+            // 3: one short batch; 21: two full batches of 8 and a last one of 5; 16: full batches only
+            for (int count : new int[] {3, 21, 16}) {
+                for (int steps : new int[] {1, 3}) {
+                    cases.add(Arguments.of(mode, count, steps));
+                }
+            }
+        }
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "{0}, {1} samples in batches of " + CAPACITY + ", {2} step(s)")
+    @MethodSource("cases")
+    void inPlaceEqualsSeparateOutputBitForBit(Fgsm.Mode mode, int count, int steps) {
+        long seed = 100L * count + 10L * steps + mode.ordinal();
+        float[] images = TestBackends.uniform(seed, count * INPUTS, 0f, 1f);
+        // some pixels on the clip bounds exactly
+        for (int i = 0; i < images.length; i += 7) {
+            images[i] = (i / 7) % 2 == 0 ? 0f : 1f;
+        }
+        int[] labels = mode == Fgsm.Mode.VIRTUAL ? null : new Random(seed + 1).ints(count, 0, CLASSES).toArray();
+        float epsilon = 0.05f;
+        String what = mode + ", " + count + " samples, " + steps + " steps, seed " + seed;
+
+        float[] separate = TestBackends.poison(images.length);
+        float[] inPlace = images.clone();
+        float[] imagesBefore = images.clone();
+        try (Backend cpu = Backends.open(BackendKind.CPU);
+             Sequential model = Sequential.create(cpu, Sequential.mlp(INPUTS, new int[] {17}, CLASSES), seed);
+             Fgsm fgsm = new Fgsm(model, CAPACITY)) {
+            fgsm.perturb(mode, images, labels, epsilon, 0f, 1f, steps, separate);
+            assertSameBits(imagesBefore, images, what + ": the images changed with a separate output");
+            fgsm.perturb(mode, inPlace, labels, epsilon, 0f, 1f, steps, inPlace);
+            assertSameBits(separate, inPlace, what + ": in place against a separate output");
+        }
+
+        // the copying route: the same CPU kernels behind a backend without wrap
+        float[] copied = TestBackends.poison(images.length);
+        try (Backend cpu = Backends.open(BackendKind.CPU); Backend copying = new NoWrapBackend(cpu);
+             Sequential model = Sequential.create(copying, Sequential.mlp(INPUTS, new int[] {17}, CLASSES), seed);
+             Fgsm fgsm = new Fgsm(model, CAPACITY)) {
+            fgsm.perturb(mode, images, labels, epsilon, 0f, 1f, steps, copied);
+        }
+        assertSameBits(copied, separate, what + ": wrapped against copied in and out");
+
+        int moved = 0;
+        float maxMove = 0f;
+        for (int i = 0; i < images.length; i++) {
+            moved += separate[i] != images[i] ? 1 : 0;
+            maxMove = Math.max(maxMove, Math.abs(separate[i] - images[i]));
+            if (!(separate[i] >= 0f && separate[i] <= 1f)) {
+                fail(what + ": element " + i + " = " + separate[i] + " outside the clip bounds [0, 1]");
+            }
+        }
+        assertTrue(moved > images.length / 2, what + ": only " + moved + " of " + images.length + " elements moved");
+        assertTrue(maxMove <= steps * epsilon + 1e-6f, what + ": an element moved by " + maxMove);
+    }
+
+    private static void assertSameBits(float[] expected, float[] actual, String what) {
+        int wrong = 0;
+        StringBuilder first = new StringBuilder();
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
+                if (wrong < 5) {
+                    first.append(String.format(" [%d] want %s got %s;", i, expected[i], actual[i]));
+                }
+                wrong++;
+            }
+        }
+        if (wrong > 0) {
+            fail(what + ": " + wrong + " of " + expected.length + " elements differ:" + first);
+        }
+    }
+
+    /** The CPU backend without {@link Backend#wrap}: Fgsm then copies images in and results out, as on CUDA. */
+    private static final class NoWrapBackend implements Backend {
+        private final Backend cpu;
+
+        NoWrapBackend(Backend cpu) {
+            this.cpu = cpu;
+        }
+
+        @Override
+        public BackendKind kind() {
+            return cpu.kind();
+        }
+
+        @Override
+        public String description() {
+            return "no-wrap " + cpu.description();
+        }
+
+        @Override
+        public Tensor allocate(long length) {
+            return cpu.allocate(length);
+        }
+
+        @Override
+        public void copy(Tensor destination, Tensor source) {
+            cpu.copy(destination, source);
+        }
+
+        @Override
+        public void signStep(Tensor out, Tensor x, Tensor gradient, float epsilon, float lo, float hi) {
+            cpu.signStep(out, x, gradient, epsilon, lo, hi);
+        }
+
+        @Override
+        public void denseForward(Tensor y, Tensor x, Tensor weights, Tensor bias, int batch, int inFeatures,
+                                 int outFeatures, Activation activation) {
+            cpu.denseForward(y, x, weights, bias, batch, inFeatures, outFeatures, activation);
+        }
+
+        @Override
+        public void denseBackwardInput(Tensor dx, Tensor dy, Tensor weights, int batch, int inFeatures, int outFeatures) {
+            cpu.denseBackwardInput(dx, dy, weights, batch, inFeatures, outFeatures);
+        }
+
+        @Override
+        public void denseBackwardWeights(Tensor dWeights, Tensor dBias, Tensor dy, Tensor x, int batch, int inFeatures,
+                                         int outFeatures) {
+            cpu.denseBackwardWeights(dWeights, dBias, dy, x, batch, inFeatures, outFeatures);
+        }
+
+        @Override
+        public void activationBackward(Tensor dPre, Tensor dy, Tensor y, Activation activation) {
+            cpu.activationBackward(dPre, dy, y, activation);
+        }
+
+        @Override
+        public void softmaxCrossEntropy(Tensor probabilities, Tensor losses, Tensor dLogits, Tensor logits,
+                                        Labels labels, int batch, int classes, float gradientScale) {
+            cpu.softmaxCrossEntropy(probabilities, losses, dLogits, logits, labels, batch, classes, gradientScale);
+        }
+
+        @Override
+        public void sgdMomentum(Tensor parameters, Tensor velocity, Tensor gradient, float learningRate,
+                                float momentum) {
+            cpu.sgdMomentum(parameters, velocity, gradient, learningRate, momentum);
+        }
+
+        @Override
+        public void synchronize() {
+            cpu.synchronize();
+        }
+
+        @Override
+        public int openTensorCount() {
+            return cpu.openTensorCount();
+        }
+
+        @Override
+        public boolean isClosed() {
+            return cpu.isClosed();
+        }
+
+        @Override
+        public void close() {
+            // the CPU backend is closed by its owner
+        }
+    }
+}
