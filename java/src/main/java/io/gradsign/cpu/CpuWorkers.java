@@ -121,9 +121,18 @@ final class CpuWorkers {
                 try {
                     work.run(part, parts);
                 } catch (Throwable t) {
-                    failure = t;
+                    fail(t);
                 }
                 done.incrementAndGet();
+            }
+        }
+
+        /** The first failure is rethrown; later ones ride along as suppressed. */
+        private synchronized void fail(Throwable t) {
+            if (failure == null) {
+                failure = t;
+            } else if (failure != t) {
+                failure.addSuppressed(t);
             }
         }
 

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,7 +26,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@link CpuWorkers}: every part runs exactly once, part 0 on the caller; a helper's exception reaches
+ * {@link CpuWorkers}: every part runs exactly once, helpers take a share; a helper's exception reaches
  * the caller; the caller never returns while a helper still runs; concurrent and nested callers (the
  * busy fallback) stay correct. Each test has a timeout: a lost wake-up would hang here.
  */
@@ -56,29 +57,26 @@ class CpuWorkersTest {
         }
     }
 
-    @ParameterizedTest(name = "{0} parts")
-    @ValueSource(ints = {1, 2, 5})
-    void partZeroRunsOnTheCallerAndPartOneOnAHelper(int parts) {
-        Thread caller = Thread.currentThread();
-        Thread[] ranOn = new Thread[parts];
-        CpuWorkers.run(parts, (part, total) -> ranOn[part] = Thread.currentThread());
-        assertSame(caller, ranOn[0], "part 0 ran on " + ranOn[0]);
-        if (parts > 1 && CpuWorkers.CORES > 1) {
-            assertNotSame(caller, ranOn[1], "with " + CpuWorkers.CORES + " cores part 1 should run on a helper");
-            assertTrue(ranOn[1].getName().startsWith("gradsign-cpu-"), "part 1 ran on " + ranOn[1].getName());
+    /** With 2+ cores the helpers take a share: over many runs of 2 parts, some part runs on a helper. */
+    @Test
+    void helpersRunSomeOfTheParts() {
+        assumeTrue(CpuWorkers.CORES > 1, "needs a helper thread (2+ cores)");
+        Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        for (int round = 0; round < 200; round++) {
+            CpuWorkers.run(2, (part, total) -> threads.add(Thread.currentThread().getName()));
         }
+        assertTrue(threads.stream().anyMatch(name -> name.startsWith("gradsign-cpu-")),
+                "no part ran on a gradsign-cpu helper in 200 runs: " + threads);
     }
 
-    /** Thrown from part 1 (a helper's part where there are 2+ cores): the same object reaches the caller. */
+    /** Thrown from part 1 (whichever thread claims it): the same object reaches the caller. */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"runtime exception", "error"})
     void aHelpersFailureReachesTheCallerAndTheNextRunWorks(String kind) {
         Throwable thrown = kind.equals("error") ? new AssertionError("part 1 fails") : new IllegalStateException("part 1 fails");
-        AtomicReference<Thread> part1Thread = new AtomicReference<>();
         for (int parts : new int[] {2, 5}) {
             Throwable caught = assertThrows(Throwable.class, () -> CpuWorkers.run(parts, (part, total) -> {
                 if (part == 1) {
-                    part1Thread.set(Thread.currentThread());
                     if (thrown instanceof RuntimeException e) {
                         throw e;
                     }
@@ -86,9 +84,6 @@ class CpuWorkersTest {
                 }
             }));
             assertSame(thrown, caught, parts + " parts: the caller got another throwable");
-            if (CpuWorkers.CORES > 1) {
-                assertNotSame(Thread.currentThread(), part1Thread.get(), "part 1 was meant to run on a helper");
-            }
             // the workers are usable again, and no stale failure is rethrown
             for (int next : new int[] {1, 2, 5}) {
                 runAndCheckOnce(next, "after a failure in part 1 of " + parts);
@@ -115,7 +110,7 @@ class CpuWorkersTest {
         throw (E) t;
     }
 
-    /** Part 0 fails while part 1 still runs on a helper: the caller waits for it before it rethrows. */
+    /** Part 0 fails while part 1 still runs (on a helper, or after it on the caller): run waits for it before it rethrows. */
     @Test
     void theCallerWaitsForHelpersEvenWhenItsOwnPartFails() {
         assumeTrue(CpuWorkers.CORES > 1, "needs a helper thread (2+ cores)");
