@@ -3,35 +3,8 @@
    AVX2: 8, generic: 4), each copy's names ending in _GRADSIGN_CPU_SUFFIX; dispatch.c picks one at
    run time. The other dense products are OpenBLAS's: this one is here because it skips the rows a
    ReLU zeroed, which sgemv cannot. */
-#include <string.h>
-
+#include "cpu_vector.h"
 #include "gradsign_cpu.h"
-
-#ifndef GRADSIGN_CPU_LANES
-#error "compile with -DGRADSIGN_CPU_LANES=<floats per vector> -DGRADSIGN_CPU_SUFFIX=<isa>"
-#endif
-
-#define GLUE2(a, b) a##_##b
-#define GLUE(a, b) GLUE2(a, b)
-#define VARIANT(name) GLUE(name, GRADSIGN_CPU_SUFFIX)
-
-enum { LANES = GRADSIGN_CPU_LANES };
-
-/* a vector of LANES floats: GCC's vector extension, one register of the target's widest kind */
-typedef float vec __attribute__((vector_size(LANES * sizeof(float)), may_alias));
-
-/* unaligned load and store: Java arrays and their offsets promise only 4-byte alignment */
-static inline vec load(const float* p) {
-    vec v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline void store(float* p, vec v) { memcpy(p, &v, sizeof v); }
-
-/* s in every lane: s - 0 is s for every float, -0 included (0 + s would turn -0 into +0), and
-   compiles to one broadcast (a loop over the lanes compiled to sixteen masked ones) */
-static inline vec broadcast(float s) { return s - (vec){0}; }
 
 /* dx[i] = d[i] + g0 w0[i] + g1 w1[i] + g2 w2[i] + g3 w3[i] for i < columns, d = dx or, first, 0 */
 static void add_four_rows(float* restrict dx, const float* restrict w0, const float* restrict w1,

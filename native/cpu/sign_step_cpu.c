@@ -2,30 +2,8 @@
    scan for non-finite inputs, over vectors of GRADSIGN_CPU_LANES floats (see dense_cpu.c for how
    each instruction set gets its copy). The sign step gives the same bits as the CUDA kernel
    (native/src/sign_step.cu) and as Java's Math.max and Math.min: NaN in, NaN out; +0 above -0. */
-#include <string.h>
-
+#include "cpu_vector.h"
 #include "gradsign_cpu.h"
-
-#define GLUE2(a, b) a##_##b
-#define GLUE(a, b) GLUE2(a, b)
-#define VARIANT(name) GLUE(name, GRADSIGN_CPU_SUFFIX)
-
-enum { LANES = GRADSIGN_CPU_LANES };
-
-typedef float vec __attribute__((vector_size(LANES * sizeof(float)), may_alias));
-typedef int ivec __attribute__((vector_size(LANES * sizeof(int)), may_alias));
-
-static inline vec load(const float* p) {
-    vec v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline void store(float* p, vec v) { memcpy(p, &v, sizeof v); }
-
-/* s in every lane: s - 0 is s for every float, -0 included (0 + s would turn -0 into +0), and
-   compiles to one broadcast (a loop over the lanes compiled to sixteen masked ones) */
-static inline vec broadcast(float s) { return s - (vec){0}; }
 
 /* where mask (all ones or all zeros per lane) is set, a; elsewhere b */
 static inline vec select_lanes(ivec mask, vec a, vec b) { return (vec)((mask & (ivec)a) | (~mask & (ivec)b)); }

@@ -1,0 +1,36 @@
+/* cpu_vector.h: what the CPU kernels share: a vector of GRADSIGN_CPU_LANES floats (GCC's vector
+   extension, one register of the widest kind the translation unit is compiled for), its loads,
+   stores and broadcast, and VARIANT(name), which gives each instruction set's copy of a kernel its
+   own name (name_avx512, name_avx2, name_generic). */
+#ifndef GRADSIGN_CPU_VECTOR_H
+#define GRADSIGN_CPU_VECTOR_H
+
+#include <string.h>
+
+#ifndef GRADSIGN_CPU_LANES
+#error "compile with -DGRADSIGN_CPU_LANES=<floats per vector> -DGRADSIGN_CPU_SUFFIX=<isa>"
+#endif
+
+#define GRADSIGN_CPU_GLUE2(a, b) a##_##b
+#define GRADSIGN_CPU_GLUE(a, b) GRADSIGN_CPU_GLUE2(a, b)
+#define VARIANT(name) GRADSIGN_CPU_GLUE(name, GRADSIGN_CPU_SUFFIX)
+
+enum { LANES = GRADSIGN_CPU_LANES };
+
+typedef float vec __attribute__((vector_size(LANES * sizeof(float)), may_alias));
+typedef int ivec __attribute__((vector_size(LANES * sizeof(int)), may_alias));
+
+/* unaligned load and store: Java arrays and their offsets promise only 4-byte alignment */
+static inline vec load(const float* p) {
+    vec v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void store(float* p, vec v) { memcpy(p, &v, sizeof v); }
+
+/* s in every lane: s - 0 is s for every float, -0 included (0 + s would turn -0 into +0), and
+   compiles to one broadcast (a loop over the lanes compiled to sixteen masked ones) */
+static inline vec broadcast(float s) { return s - (vec){0}; }
+
+#endif /* GRADSIGN_CPU_VECTOR_H */
