@@ -1,5 +1,6 @@
 package io.gradsign.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -633,5 +634,37 @@ class CpuKernelsTest {
         float[] values = new float[10];
         Arrays.fill(values, Float.NaN);
         assertEquals(-1, NonFinite.firstIndex(values, offset, 0));
+    }
+
+    // ---------------------------------------------------------------- SGD with momentum
+
+    /** Split over the cores (count past 2^16) or not, one offset for all or three: bit for bit the scalar formula. */
+    @ParameterizedTest(name = "count {0}, offsets {1} {2} {3}")
+    @org.junit.jupiter.params.provider.CsvSource({"1, 0, 0, 0", "17, 3, 3, 3", "17, 1, 5, 9", "100003, 0, 0, 0",
+        "100003, 7, 7, 7", "100003, 2, 9, 4"})
+    void sgdMomentumMatchesTheScalarFormulaBitForBit(int count, int pOff, int vOff, int gOff) {
+        Random random = new Random(31L * count + pOff);
+        float[] parameters = new float[pOff + count + PAD];
+        float[] velocity = new float[vOff + count + PAD];
+        float[] gradient = new float[gOff + count + PAD];
+        for (int i = 0; i < count; i++) {
+            parameters[pOff + i] = random.nextFloat() - 0.5f;
+            velocity[vOff + i] = random.nextFloat() - 0.5f;
+            gradient[gOff + i] = random.nextFloat() - 0.5f;
+        }
+        Arrays.fill(parameters, pOff + count, parameters.length, SENTINEL);
+        Arrays.fill(velocity, vOff + count, velocity.length, SENTINEL);
+        float[] wantParameters = parameters.clone();
+        float[] wantVelocity = velocity.clone();
+        float learningRate = 0.05f;
+        float momentum = 0.9f;
+        for (int i = 0; i < count; i++) {
+            float v = momentum * wantVelocity[vOff + i] + gradient[gOff + i];
+            wantVelocity[vOff + i] = v;
+            wantParameters[pOff + i] -= learningRate * v;
+        }
+        SgdMomentum.sgdMomentum(parameters, pOff, velocity, vOff, gradient, gOff, count, learningRate, momentum);
+        assertArrayEquals(wantVelocity, velocity, "velocity, count " + count);
+        assertArrayEquals(wantParameters, parameters, "parameters, count " + count);
     }
 }
