@@ -23,11 +23,8 @@ public final class ActivationBackward {
             return;
         }
         // split over the cores in multiples of 16 floats, so no two parts share a cache line
-        CpuWorkers.run(CpuWorkers.parts(count, CpuWorkers.ELEMENTS_PER_PART, count / 16), (part, parts) -> {
-            int from = dyOffset + CpuWorkers.start(count, part, parts, 16);
-            int to = dyOffset + CpuWorkers.start(count, part + 1, parts, 16);
-            activationBackwardRange(dPre, dy, y, from, to, activation);
-        });
+        CpuWorkers.forRanges(count, 16, count, CpuWorkers.ELEMENTS_PER_PART,
+                (from, to) -> activationBackwardRange(dPre, dy, y, dyOffset + from, dyOffset + to, activation));
     }
 
     private static void activationBackwardRange(float[] dPre, float[] dy, float[] y, int from, int to,

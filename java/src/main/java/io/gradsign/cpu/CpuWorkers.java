@@ -61,6 +61,21 @@ final class CpuWorkers {
         return (int) (start - start % align);
     }
 
+    /** One range [from, to) of a split piece of work. */
+    @FunctionalInterface
+    interface Range {
+        void run(int from, int to);
+    }
+
+    /**
+     * Splits [0, total) into ranges whose bounds are multiples of {@code align}, one range per
+     * {@code perPart} units of {@code work} (at least one, at most one per core), and runs them.
+     */
+    static void forRanges(int total, int align, long work, long perPart, Range range) {
+        run(parts(work, perPart, total / align),
+                (part, parts) -> range.run(start(total, part, parts, align), start(total, part + 1, parts, align)));
+    }
+
     /** Runs parts 0 to parts - 1 of {@code work}, the calling thread among those that run them; returns when all are done. */
     static void run(int parts, Part work) {
         SHARED.runParts(parts, work);

@@ -38,26 +38,20 @@ public final class Dense {
         long multiplyAdds = (long) batch * inFeatures * outFeatures;
         if (batch == 1) {
             // output rows split over the cores: each part's sgemv adds to its bias rows (beta = 1)
-            CpuWorkers.run(CpuWorkers.parts(multiplyAdds, GEMV_MULTIPLY_ADDS_PER_PART, outFeatures / 16),
-                    (part, parts) -> {
-                        int from = CpuWorkers.start(outFeatures, part, parts, 16);
-                        int to = CpuWorkers.start(outFeatures, part + 1, parts, 16);
-                        System.arraycopy(bias, biasOffset + from, y, yOffset + from, to - from);
-                        if (inFeatures > 0) {
-                            Blas.openblas_set_num_threads_local(1);
-                            Blas.gradsign_sgemv(NO_TRANSPOSE, to - from, inFeatures, 1f, weights,
-                                    weightsOffset + (long) from * inFeatures, inFeatures, x, xOffset, 1f, y,
-                                    yOffset + from);
-                        }
-                        activate(y, yOffset + from, yOffset + to, activation);
-                    });
+            CpuWorkers.forRanges(outFeatures, 16, multiplyAdds, GEMV_MULTIPLY_ADDS_PER_PART, (from, to) -> {
+                System.arraycopy(bias, biasOffset + from, y, yOffset + from, to - from);
+                if (inFeatures > 0) {
+                    Blas.openblas_set_num_threads_local(1);
+                    Blas.gradsign_sgemv(NO_TRANSPOSE, to - from, inFeatures, 1f, weights,
+                            weightsOffset + (long) from * inFeatures, inFeatures, x, xOffset, 1f, y, yOffset + from);
+                }
+                activate(y, yOffset + from, yOffset + to, activation);
+            });
             return;
         }
         // samples split over the cores: each part writes its rows' bias, adds the product to it (beta = 1)
         // and applies the activation while the rows are in its cache
-        CpuWorkers.run(CpuWorkers.parts(multiplyAdds, GEMM_MULTIPLY_ADDS_PER_PART, batch), (part, parts) -> {
-            int from = CpuWorkers.start(batch, part, parts, 1);
-            int to = CpuWorkers.start(batch, part + 1, parts, 1);
+        CpuWorkers.forRanges(batch, 1, multiplyAdds, GEMM_MULTIPLY_ADDS_PER_PART, (from, to) -> {
             for (int b = from; b < to; b++) {
                 System.arraycopy(bias, biasOffset, y, yOffset + b * outFeatures, outFeatures);
             }
@@ -101,11 +95,9 @@ public final class Dense {
         long multiplyAdds = (long) batch * inFeatures * outFeatures;
         if (batch == 1) {
             // input columns split over the cores, in sixteens: no two parts share a cache line of dx
-            CpuWorkers.run(CpuWorkers.parts(multiplyAdds, GEMV_MULTIPLY_ADDS_PER_PART, inFeatures / 16),
-                    (part, parts) -> CpuKernels.gradsign_cpu_dense_backward_input_one_at(dx, dxOffset, weights,
-                            weightsOffset, dy, dyOffset, inFeatures, outFeatures,
-                            CpuWorkers.start(inFeatures, part, parts, 16),
-                            CpuWorkers.start(inFeatures, part + 1, parts, 16)));
+            CpuWorkers.forRanges(inFeatures, 16, multiplyAdds, GEMV_MULTIPLY_ADDS_PER_PART, (from, to) ->
+                    CpuKernels.gradsign_cpu_dense_backward_input_one_at(dx, dxOffset, weights, weightsOffset, dy,
+                            dyOffset, inFeatures, outFeatures, from, to));
             return;
         }
         sgemm(NO_TRANSPOSE, NO_TRANSPOSE, batch, inFeatures, outFeatures, dy, dyOffset, outFeatures, weights,
@@ -137,9 +129,7 @@ public final class Dense {
     /** c (m, n) = op(a) op(b) + beta c, the rows of c split over the cores, one OpenBLAS thread per part. */
     private static void sgemm(int transA, int transB, int m, int n, int k, float[] a, int aOffset, int lda, float[] b,
                               int bOffset, int ldb, float beta, float[] c, int cOffset, int ldc) {
-        CpuWorkers.run(CpuWorkers.parts((long) m * n * k, GEMM_MULTIPLY_ADDS_PER_PART, m), (part, parts) -> {
-            int from = CpuWorkers.start(m, part, parts, 1);
-            int to = CpuWorkers.start(m, part + 1, parts, 1);
+        CpuWorkers.forRanges(m, 1, (long) m * n * k, GEMM_MULTIPLY_ADDS_PER_PART, (from, to) -> {
             if (to > from) {
                 Blas.openblas_set_num_threads_local(1);
                 // row i of op(a) starts at a[i * lda] when a is not transposed, at a[i] when it is

@@ -1,6 +1,7 @@
 package io.gradsign.cpu;
 
 import io.gradsign.cpu.bindings.CpuKernels;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Finds infinite and NaN values, for the validation of inputs before any computation: native/cpu's
@@ -16,19 +17,13 @@ public final class NonFinite {
             throw new IllegalArgumentException("range [" + offset + ", " + offset + " + " + count
                     + ") is outside the array's [0, " + values.length + ")");
         }
-        long[] found = new long[CpuWorkers.CORES];
-        int parts = CpuWorkers.parts(count, CpuWorkers.ELEMENTS_PER_PART * 4L, count / 16);
-        CpuWorkers.run(parts, (part, total) -> {
-            int from = CpuWorkers.start(count, part, total, 16);
-            int to = CpuWorkers.start(count, part + 1, total, 16);
+        AtomicLong first = new AtomicLong(Long.MAX_VALUE);
+        CpuWorkers.forRanges(count, 16, count, CpuWorkers.ELEMENTS_PER_PART * 4L, (from, to) -> {
             long index = CpuKernels.gradsign_cpu_first_non_finite_at(values, offset + from, to - from);
-            found[part] = index < 0 ? -1 : from + index;
-        });
-        for (int p = 0; p < parts; p++) {
-            if (found[p] >= 0) {
-                return found[p];
+            if (index >= 0) {
+                first.accumulateAndGet(from + index, Math::min);
             }
-        }
-        return -1;
+        });
+        return first.get() == Long.MAX_VALUE ? -1 : first.get();
     }
 }

@@ -10,9 +10,7 @@ public final class SgdMomentum {
      */
     public static void sgdMomentum(float[] parameters, int parametersOffset, float[] velocity, int velocityOffset,
                                    float[] gradient, int gradientOffset, int count, float learningRate, float momentum) {
-        CpuWorkers.run(CpuWorkers.parts(count, CpuWorkers.ELEMENTS_PER_PART, count / 16), (part, parts) -> {
-            int from = CpuWorkers.start(count, part, parts, 16);
-            int to = CpuWorkers.start(count, part + 1, parts, 16);
+        CpuWorkers.forRanges(count, 16, count, CpuWorkers.ELEMENTS_PER_PART, (from, to) -> {
             if (parametersOffset == velocityOffset && velocityOffset == gradientOffset) {
                 // one index for all three arrays: the form C2 (JDK 17) vectorizes; with three different
                 // offsets it does not, and an MLP's epoch spent most of its time here

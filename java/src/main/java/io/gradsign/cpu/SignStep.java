@@ -19,19 +19,16 @@ public final class SignStep {
 
     /** Threads {@link #signStep} uses for {@code count} floats: one per 2^16 floats, at most one per core. */
     public static int threadsFor(int count) {
-        return Math.min(CpuWorkers.CORES, Math.max(1, count / PARALLEL_THRESHOLD));
+        return CpuWorkers.parts(count, PARALLEL_THRESHOLD, count / 16);
     }
 
     /** out[i] = clip(x[i] + epsilon * sign(gradient[i]), lo, hi); arguments already validated. */
     public static void signStep(float[] out, int outOffset, float[] x, int xOffset, float[] gradient, int gradientOffset,
                                 int count, float epsilon, float lo, float hi) {
         // contiguous chunks of 16-float multiples, so no two threads share a cache line of out
-        CpuWorkers.run(threadsFor(count), (part, parts) -> {
-            int from = CpuWorkers.start(count, part, parts, 16);
-            int to = CpuWorkers.start(count, part + 1, parts, 16);
-            CpuKernels.gradsign_cpu_sign_step_at(out, outOffset + from, x, xOffset + from, gradient,
-                    gradientOffset + from, to - from, epsilon, lo, hi);
-        });
+        CpuWorkers.forRanges(count, 16, count, PARALLEL_THRESHOLD, (from, to) ->
+                CpuKernels.gradsign_cpu_sign_step_at(out, outOffset + from, x, xOffset + from, gradient,
+                        gradientOffset + from, to - from, epsilon, lo, hi));
     }
 
     /** The formula for one element in Java, the reference the native kernel is tested against. */

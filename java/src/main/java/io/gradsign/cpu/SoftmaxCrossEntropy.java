@@ -17,10 +17,9 @@ public final class SoftmaxCrossEntropy {
                                            int logitsOffset, float[] labels, int labelsOffset, int batch, int classes,
                                            float gradientScale) {
         long work = (long) batch * classes * EXP_COST;
-        CpuWorkers.run(CpuWorkers.parts(work, CpuWorkers.ELEMENTS_PER_PART, batch), (part, parts) -> {
+        CpuWorkers.forRanges(batch, 1, work, CpuWorkers.ELEMENTS_PER_PART, (from, to) -> {
             double[] exps = new double[classes];
-            int to = CpuWorkers.start(batch, part + 1, parts, 1);
-            for (int b = CpuWorkers.start(batch, part, parts, 1); b < to; b++) {
+            for (int b = from; b < to; b++) {
                 int row = logitsOffset + b * classes;
                 float max = Float.NEGATIVE_INFINITY;
                 for (int c = 0; c < classes; c++) {
