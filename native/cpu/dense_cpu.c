@@ -1,10 +1,72 @@
-/* dense_cpu.c: the CPU backend's one-sample backward pass to the input (see gradsign_cpu.h), written
-   once over a vector of GRADSIGN_CPU_LANES floats and compiled once per instruction set (AVX-512: 16,
-   AVX2: 8, generic: 4), each copy's names ending in _GRADSIGN_CPU_SUFFIX; dispatch.c picks one at
-   run time. The other dense products are OpenBLAS's: this one is here because it skips the rows a
-   ReLU zeroed, which sgemv cannot. */
+/* dense_cpu.c: the CPU backend's one-sample dense kernels (see gradsign_cpu.h), written once over a
+   vector of GRADSIGN_CPU_LANES floats and compiled once per instruction set (AVX-512: 16, AVX2: 8,
+   generic: 4), each copy's names ending in _GRADSIGN_CPU_SUFFIX; dispatch.c picks one at run time.
+   Batches of more than one sample go to OpenBLAS's sgemm. For one sample the time is that of
+   streaming the weights from the last-level cache, twice a step (forward, backward): the forward
+   kernel reads four rows at a time, the backward one skips the rows a ReLU zeroed and visits its
+   rows in the reverse order, so that those the forward pass read last, still in this core's cache,
+   come first. */
 #include "cpu_vector.h"
 #include "gradsign_cpu.h"
+
+static inline float lane_sum(vec v) {
+    float s = 0.0f;
+    for (int l = 0; l < LANES; l++) s += v[l];
+    return s;
+}
+
+void VARIANT(gradsign_cpu_dense_forward_one)(float* y, const float* weights, const float* bias, const float* x, int in,
+                                             int row_from, int row_to) {
+    int r = row_from;
+    /* four rows at a time, two partial sums each: eight independent chains of multiply-adds */
+    for (; r + 4 <= row_to; r += 4) {
+        const float* w0 = weights + (long)r * in;
+        const float* w1 = w0 + in;
+        const float* w2 = w1 + in;
+        const float* w3 = w2 + in;
+        vec a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0};
+        int c = 0;
+        for (; c + 2 * LANES <= in; c += 2 * LANES) {
+            vec xa = load(x + c), xb = load(x + c + LANES);
+            a0 += load(w0 + c) * xa;
+            a1 += load(w1 + c) * xa;
+            a2 += load(w2 + c) * xa;
+            a3 += load(w3 + c) * xa;
+            b0 += load(w0 + c + LANES) * xb;
+            b1 += load(w1 + c + LANES) * xb;
+            b2 += load(w2 + c + LANES) * xb;
+            b3 += load(w3 + c + LANES) * xb;
+        }
+        if (c + LANES <= in) {
+            vec xa = load(x + c);
+            a0 += load(w0 + c) * xa;
+            a1 += load(w1 + c) * xa;
+            a2 += load(w2 + c) * xa;
+            a3 += load(w3 + c) * xa;
+            c += LANES;
+        }
+        float s0 = lane_sum(a0 + b0), s1 = lane_sum(a1 + b1), s2 = lane_sum(a2 + b2), s3 = lane_sum(a3 + b3);
+        for (; c < in; c++) {
+            s0 += w0[c] * x[c];
+            s1 += w1[c] * x[c];
+            s2 += w2[c] * x[c];
+            s3 += w3[c] * x[c];
+        }
+        y[r] = bias[r] + s0;
+        y[r + 1] = bias[r + 1] + s1;
+        y[r + 2] = bias[r + 2] + s2;
+        y[r + 3] = bias[r + 3] + s3;
+    }
+    for (; r < row_to; r++) {
+        const float* w = weights + (long)r * in;
+        vec a = {0};
+        int c = 0;
+        for (; c + LANES <= in; c += LANES) a += load(w + c) * load(x + c);
+        float s = lane_sum(a);
+        for (; c < in; c++) s += w[c] * x[c];
+        y[r] = bias[r] + s;
+    }
+}
 
 /* dx[i] = d[i] + g0 w0[i] + g1 w1[i] + g2 w2[i] + g3 w3[i] for i < columns, d = dx or, first, 0 */
 static void add_four_rows(float* restrict dx, const float* restrict w0, const float* restrict w1,
@@ -20,37 +82,34 @@ static void add_four_rows(float* restrict dx, const float* restrict w0, const fl
     for (; i < columns; i++) dx[i] = (first ? 0.0f : dx[i]) + (g0 * w0[i] + g1 * w1[i] + (g2 * w2[i] + g3 * w3[i]));
 }
 
-void VARIANT(gradsign_cpu_dense_backward_input_one)(float* dx, const float* weights, const float* dy, int in, int out,
-                                                    int column_from, int column_to) {
-    /* dx is summed in a local block of CHUNK columns and written once at the end: written in place,
-       the cache line that two threads' column ranges share would move between their cores at every
-       pass over four rows */
-    enum { CHUNK = 1024 };
-    float block[CHUNK] __attribute__((aligned(64)));
-    for (int chunk = column_from; chunk < column_to; chunk += CHUNK) {
-        int columns = column_to - chunk < CHUNK ? column_to - chunk : CHUNK;
+void VARIANT(gradsign_cpu_dense_backward_input_rows)(float* dx, const float* weights, const float* dy, int in,
+                                                     int row_from, int row_to) {
+    /* columns in chunks that stay in the first-level cache while every row passes over them */
+    enum { CHUNK = 2048 };
+    for (int chunk = 0; chunk < in; chunk += CHUNK) {
+        int columns = in - chunk < CHUNK ? in - chunk : CHUNK;
         const float* w_chunk = weights + chunk;
-        /* rows gathered four at a time, skipping those whose gradient is zero (after a ReLU about
-           half): their weights are never read; the last one to three rows repeat the first with a
-           zero factor */
+        float* dx_chunk = dx + chunk;
+        /* rows gathered four at a time, last to first, skipping those whose gradient is zero (after a
+           ReLU about half): their weights are never read; the last one to three rows repeat the first
+           with a zero factor */
         int rows[4];
         int gathered = 0, first = 1;
-        for (int r = 0; r < out || gathered > 0; r++) {
-            if (r < out && dy[r] == 0.0f) continue;
-            if (r < out) rows[gathered++] = r;
-            if (gathered == 4 || (r >= out - 1 && gathered > 0)) {
+        for (int r = row_to - 1; r >= row_from || gathered > 0; r--) {
+            if (r >= row_from && dy[r] == 0.0f) continue;
+            if (r >= row_from) rows[gathered++] = r;
+            if (gathered == 4 || (r <= row_from && gathered > 0)) {
                 float g[4];
                 const float* w[4];
                 for (int k = 0; k < 4; k++) {
                     g[k] = k < gathered ? dy[rows[k]] : 0.0f;
                     w[k] = w_chunk + (long)rows[k < gathered ? k : 0] * in;
                 }
-                add_four_rows(block, w[0], w[1], w[2], w[3], g[0], g[1], g[2], g[3], columns, first);
+                add_four_rows(dx_chunk, w[0], w[1], w[2], w[3], g[0], g[1], g[2], g[3], columns, first);
                 gathered = 0;
                 first = 0;
             }
         }
-        if (first) memset(block, 0, (size_t)columns * sizeof(float)); /* every gradient was zero */
-        memcpy(dx + chunk, block, (size_t)columns * sizeof(float));
+        if (first) memset(dx_chunk, 0, (size_t)columns * sizeof(float)); /* every gradient was zero */
     }
 }

@@ -13,13 +13,4 @@ static inline void gradsign_sgemm(int trans_a, int trans_b, int m, int n, int k,
                 a + a_offset, lda, b + b_offset, ldb, beta, c + c_offset, ldc);
 }
 
-/* y (rows or columns of a) = alpha * op(a) . x + beta * y, a (rows, columns) row-major: the batch-1
-   case of the products above, which sgemm would pay for by packing all of a first. */
-static inline void gradsign_sgemv(int trans_a, int rows, int columns, float alpha, const float* a, long long a_offset,
-                                  int lda, const float* x, long long x_offset, float beta, float* y,
-                                  long long y_offset) {
-    cblas_sgemv(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, rows, columns, alpha, a + a_offset, lda,
-                x + x_offset, 1, beta, y + y_offset, 1);
-}
-
 #endif /* GRADSIGN_BLAS_H */

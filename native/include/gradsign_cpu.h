@@ -1,8 +1,8 @@
 /* gradsign_cpu.h: the CPU backend's own kernels, where they beat OpenBLAS or Java: one sample's
-   backward pass to the input (it skips the rows whose gradient is zero), the fused sign step, and the
-   scan for non-finite inputs. Matrices are row-major; weights are (out, in) as in the CUDA kernels.
-   Each call covers a range of columns or elements, so the Java side splits the work over cores.
-   Sizes are checked by the caller. */
+   dense forward pass and backward pass to the input (the latter skips the rows whose gradient is
+   zero), the fused sign step, and the scan for non-finite inputs. Matrices are row-major; weights are
+   (out, in) as in the CUDA kernels. Each call covers a range of rows or elements, so the Java side
+   splits the work over cores. Sizes are checked by the caller. */
 #ifndef GRADSIGN_CPU_H
 #define GRADSIGN_CPU_H
 
@@ -15,12 +15,18 @@ extern "C" {
 #define GRADSIGN_CPU_ISA_AVX2 1
 #define GRADSIGN_CPU_ISA_AVX512 2
 
-/* dx[c] = sum over rows r of dy[r] * weights[r, c] for c in [column_from, column_to): one sample's
-   backward pass to the input over a range of input columns; dx (in), dy (out). Rows whose dy is
-   exactly 0 (ReLU's inactive units) are skipped: their weights are not read, so a non-finite weight
-   there does not reach dx. */
-void gradsign_cpu_dense_backward_input_one(float* dx, const float* weights, const float* dy, int in, int out,
-                                           int column_from, int column_to);
+/* y[r] = bias[r] + sum over c < in of weights[r, c] * x[c] for r in [row_from, row_to): one sample's
+   dense forward pass over a range of output rows, before the activation; y and bias (out), x (in) */
+void gradsign_cpu_dense_forward_one(float* y, const float* weights, const float* bias, const float* x, int in,
+                                    int row_from, int row_to);
+
+/* dx[c] = sum over rows r in [row_from, row_to) of dy[r] * weights[r, c] for every c < in: one
+   sample's backward pass to the input, the share of a range of output rows (the caller adds the
+   ranges' shares); dx (in), dy (out). Rows whose dy is exactly 0 (ReLU's inactive units) are
+   skipped: their weights are not read, so a non-finite weight there does not reach dx. Rows are
+   visited last to first: the forward pass over the same range read the last ones most recently. */
+void gradsign_cpu_dense_backward_input_rows(float* dx, const float* weights, const float* dy, int in, int row_from,
+                                            int row_to);
 
 /* out[i] = clip(x[i] + epsilon * sign(gradient[i]), lo, hi) for i < count: the CPU twin of the
    CUDA kernel sign_step (native/src/sign_step.cu), the same bits (Java's max and min: NaN in, NaN
@@ -42,7 +48,8 @@ const char* gradsign_cpu_isa_name(int isa);
 
 /* the same kernels compiled for one instruction set, for tests; the CPU must have it */
 #define GRADSIGN_CPU_DECLARE_VARIANT(suffix)                                                                          \
-    void gradsign_cpu_dense_backward_input_one_##suffix(float*, const float*, const float*, int, int, int, int);     \
+    void gradsign_cpu_dense_forward_one_##suffix(float*, const float*, const float*, const float*, int, int, int);   \
+    void gradsign_cpu_dense_backward_input_rows_##suffix(float*, const float*, const float*, int, int, int);        \
     void gradsign_cpu_sign_step_##suffix(float*, const float*, const float*, long long, float, float, float);         \
     long long gradsign_cpu_first_non_finite_##suffix(const float*, long long);
 GRADSIGN_CPU_DECLARE_VARIANT(generic)

@@ -6,12 +6,19 @@
 
 #include "gradsign_cpu.h"
 
-static inline void gradsign_cpu_dense_backward_input_one_at(float* dx, long long dx_offset, const float* weights,
-                                                            long long weights_offset, const float* dy,
-                                                            long long dy_offset, int in, int out, int column_from,
-                                                            int column_to) {
-    gradsign_cpu_dense_backward_input_one(dx + dx_offset, weights + weights_offset, dy + dy_offset, in, out,
-                                          column_from, column_to);
+static inline void gradsign_cpu_dense_forward_one_at(float* y, long long y_offset, const float* weights,
+                                                     long long weights_offset, const float* bias,
+                                                     long long bias_offset, const float* x, long long x_offset, int in,
+                                                     int row_from, int row_to) {
+    gradsign_cpu_dense_forward_one(y + y_offset, weights + weights_offset, bias + bias_offset, x + x_offset, in,
+                                   row_from, row_to);
+}
+
+static inline void gradsign_cpu_dense_backward_input_rows_at(float* dx, long long dx_offset, const float* weights,
+                                                             long long weights_offset, const float* dy,
+                                                             long long dy_offset, int in, int row_from, int row_to) {
+    gradsign_cpu_dense_backward_input_rows(dx + dx_offset, weights + weights_offset, dy + dy_offset, in, row_from,
+                                           row_to);
 }
 
 static inline void gradsign_cpu_sign_step_at(float* out, long long out_offset, const float* x, long long x_offset,

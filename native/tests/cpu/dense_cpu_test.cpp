@@ -1,7 +1,9 @@
-// dense_cpu_test.cpp: the CPU backend's one-sample backward pass to the input, for every instruction
-// set this CPU has, against a double-precision reference, on shapes that are not multiples of any
-// vector width, with gradients that are exactly zero (the rows the kernel skips).
+// dense_cpu_test.cpp: the CPU backend's one-sample dense kernels (forward pass, backward pass to the
+// input), for every instruction set this CPU has, against a double-precision reference, on shapes
+// that are not multiples of any vector width, split in row ranges as threads split them, with
+// gradients that are exactly zero (the rows the backward kernel skips).
 #include <cmath>
+#include <algorithm>
 #include <cstdio>
 #include <random>
 #include <vector>
@@ -15,7 +17,8 @@ int failed = 0;
 
 struct Variant {
     const char* name;
-    void (*backward_input_one)(float*, const float*, const float*, int, int, int, int);
+    void (*forward_one)(float*, const float*, const float*, const float*, int, int, int);
+    void (*backward_input_rows)(float*, const float*, const float*, int, int, int);
 };
 
 std::vector<float> uniform(std::mt19937& random, size_t count, float lo, float hi) {
@@ -75,31 +78,64 @@ void run_shape(const Variant& v, std::mt19937& random, int in, int out, int batc
             dx_scale[static_cast<size_t>(s) * in + i] = scale;
         }
     }
-    // one sample at a time, its input columns in two ranges as two threads would split them
+    // one sample at a time, its output rows in three ranges as threads would split them (the first
+    // possibly empty), each range's share in its own buffer, then added
     std::vector<float> dx(dx_want.size(), NAN);
+    int splits[] = {0, out / 3, out / 2, out};
     for (int s = 0; s < batch; s++) {
         float* dxs = dx.data() + static_cast<size_t>(s) * in;
         const float* dys = dy.data() + static_cast<size_t>(s) * out;
-        int columns_split = in / 2;
-        v.backward_input_one(dxs, w.data(), dys, in, out, columns_split, in);
-        v.backward_input_one(dxs, w.data(), dys, in, out, 0, columns_split);
+        std::vector<float> share(static_cast<size_t>(in), NAN);
+        v.backward_input_rows(dxs, w.data(), dys, in, splits[0], splits[1]);
+        for (int k = 1; k < 3; k++) {
+            std::fill(share.begin(), share.end(), NAN);
+            v.backward_input_rows(share.data(), w.data(), dys, in, splits[k], splits[k + 1]);
+            for (int i = 0; i < in; i++) dxs[i] += share[i];
+        }
     }
-    check(v.name, "dense_backward_input_one", in, out, batch, dx, dx_want, dx_scale);
+    check(v.name, "dense_backward_input_rows", in, out, batch, dx, dx_want, dx_scale);
+
+    // forward: y[s, r] = bias[r] + sum_i w[r, i] x[s, i], rows in the same three ranges
+    std::vector<float> x = uniform(random, static_cast<size_t>(batch) * in, -1, 1);
+    std::vector<float> bias = uniform(random, static_cast<size_t>(out), -1, 1);
+    std::vector<double> y_want(static_cast<size_t>(batch) * out), y_scale(y_want.size());
+    for (int s = 0; s < batch; s++) {
+        for (int r = 0; r < out; r++) {
+            double sum = bias[r], scale = std::fabs(sum);
+            for (int i = 0; i < in; i++) {
+                double term = static_cast<double>(w[static_cast<size_t>(r) * in + i]) * x[static_cast<size_t>(s) * in + i];
+                sum += term;
+                scale += std::fabs(term);
+            }
+            y_want[static_cast<size_t>(s) * out + r] = sum;
+            y_scale[static_cast<size_t>(s) * out + r] = scale;
+        }
+    }
+    std::vector<float> y(y_want.size(), NAN);
+    for (int s = 0; s < batch; s++) {
+        for (int k = 0; k < 3; k++) {
+            v.forward_one(y.data() + static_cast<size_t>(s) * out, w.data(), bias.data(),
+                          x.data() + static_cast<size_t>(s) * in, in, splits[k], splits[k + 1]);
+        }
+    }
+    check(v.name, "dense_forward_one", in, out, batch, y, y_want, y_scale);
 }
 
 }  // namespace
 
 int main() {
-    std::vector<Variant> variants = {{"generic", gradsign_cpu_dense_backward_input_one_generic}};
+    std::vector<Variant> variants = {
+        {"generic", gradsign_cpu_dense_forward_one_generic, gradsign_cpu_dense_backward_input_rows_generic}};
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        variants.push_back({"avx2", gradsign_cpu_dense_backward_input_one_avx2});
+        variants.push_back({"avx2", gradsign_cpu_dense_forward_one_avx2, gradsign_cpu_dense_backward_input_rows_avx2});
     } else {
         std::printf("skipped avx2: this CPU lacks AVX2 or FMA\n");
     }
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) {
-        variants.push_back({"avx512", gradsign_cpu_dense_backward_input_one_avx512});
+        variants.push_back(
+            {"avx512", gradsign_cpu_dense_forward_one_avx512, gradsign_cpu_dense_backward_input_rows_avx512});
     } else {
         std::printf("skipped avx512: this CPU lacks AVX-512 F/DQ/VL\n");
     }
@@ -116,15 +152,15 @@ int main() {
                 for (int batch : batches) run_shape(v, random, in, out, batch);
         // the MLP's large layer, one sample
         run_shape(v, random, 784, 512, 1);
-        // wider than the backward kernel's block of 1024 columns, split inside a block
-        run_shape(v, random, 2500, 37, 2);
+        // wider than the backward kernel's chunk of 2048 columns
+        run_shape(v, random, 4500, 37, 2);
         // every output gradient zero: dx is written, all zeros, though no row is read
         std::vector<float> w = uniform(random, 5 * 37, -1, 1), dy(5, 0.0f), dx(37, NAN);
-        v.backward_input_one(dx.data(), w.data(), dy.data(), 37, 5, 0, 37);
+        v.backward_input_rows(dx.data(), w.data(), dy.data(), 37, 0, 5);
         bool zeros = true;
         for (float d : dx) zeros &= d == 0.0f;
         (zeros ? passed : failed)++;
-        if (!zeros) std::printf("FAIL %s dense_backward_input_one with every gradient zero\n", v.name);
+        if (!zeros) std::printf("FAIL %s dense_backward_input_rows with every gradient zero\n", v.name);
     }
     // the dispatcher: the best ISA by default, lower ones on request, never one the CPU lacks
     int best = gradsign_cpu_isa();

@@ -6,12 +6,14 @@ import io.gradsign.cpu.bindings.CpuKernels;
 import java.util.Arrays;
 
 /**
- * CPU twins of the dense layer's kernels (native/src/dense.cu). The products are OpenBLAS's, on the
- * Java arrays in place, split over the cores by {@link CpuWorkers} (each part one single-threaded
- * call): sgemv row ranges for one sample, sgemm sample ranges otherwise, with the bias written first
- * and the activation applied by each part to its own rows. One exception: one sample's backward pass
- * to the input is gradsign's own kernel (native/cpu), which skips the rows whose gradient is zero,
- * half of them after a ReLU, and so reads half the weights sgemv would.
+ * CPU twins of the dense layer's kernels (native/src/dense.cu), on the Java arrays in place, split
+ * over the cores by {@link CpuWorkers}. Batches of several samples are OpenBLAS's sgemm, split in
+ * sample ranges (each part one single-threaded call), the bias written first and the activation
+ * applied by each part to its own rows. One sample is gradsign's own kernels (native/cpu), split in
+ * the same ranges of output rows forward and backward, so that each core reads back weights its
+ * cache still holds: the backward pass skips the rows whose gradient is zero (half of them after a
+ * ReLU) and each range adds its share of dx. At this size the time is that of streaming the
+ * weights; sgemv and a column split of the backward pass were 25-30% slower in a whole step.
  * Matrices are row-major float arrays at an offset; shapes are validated by the caller.
  */
 public final class Dense {
@@ -26,6 +28,9 @@ public final class Dense {
 
     static final long GEMM_MULTIPLY_ADDS_PER_PART = 1L << 18;
 
+    /** One sample's output rows are split in multiples of this: a part's rows start on a cache line of y. */
+    static final int ROW_ALIGN = 16;
+
     private Dense() {}
 
     /** y (batch, out) = activation(x (batch, in) &middot; weights&#7488; + bias); weights (out, in), bias (out). */
@@ -37,14 +42,10 @@ public final class Dense {
         }
         long multiplyAdds = (long) batch * inFeatures * outFeatures;
         if (batch == 1) {
-            // output rows split over the cores: each part's sgemv adds to its bias rows (beta = 1)
-            CpuWorkers.forRanges(outFeatures, 16, multiplyAdds, GEMV_MULTIPLY_ADDS_PER_PART, (from, to) -> {
-                System.arraycopy(bias, biasOffset + from, y, yOffset + from, to - from);
-                if (inFeatures > 0) {
-                    Blas.openblas_set_num_threads_local(1);
-                    Blas.gradsign_sgemv(NO_TRANSPOSE, to - from, inFeatures, 1f, weights,
-                            weightsOffset + (long) from * inFeatures, inFeatures, x, xOffset, 1f, y, yOffset + from);
-                }
+            // output rows split over the cores, in the ranges the backward pass uses (oneSampleRows)
+            CpuWorkers.forRanges(outFeatures, ROW_ALIGN, multiplyAdds, GEMV_MULTIPLY_ADDS_PER_PART, (from, to) -> {
+                CpuKernels.gradsign_cpu_dense_forward_one_at(y, yOffset, weights, weightsOffset, bias, biasOffset, x,
+                        xOffset, inFeatures, from, to);
                 activate(y, yOffset + from, yOffset + to, activation);
             });
             return;
@@ -94,14 +95,56 @@ public final class Dense {
         }
         long multiplyAdds = (long) batch * inFeatures * outFeatures;
         if (batch == 1) {
-            // input columns split over the cores, in sixteens: no two parts share a cache line of dx
-            CpuWorkers.forRanges(inFeatures, 16, multiplyAdds, GEMV_MULTIPLY_ADDS_PER_PART, (from, to) ->
-                    CpuKernels.gradsign_cpu_dense_backward_input_one_at(dx, dxOffset, weights, weightsOffset, dy,
-                            dyOffset, inFeatures, outFeatures, from, to));
+            backwardInputOne(dx, dxOffset, dy, dyOffset, weights, weightsOffset, inFeatures, outFeatures);
             return;
         }
         sgemm(NO_TRANSPOSE, NO_TRANSPOSE, batch, inFeatures, outFeatures, dy, dyOffset, outFeatures, weights,
                 weightsOffset, inFeatures, 0f, dx, dxOffset, inFeatures);
+    }
+
+    /**
+     * One sample's dx (in) = dy (out) &middot; weights, the output rows split as in the forward pass:
+     * the first range writes dx, each other range its share into a buffer of its own, and the shares
+     * are then added in range order (the same sum for the same number of cores).
+     */
+    private static void backwardInputOne(float[] dx, int dxOffset, float[] dy, int dyOffset, float[] weights,
+                                         int weightsOffset, int inFeatures, int outFeatures) {
+        int parts = CpuWorkers.parts((long) inFeatures * outFeatures, GEMV_MULTIPLY_ADDS_PER_PART,
+                outFeatures / ROW_ALIGN);
+        float[] shares = parts > 1 ? shares((parts - 1) * inFeatures) : null;
+        CpuWorkers.run(parts, (part, n) -> {
+            int from = CpuWorkers.start(outFeatures, part, n, ROW_ALIGN);
+            int to = CpuWorkers.start(outFeatures, part + 1, n, ROW_ALIGN);
+            if (part == 0) {
+                CpuKernels.gradsign_cpu_dense_backward_input_rows_at(dx, dxOffset, weights, weightsOffset, dy,
+                        dyOffset, inFeatures, from, to);
+            } else {
+                CpuKernels.gradsign_cpu_dense_backward_input_rows_at(shares, (long) (part - 1) * inFeatures, weights,
+                        weightsOffset, dy, dyOffset, inFeatures, from, to);
+            }
+        });
+        for (int part = 1; part < parts; part++) {
+            int share = (part - 1) * inFeatures;
+            for (int i = 0; i < inFeatures; i++) {
+                dx[dxOffset + i] += shares[share + i];
+            }
+        }
+    }
+
+    /**
+     * Each thread's buffer for the shares of one sample's backward pass, kept: fresh memory costs a
+     * page fault per 4 KiB at first touch, and per-call arrays made the MLP's step at batch 1 twice
+     * as slow until the young generation had been used once.
+     */
+    private static final ThreadLocal<float[]> SHARES = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] shares(int length) {
+        float[] shares = SHARES.get();
+        if (shares.length < length) {
+            shares = new float[length];
+            SHARES.set(shares);
+        }
+        return shares;
     }
 
     /** dWeights (out, in) = dy&#7488; &middot; x; dBias (out) = sum of dy over the batch; both overwritten. */

@@ -24,9 +24,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The CPU backend's native kernels (native/cpu) through the Java entry points that split them over
- * the cores: {@link Dense}'s routes (one sample: sgemv forward, the zero-skipping kernel backward;
- * batches: sgemm) against a double-precision reference, {@link SignStep#signStep} against its Java formula bit for bit, and
- * {@link NonFinite#firstIndex}; each on every instruction set this CPU has (generic, AVX2, AVX-512).
+ * the cores: {@link Dense}'s routes (one sample: gradsign's kernels, forward and zero-skipping
+ * backward; batches: sgemm) against a double-precision reference, {@link SignStep#signStep} against
+ * its Java formula bit for bit, and {@link NonFinite#firstIndex}; each on every instruction set this CPU has (generic, AVX2, AVX-512).
  * Every array sits at an odd offset inside a larger one: inputs are surrounded by NaN (a read outside
  * the range poisons the result), outputs are NaN inside (an unwritten element fails) and a sentinel
  * outside (a write outside the range fails).
@@ -67,9 +67,9 @@ class CpuKernelsTest {
 
     /** (batch, in, out) for each route; the comments name the route and whether it splits over cores. */
     private static final int[][] DENSE_SHAPES = {
-        // batch 1: sgemv row ranges forward, gradsign's zero-skipping kernel backward
+        // batch 1: gradsign's kernels in row ranges, forward and zero-skipping backward
         {1, 17, 17}, {1, 33, 37}, {1, 1, 512}, {1, 784, 512} /* split */, {1, 1029, 37}, {1, 1029, 512} /* split */,
-        {1, 1, 1}, {1, 784, 10}, {1, 1029, 16},
+        {1, 1, 1}, {1, 784, 10}, {1, 1029, 16}, {1, 777, 301} /* split, rows not a multiple of 16 */,
         // everything else: sgemm sample ranges
         {2, 33, 1}, {7, 17, 16}, {64, 784, 10} /* split */, {300, 1029, 16} /* split */, {300, 1, 10},
         {2, 17, 17}, {7, 33, 37}, {7, 1029, 512} /* split */, {64, 1029, 17} /* split */, {300, 784, 37} /* split */,
@@ -81,17 +81,17 @@ class CpuKernelsTest {
     static String route(int batch, int in, int out) {
         long multiplyAdds = (long) batch * in * out;
         if (batch == 1) {
-            boolean split = CpuWorkers.parts(multiplyAdds, Dense.GEMV_MULTIPLY_ADDS_PER_PART, Math.max(in, out) / 16) > 1;
+            boolean split = CpuWorkers.parts(multiplyAdds, Dense.GEMV_MULTIPLY_ADDS_PER_PART, out / Dense.ROW_ALIGN) > 1;
             return split ? "one sample, split" : "one sample";
         }
         boolean split = CpuWorkers.parts(multiplyAdds, Dense.GEMM_MULTIPLY_ADDS_PER_PART, batch) > 1;
         return split ? "sgemm split" : "sgemm";
     }
 
-    /** The forward pass is OpenBLAS's on every route: the instruction set of native/cpu does not reach it. */
+    /** One sample's forward pass is gradsign's kernel (every instruction set), batches OpenBLAS's sgemm. */
     static Stream<Arguments> forwardCases() {
         List<Arguments> cases = new ArrayList<>();
-        for (int isa = BEST_ISA; isa <= BEST_ISA; isa++) {
+        for (int isa = 0; isa <= BEST_ISA; isa++) {
             for (int[] s : DENSE_SHAPES) {
                 for (Activation activation : Activation.values()) {
                     cases.add(Arguments.of(ISA_NAMES[isa], isa, s[0], s[1], s[2], activation, route(s[0], s[1], s[2])));

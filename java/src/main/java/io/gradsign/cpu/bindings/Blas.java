@@ -28,14 +28,6 @@ public final class Blas {
                                              @Cast("const float*") float[] b, long bOffset, int ldb, float beta,
                                              float[] c, long cOffset, int ldc);
 
-
-    /** See native/include/gradsign_blas.h: y = alpha op(a) x + beta y, a (rows, columns) row-major. */
-    @CriticalRegion
-    public static native void gradsign_sgemv(int transA, int rows, int columns, float alpha,
-                                             @Cast("const float*") float[] a, long aOffset, int lda,
-                                             @Cast("const float*") float[] x, long xOffset, float beta, float[] y,
-                                             long yOffset);
-
     /** OpenBLAS's thread count for the calls that follow (its default may exceed this machine's cores). */
     public static native void openblas_set_num_threads(int threads);
 

@@ -7,8 +7,9 @@ import org.bytedeco.javacpp.annotation.Platform;
 
 /**
  * The CPU backend's own kernels (native/cpu, linked into this binding's JNI library) on Java arrays
- * in place: one sample's backward pass to the input (it skips the rows whose gradient is zero), the
- * fused sign step, the scan for non-finite inputs. Each call covers a range of columns or elements,
+ * in place: one sample's dense forward pass and backward pass to the input (the latter skips the rows
+ * whose gradient is zero), the fused sign step, the scan for non-finite inputs. Each call covers a
+ * range of rows or elements,
  * so the Java side splits the work over cores; see native/include/gradsign_cpu.h.
  */
 @Platform(include = "gradsign_cpu_java.h")
@@ -19,13 +20,24 @@ public final class CpuKernels {
 
     private CpuKernels() {}
 
-    /** dx[c] = sum over r of dy[r] weights[r, c] for c in [columnFrom, columnTo); rows with dy[r] == 0 are skipped. */
+    /** y[r] = bias[r] + sum over c &lt; in of weights[r, c] x[c] for r in [rowFrom, rowTo). */
     @CriticalRegion
-    public static native void gradsign_cpu_dense_backward_input_one_at(float[] dx, long dxOffset,
-                                                                       @Cast("const float*") float[] weights,
-                                                                       long weightsOffset,
-                                                                       @Cast("const float*") float[] dy, long dyOffset,
-                                                                       int in, int out, int columnFrom, int columnTo);
+    public static native void gradsign_cpu_dense_forward_one_at(float[] y, long yOffset,
+                                                                @Cast("const float*") float[] weights,
+                                                                long weightsOffset, @Cast("const float*") float[] bias,
+                                                                long biasOffset, @Cast("const float*") float[] x,
+                                                                long xOffset, int in, int rowFrom, int rowTo);
+
+    /**
+     * dx[c] = sum over r in [rowFrom, rowTo) of dy[r] weights[r, c] for every c &lt; in (one row range's
+     * share); rows with dy[r] == 0 are skipped, rows visited last to first.
+     */
+    @CriticalRegion
+    public static native void gradsign_cpu_dense_backward_input_rows_at(float[] dx, long dxOffset,
+                                                                        @Cast("const float*") float[] weights,
+                                                                        long weightsOffset,
+                                                                        @Cast("const float*") float[] dy,
+                                                                        long dyOffset, int in, int rowFrom, int rowTo);
 
     /** out[i] = clip(x[i] + epsilon sign(gradient[i]), lo, hi) for i &lt; count; the CUDA kernel's bits. */
     @CriticalRegion
