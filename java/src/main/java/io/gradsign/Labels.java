@@ -10,6 +10,8 @@ import java.util.Objects;
 public final class Labels implements AutoCloseable {
     private final Tensor storage;
     private final int classes;
+    /** The labels' bits as floats, the form the storage takes; made at the first write. */
+    private float[] bits;
 
     Labels(Tensor storage, int classes) {
         this.storage = storage;
@@ -38,7 +40,12 @@ public final class Labels implements AutoCloseable {
         if (labels.length != count()) {
             throw new IllegalArgumentException("got " + labels.length + " labels for a buffer of " + count());
         }
-        float[] bits = new float[labels.length];
+        // kept between calls: a batch's labels are written again for every batch
+        float[] bits = this.bits;
+        if (bits == null) {
+            bits = new float[labels.length];
+            this.bits = bits;
+        }
         for (int i = 0; i < labels.length; i++) {
             int label = labels[i];
             if (label < 0 || label >= classes) {

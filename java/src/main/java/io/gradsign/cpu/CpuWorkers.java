@@ -2,7 +2,7 @@ package io.gradsign.cpu;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -28,6 +28,9 @@ final class CpuWorkers {
      */
     private static final long SPIN_NANOS = 1_000_000;
 
+    /** Parts of one piece at most: their count and the claimed ones share a long with the generation. */
+    static final int MAX_PARTS = 0xffff;
+
     private static final CpuWorkers SHARED = new CpuWorkers(CORES - 1);
 
     /** One part of a split piece of work: part in [0, parts). */
@@ -39,10 +42,30 @@ final class CpuWorkers {
     private final Helper[] helpers;
     private final AtomicBoolean busy = new AtomicBoolean();
 
+    // The piece of work on offer: written by the caller that holds busy, before it publishes a new
+    // generation in state; read by whoever claims a part of that generation. No object per piece:
+    // a step at batch 1 runs a dozen of them, and garbage costs page faults here (see Workspace).
+    private Part work;
+    private Range range;
+    private int total;
+    private int align;
+    /** Helpers 0 to helping - 1 take part in the current piece. */
+    private volatile int helping;
+
+    /**
+     * The generation of the piece on offer (bits 32-63), its number of parts (16-31) and how many
+     * have been claimed (0-15). A part is claimed by a compare-and-set of the whole: it succeeds only
+     * while that generation is the current one, so a helper that wakes late never runs a part of a
+     * later piece with the wrong index, and the fields above hold still until the part is done.
+     */
+    private final AtomicLong state = new AtomicLong();
+    private final AtomicInteger done = new AtomicInteger();
+    private volatile Throwable failure;
+
     private CpuWorkers(int helperCount) {
         helpers = new Helper[Math.max(0, helperCount)];
         for (int h = 0; h < helpers.length; h++) {
-            helpers[h] = new Helper(h);
+            helpers[h] = new Helper(this, h);
             helpers[h].start();
         }
     }
@@ -72,41 +95,62 @@ final class CpuWorkers {
      * {@code perPart} units of {@code work} (at least one, at most one per core), and runs them.
      */
     static void forRanges(int total, int align, long work, long perPart, Range range) {
-        run(parts(work, perPart, total / align),
-                (part, parts) -> range.run(start(total, part, parts, align), start(total, part + 1, parts, align)));
+        SHARED.runShared(null, range, total, align, parts(work, perPart, total / align));
     }
 
     /** Runs parts 0 to parts - 1 of {@code work}, the calling thread among those that run them; returns when all are done. */
     static void run(int parts, Part work) {
-        SHARED.runParts(parts, work);
+        if (parts < 1 || parts > MAX_PARTS) {
+            throw new IllegalArgumentException("parts must be in [1, " + MAX_PARTS + "], got " + parts);
+        }
+        SHARED.runShared(work, null, 0, 1, parts);
     }
 
-    private void runParts(int parts, Part work) {
-        int helping = Math.min(parts - 1, helpers.length);
-        if (helping <= 0 || !busy.compareAndSet(false, true)) {
+    private static void runPart(Part work, Range range, int total, int align, int part, int parts) {
+        if (range != null) {
+            range.run(start(total, part, parts, align), start(total, part + 1, parts, align));
+        } else {
+            work.run(part, parts);
+        }
+    }
+
+    private void runShared(Part work, Range range, int total, int align, int parts) {
+        int helpers = Math.min(parts - 1, this.helpers.length);
+        if (helpers <= 0 || !busy.compareAndSet(false, true)) {
             for (int p = 0; p < parts; p++) {
-                work.run(p, parts);
+                runPart(work, range, total, align, p, parts);
             }
             return;
         }
         try {
-            Job job = new Job(work, parts);
-            for (int h = 0; h < helping; h++) {
-                helpers[h].offer(job);
+            this.work = work;
+            this.range = range;
+            this.total = total;
+            this.align = align;
+            this.helping = helpers;
+            failure = null;
+            done.set(0);
+            long generation = (state.get() >>> 32) + 1;
+            // the volatile write that publishes the fields above to whoever reads this generation
+            state.set(generation << 32 | (long) parts << 16);
+            for (int h = 0; h < helpers; h++) {
+                this.helpers[h].wake();
             }
             // the caller claims parts too, part 0 first: a helper the system has not scheduled yet
             // leaves its part to the caller instead of stalling it
-            job.claimAndRun();
+            claimAndRun(generation);
             // only parts a helper has started remain; they finish within a part's time
-            for (int spins = 0; !job.finished(); spins++) {
+            for (int spins = 0; done.get() < parts; spins++) {
                 if (spins < YIELD_AFTER_SPINS) {
                     Thread.onSpinWait();
                 } else {
                     Thread.yield();
                 }
             }
-            job.rethrowFailure();
+            rethrowFailure();
         } finally {
+            this.work = null;
+            this.range = null;
             busy.set(false);
         }
     }
@@ -114,68 +158,60 @@ final class CpuWorkers {
     /** Spins of a waiting caller before it starts yielding its core (a helper may be waiting for one). */
     private static final int YIELD_AFTER_SPINS = 1 << 12;
 
-    /** One split piece of work: whoever claims a part runs it, the caller or a helper. */
-    private static final class Job {
-        private final Part work;
-        private final int parts;
-        private final AtomicInteger claimed = new AtomicInteger();
-        private final AtomicInteger done = new AtomicInteger();
-        private volatile Throwable failure;
-
-        Job(Part work, int parts) {
-            this.work = work;
-            this.parts = parts;
-        }
-
-        /** Claims and runs parts until none is left. */
-        void claimAndRun() {
-            for (int part = claimed.getAndIncrement(); part < parts; part = claimed.getAndIncrement()) {
-                try {
-                    work.run(part, parts);
-                } catch (Throwable t) {
-                    fail(t);
-                }
-                done.incrementAndGet();
+    /** Claims and runs parts of {@code generation} until none is left or another generation is on offer. */
+    private void claimAndRun(long generation) {
+        while (true) {
+            long s = state.get();
+            int parts = (int) (s >>> 16) & 0xffff;
+            int part = (int) s & 0xffff;
+            if (s >>> 32 != generation || part >= parts) {
+                return;
             }
-        }
-
-        /** The first failure is rethrown; later ones ride along as suppressed. */
-        private synchronized void fail(Throwable t) {
-            if (failure == null) {
-                failure = t;
-            } else if (failure != t) {
-                failure.addSuppressed(t);
+            if (!state.compareAndSet(s, s + 1)) {
+                continue;
             }
-        }
-
-        boolean finished() {
-            return done.get() >= parts;
-        }
-
-        void rethrowFailure() {
-            Throwable f = failure;
-            if (f instanceof RuntimeException e) {
-                throw e;
-            } else if (f instanceof Error e) {
-                throw e;
-            } else if (f != null) {
-                throw new IllegalStateException(f);
+            try {
+                runPart(work, range, total, align, part, parts);
+            } catch (Throwable t) {
+                fail(t);
             }
+            done.incrementAndGet();
+        }
+    }
+
+    /** The first failure is rethrown; later ones ride along as suppressed. */
+    private synchronized void fail(Throwable t) {
+        if (failure == null) {
+            failure = t;
+        } else if (failure != t) {
+            failure.addSuppressed(t);
+        }
+    }
+
+    private void rethrowFailure() {
+        Throwable f = failure;
+        if (f instanceof RuntimeException e) {
+            throw e;
+        } else if (f instanceof Error e) {
+            throw e;
+        } else if (f != null) {
+            throw new IllegalStateException(f);
         }
     }
 
     private static final class Helper extends Thread {
-        /** The job on offer, taken (set back to null) by this helper; never held once taken. */
-        private final AtomicReference<Job> offered = new AtomicReference<>();
+        private final CpuWorkers owner;
+        private final int index;
         private volatile boolean parked;
 
-        Helper(int index) {
+        Helper(CpuWorkers owner, int index) {
             super("gradsign-cpu-" + (index + 1));
+            this.owner = owner;
+            this.index = index;
             setDaemon(true);
         }
 
-        void offer(Job job) {
-            offered.set(job);
+        void wake() {
             if (parked) {
                 LockSupport.unpark(this);
             }
@@ -183,21 +219,25 @@ final class CpuWorkers {
 
         @Override
         public void run() {
+            long seen = 0;
             long idleSince = System.nanoTime();
             while (true) {
-                Job job = offered.get();
-                if (job != null && offered.compareAndSet(job, null)) {
-                    job.claimAndRun();
+                long generation = owner.state.get() >>> 32;
+                if (generation != seen) {
+                    seen = generation;
+                    if (index < owner.helping) {
+                        owner.claimAndRun(generation);
+                    }
                     idleSince = System.nanoTime();
                 } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
                     // no yield here: a helper in a system call misses the next piece, which the
                     // caller then runs alone (a yield every 256 spins cost 15% of the MLP's speed at batch 1)
                     Thread.onSpinWait();
                 } else {
-                    // parked is volatile and written before offered is read again, and offer writes
-                    // offered before it reads parked: one of the two sees the other, no wake-up is lost
+                    // parked is volatile and written before state is read again, and the caller writes
+                    // state before it reads parked: one of the two sees the other, no wake-up is lost
                     parked = true;
-                    if (offered.get() == null) {
+                    if (owner.state.get() >>> 32 == seen) {
                         LockSupport.park(this);
                     }
                     parked = false;

@@ -5,7 +5,19 @@ public final class SoftmaxCrossEntropy {
     /** An exponential costs about as much as this many floats of element-wise work. */
     private static final int EXP_COST = 16;
 
+    /** Each thread's buffer of one row's exponentials, kept (garbage costs page faults, see Workspace). */
+    private static final ThreadLocal<double[]> EXPS = ThreadLocal.withInitial(() -> new double[0]);
+
     private SoftmaxCrossEntropy() {}
+
+    private static double[] exps(int classes) {
+        double[] exps = EXPS.get();
+        if (exps.length < classes) {
+            exps = new double[classes];
+            EXPS.set(exps);
+        }
+        return exps;
+    }
 
     /**
      * For each row b of logits (batch, classes): probabilities = softmax, losses[b] = -log p[label],
@@ -18,7 +30,7 @@ public final class SoftmaxCrossEntropy {
                                            float gradientScale) {
         long work = (long) batch * classes * EXP_COST;
         CpuWorkers.forRanges(batch, 1, work, CpuWorkers.ELEMENTS_PER_PART, (from, to) -> {
-            double[] exps = new double[classes];
+            double[] exps = exps(classes);
             for (int b = from; b < to; b++) {
                 int row = logitsOffset + b * classes;
                 float max = Float.NEGATIVE_INFINITY;

@@ -99,16 +99,16 @@ public final class Fgsm implements AutoCloseable {
             if (wrappedImages.isEmpty()) {
                 x.copyFrom(images, start * inputs, 0, batch * inputs);
             }
-            int[] labelsOfBatch = new int[batch];
             if (mode == Mode.VIRTUAL) {
+                int[] predicted = new int[batch];
                 workspace.forward(x, batch);
                 workspace.loss(batch, 1f, false);
                 workspace.probabilities(batch).copyTo(0, probabilities, 0, batch * classes);
-                predict(probabilities, batch, classes, labelsOfBatch, new float[batch], 0);
+                predict(probabilities, batch, classes, predicted, new float[batch], 0);
+                workspace.setLabels(predicted, 0, batch);
             } else {
-                System.arraycopy(labels, start, labelsOfBatch, 0, batch);
+                workspace.setLabels(labels, start, batch);
             }
-            workspace.labels(batch).copyFrom(labelsOfBatch);
             Tensor current = x;
             for (int step = 0; step < steps; step++) {
                 // the virtual mode's first forward pass already ran at x

@@ -31,6 +31,21 @@ public final class Workspace implements AutoCloseable {
     private Tensor[] weightGradients;
     private Tensor[] biasGradients;
 
+    /**
+     * The views of every buffer for the last batch size used, kept: a step at batch 1 would otherwise
+     * allocate some twenty of them, and fresh memory is slow to touch (see {@link #viewsFor}).
+     */
+    private int viewBatch;
+    private Tensor inputView;
+    private Tensor adversarialView;
+    private Tensor[] outputViews;
+    private Tensor[] inputGradientViews;
+    private Tensor probabilitiesView;
+    private Tensor lossesView;
+    private Tensor logitGradientsView;
+    private Labels labelsView;
+    private int[] labelBuffer;
+
     public Workspace(Sequential model, int capacity) {
         model.checkOpen();
         if (capacity <= 0) {
@@ -86,40 +101,82 @@ public final class Workspace implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes the views of the first {@code batch} samples of every buffer the current ones (made once
+     * per change of batch size). Each view allocated per step is garbage, and at batch 1 the young
+     * generation then grows through memory never touched before: on this project's VM a page fault
+     * per 4 KiB, which made a step at batch 1 up to twice as slow until it had been used once.
+     */
+    private void viewsFor(int batch) {
+        if (batch == viewBatch) {
+            return;
+        }
+        List<DenseLayer> layers = model.layers();
+        inputView = input.view(0, (long) batch * model.inputs());
+        adversarialView = adversarial.view(0, (long) batch * model.inputs());
+        outputViews = new Tensor[layers.size()];
+        inputGradientViews = new Tensor[layers.size()];
+        for (int l = 0; l < layers.size(); l++) {
+            outputViews[l] = outputs[l].view(0, (long) batch * layers.get(l).outFeatures());
+            inputGradientViews[l] = inputGradients[l].view(0, (long) batch * layers.get(l).inFeatures());
+        }
+        probabilitiesView = probabilities.view(0, (long) batch * model.classes());
+        lossesView = losses.view(0, batch);
+        logitGradientsView = logitGradients.view(0, (long) batch * model.classes());
+        labelsView = labels.prefix(batch);
+        viewBatch = batch;
+    }
+
     /** The input of the first {@code batch} samples, (batch, inputs). */
     Tensor input(int batch) {
-        return input.view(0, (long) batch * model.inputs());
+        viewsFor(batch);
+        return inputView;
     }
 
     /** Where the sign step writes x', (batch, inputs). */
     Tensor adversarial(int batch) {
-        return adversarial.view(0, (long) batch * model.inputs());
+        viewsFor(batch);
+        return adversarialView;
     }
 
     Tensor probabilities(int batch) {
-        return probabilities.view(0, (long) batch * model.classes());
+        viewsFor(batch);
+        return probabilitiesView;
     }
 
     Tensor losses(int batch) {
-        return losses.view(0, batch);
+        viewsFor(batch);
+        return lossesView;
     }
 
     Labels labels(int batch) {
-        return labels.prefix(batch);
+        viewsFor(batch);
+        return labelsView;
+    }
+
+    /** Writes labels[start, start + batch) into {@link #labels(int)}, through a buffer kept for it. */
+    void setLabels(int[] labels, int start, int batch) {
+        if (labelBuffer == null || labelBuffer.length != batch) {
+            labelBuffer = new int[batch];
+        }
+        System.arraycopy(labels, start, labelBuffer, 0, batch);
+        labels(batch).copyFrom(labelBuffer);
     }
 
     /** d loss / d input after {@link #backwardToInput}, (batch, inputs). */
     Tensor inputGradient(int batch) {
-        return inputGradients[0].view(0, (long) batch * model.inputs());
+        viewsFor(batch);
+        return inputGradientViews[0];
     }
 
     /** Runs the layers on {@code x} (batch, inputs) and returns the logits (batch, classes). */
     Tensor forward(Tensor x, int batch) {
         List<DenseLayer> layers = model.layers();
+        viewsFor(batch);
         Tensor current = x;
         for (int l = 0; l < layers.size(); l++) {
             DenseLayer layer = layers.get(l);
-            Tensor out = outputs[l].view(0, (long) batch * layer.outFeatures());
+            Tensor out = outputViews[l];
             backend.denseForward(out, current, model.weightTensor(l), model.biasTensor(l), batch, layer.inFeatures(),
                     layer.outFeatures(), layer.activation());
             current = out;
@@ -134,8 +191,9 @@ public final class Workspace implements AutoCloseable {
      */
     void loss(int batch, float gradientScale, boolean withGradient) {
         int classes = model.classes();
-        Tensor logits = outputs[outputs.length - 1].view(0, (long) batch * classes);
-        Tensor dLogits = withGradient ? logitGradients.view(0, (long) batch * classes) : null;
+        viewsFor(batch);
+        Tensor logits = outputViews[outputViews.length - 1];
+        Tensor dLogits = withGradient ? logitGradientsView : null;
         backend.softmaxCrossEntropy(probabilities(batch), losses(batch), dLogits, logits, labels(batch), batch, classes,
                 gradientScale);
     }
@@ -169,21 +227,21 @@ public final class Workspace implements AutoCloseable {
 
     private void backward(Tensor x, int batch, boolean weights) {
         List<DenseLayer> layers = model.layers();
+        viewsFor(batch);
         // gradient at the output of layer l (after its activation); starts as the logit gradient
-        Tensor outputGradient = logitGradients.view(0, (long) batch * model.classes());
+        Tensor outputGradient = logitGradientsView;
         for (int l = layers.size() - 1; l >= 0; l--) {
             DenseLayer layer = layers.get(l);
             if (layer.activation() != Activation.NONE) {
-                Tensor out = outputs[l].view(0, (long) batch * layer.outFeatures());
-                backend.activationBackward(outputGradient, outputGradient, out, layer.activation());
+                backend.activationBackward(outputGradient, outputGradient, outputViews[l], layer.activation());
             }
-            Tensor layerInput = l == 0 ? x : outputs[l - 1].view(0, (long) batch * layer.inFeatures());
+            Tensor layerInput = l == 0 ? x : outputViews[l - 1];
             if (weights) {
                 backend.denseBackwardWeights(weightGradients[l], biasGradients[l], outputGradient, layerInput, batch,
                         layer.inFeatures(), layer.outFeatures());
             }
             if (l > 0 || !weights) {
-                Tensor inputGradient = inputGradients[l].view(0, (long) batch * layer.inFeatures());
+                Tensor inputGradient = inputGradientViews[l];
                 backend.denseBackwardInput(inputGradient, outputGradient, model.weightTensor(l), batch, layer.inFeatures(),
                         layer.outFeatures());
                 outputGradient = inputGradient;

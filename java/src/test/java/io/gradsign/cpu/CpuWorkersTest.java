@@ -62,6 +62,36 @@ class CpuWorkersTest {
      * the smallest split piece of real work), some part runs on a helper. Parts of no work at all may
      * all go to the caller, which claims them before a helper wakes: that is by design.
      */
+    /**
+     * Pieces in quick succession, more parts than threads: a helper that wakes late must not run a
+     * part of a later piece, or run one twice (each piece's parts count in their own slots).
+     */
+    @Test
+    @Timeout(60)
+    void manyPiecesInARowRunEachPartOnce() {
+        int parts = CpuWorkers.CORES + 1;
+        int pieces = 50_000;
+        AtomicIntegerArray runs = new AtomicIntegerArray(pieces * parts);
+        for (int piece = 0; piece < pieces; piece++) {
+            int first = piece * parts;
+            CpuWorkers.run(parts, (part, total) -> runs.incrementAndGet(first + part));
+        }
+        for (int i = 0; i < runs.length(); i++) {
+            if (runs.get(i) != 1) {
+                fail("piece " + i / parts + " part " + i % parts + " ran " + runs.get(i) + " times");
+            }
+        }
+    }
+
+    @Test
+    void partCountsOutsideTheLimitsAreRejected() {
+        assertThrows(IllegalArgumentException.class, () -> CpuWorkers.run(0, (part, total) -> { }));
+        assertThrows(IllegalArgumentException.class, () -> CpuWorkers.run(CpuWorkers.MAX_PARTS + 1, (part, total) -> { }));
+        AtomicInteger ran = new AtomicInteger();
+        CpuWorkers.run(CpuWorkers.MAX_PARTS, (part, total) -> ran.incrementAndGet());
+        assertEquals(CpuWorkers.MAX_PARTS, ran.get());
+    }
+
     @Test
     void helpersRunSomeOfTheParts() {
         assumeTrue(CpuWorkers.CORES > 1, "needs a helper thread (2+ cores)");
