@@ -9,10 +9,48 @@
 #include "cpu_vector.h"
 #include "gradsign_cpu.h"
 
+/* the sum of v's lanes, in halves (16 -> 8 -> 4 -> 1): a loop over the lanes is a chain of sixteen
+   dependent additions, which cost as much as streaming the four rows it ends */
+typedef float vec4 __attribute__((vector_size(4 * sizeof(float)), may_alias));
+typedef float vec8 __attribute__((vector_size(8 * sizeof(float)), may_alias));
+
 static inline float lane_sum(vec v) {
-    float s = 0.0f;
-    for (int l = 0; l < LANES; l++) s += v[l];
-    return s;
+    vec4 q;
+#if GRADSIGN_CPU_LANES == 16
+    vec8 lo, hi;
+    memcpy(&lo, &v, sizeof lo);
+    memcpy(&hi, (const char*)&v + sizeof lo, sizeof hi);
+    vec8 h = lo + hi;
+    vec4 a, b;
+    memcpy(&a, &h, sizeof a);
+    memcpy(&b, (const char*)&h + sizeof a, sizeof b);
+    q = a + b;
+#elif GRADSIGN_CPU_LANES == 8
+    vec4 a, b;
+    memcpy(&a, &v, sizeof a);
+    memcpy(&b, (const char*)&v + sizeof a, sizeof b);
+    q = a + b;
+#elif GRADSIGN_CPU_LANES == 4
+    q = v;
+#else
+#error "lane_sum: 4, 8 or 16 lanes"
+#endif
+    return (q[0] + q[2]) + (q[1] + q[3]);
+}
+
+/* the first column (below LANES) from which p's loads of whole vectors start on a cache line, 0 where
+   p is not float-aligned: Java arrays start 16 bytes past a line, so a large array's rows are all off
+   by the same amount, and a load that crosses lines costs two */
+static inline int aligned_start(const float* p) {
+    unsigned long misaligned = (unsigned long)p & (LANES * sizeof(float) - 1);
+    return misaligned % sizeof(float) == 0 ? (int)((LANES * sizeof(float) - misaligned) % (LANES * sizeof(float)) / sizeof(float)) : 0;
+}
+
+/* all bits set in lanes [0, n), clear in the others */
+static inline ivec lanes_below(int n) {
+    ivec lane;
+    for (int l = 0; l < LANES; l++) lane[l] = l;
+    return lane < n;
 }
 
 void VARIANT(gradsign_cpu_dense_forward_one)(float* y, const float* weights, const float* bias, const float* x, int in,
@@ -25,7 +63,18 @@ void VARIANT(gradsign_cpu_dense_forward_one)(float* y, const float* weights, con
         const float* w2 = w1 + in;
         const float* w3 = w2 + in;
         vec a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0};
-        int c = 0;
+        /* the first columns, up to where w0's loads stop crossing cache lines, as one vector whose
+           other lanes are cleared (the loop below adds them) */
+        int c = in >= 2 * LANES + LANES ? aligned_start(w0) : 0;
+        if (c > 0) {
+            ivec head = lanes_below(c);
+            vec xa = load(x);
+            a0 = (vec)((ivec)(load(w0) * xa) & head);
+            a1 = (vec)((ivec)(load(w1) * xa) & head);
+            a2 = (vec)((ivec)(load(w2) * xa) & head);
+            a3 = (vec)((ivec)(load(w3) * xa) & head);
+        }
+        float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
         for (; c + 2 * LANES <= in; c += 2 * LANES) {
             vec xa = load(x + c), xb = load(x + c + LANES);
             a0 += load(w0 + c) * xa;
@@ -45,7 +94,10 @@ void VARIANT(gradsign_cpu_dense_forward_one)(float* y, const float* weights, con
             a3 += load(w3 + c) * xa;
             c += LANES;
         }
-        float s0 = lane_sum(a0 + b0), s1 = lane_sum(a1 + b1), s2 = lane_sum(a2 + b2), s3 = lane_sum(a3 + b3);
+        s0 += lane_sum(a0 + b0);
+        s1 += lane_sum(a1 + b1);
+        s2 += lane_sum(a2 + b2);
+        s3 += lane_sum(a3 + b3);
         for (; c < in; c++) {
             s0 += w0[c] * x[c];
             s1 += w1[c] * x[c];
