@@ -83,6 +83,25 @@ class CpuWorkersTest {
         }
     }
 
+    /**
+     * The caller runs part 0 of every piece it shares: one image's layers are split in the same
+     * ranges forward and backward, and the backward pass finds its rows in the cache of the core
+     * that read them forward only if each range stays with one thread.
+     */
+    @Test
+    void theCallerAlwaysRunsPartZero() {
+        Thread caller = Thread.currentThread();
+        for (int piece = 0; piece < 10_000; piece++) {
+            AtomicReference<Thread> ranPartZero = new AtomicReference<>();
+            CpuWorkers.run(Math.max(2, CpuWorkers.CORES), (part, total) -> {
+                if (part == 0) {
+                    ranPartZero.set(Thread.currentThread());
+                }
+            });
+            assertSame(caller, ranPartZero.get(), "piece " + piece + ": part 0 ran on " + ranPartZero.get());
+        }
+    }
+
     @Test
     void partCountsOutsideTheLimitsAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> CpuWorkers.run(0, (part, total) -> { }));
