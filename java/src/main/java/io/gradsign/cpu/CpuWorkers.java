@@ -99,7 +99,7 @@ final class CpuWorkers {
 
     /** Parts for {@code work} units at {@code perPart} units each: at least 1, at most a core each and {@code units}. */
     static int parts(long work, long perPart, int units) {
-        return (int) Math.max(1, Math.min(Math.min(CORES, units), work / perPart));
+        return (int) Math.max(1, Math.min(Math.min(Math.min(CORES, MAX_PARTS), units), work / perPart));
     }
 
     /** The start of part {@code part} of [0, total) split in {@code parts}, rounded down to a multiple of {@code align}. */
@@ -142,8 +142,8 @@ final class CpuWorkers {
     }
 
     private void runShared(Part work, Range range, int total, int align, int parts) {
-        int helpers = Math.min(parts - 1, this.helpers.length);
-        if (helpers <= 0 || !busy.compareAndSet(false, true)) {
+        int joining = Math.min(parts - 1, helpers.length);
+        if (joining <= 0 || !busy.compareAndSet(false, true)) {
             for (int p = 0; p < parts; p++) {
                 runPart(work, range, total, align, p, parts);
             }
@@ -154,15 +154,15 @@ final class CpuWorkers {
             this.range = range;
             this.total = total;
             this.align = align;
-            this.helping = helpers;
+            this.helping = joining;
             failure = null;
             doneTarget += parts - 1;
             long generation = ((long) STATE.getOpaque(this) >>> 32) + 1;
             // the volatile write that publishes the fields above to whoever reads this generation;
             // part 0 is the caller's from the start, so it begins without a compare-and-set
             STATE.setVolatile(this, generation << 32 | (long) parts << 16 | 1);
-            for (int h = 0; h < helpers; h++) {
-                this.helpers[h].wake();
+            for (int h = 0; h < joining; h++) {
+                helpers[h].wake();
             }
             try {
                 runPart(work, range, total, align, 0, parts);
