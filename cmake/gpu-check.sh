@@ -6,9 +6,10 @@
 #     shared memory and spills (-Xptxas=-v) in the build log;
 #  2. ctest: every kernel through the C API on the real GPU against a host reference (the
 #     *_test_cuda programs), and the emulation's tests; then each *_test_cuda under
-#     compute-sanitizer (memcheck) when it is installed;
+#     compute-sanitizer (memcheck, memory accesses) when it is installed;
 #  3. where java and mvn are present: the whole Java test suite, whose CUDA tests then run on the GPU
-#     instead of being skipped; any test still skipped for want of a GPU fails this check.
+#     instead of being skipped; where they are not, the bundle of cmake/gpu-java-bundle.sh if it was
+#     carried here (target/gpu-java.tar.xz); any test still skipped for want of a GPU fails this check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${GRADSIGN_GPU_BUILD:-target/gpu-check}
@@ -22,7 +23,9 @@ ctest --test-dir "$build" --output-on-failure
 for test in "$build"/*_test_cuda; do
   "$test" >/dev/null || { echo "gpu-check: $(basename "$test") did not pass on the GPU"; exit 1; }
   if command -v compute-sanitizer >/dev/null 2>&1; then
-    compute-sanitizer --tool memcheck --error-exitcode 1 "$test" >/dev/null \
+    # API errors are the tests' own business (each checks every status, and one asks for an allocation
+    # the device must refuse); memcheck is here for the kernels' memory accesses
+    compute-sanitizer --tool memcheck --report-api-errors no --error-exitcode 1 "$test" >/dev/null \
       || { echo "gpu-check: compute-sanitizer found errors in $(basename "$test")"; exit 1; }
   fi
 done
@@ -33,7 +36,22 @@ if command -v mvn >/dev/null 2>&1 && command -v java >/dev/null 2>&1; then
     echo "gpu-check: tests were skipped for want of a GPU on a GPU machine"
     exit 1
   fi
+elif [ -f target/gpu-java.tar.xz ]; then
+  # no Java here: the bundle cmake/gpu-java-bundle.sh made on a machine with Java (its classes, and the
+  # CUDA library in them, built there); every test but the command-line ones, which need java.desktop
+  rm -rf target/gpu-java && tar -xJf target/gpu-java.tar.xz -C target
+  classpath=target/gpu-java/classes:target/gpu-java/test-classes:$(ls target/gpu-java/lib/*.jar | tr '\n' ':')
+  report=target/gpu-java/junit.log
+  target/gpu-java/jre/bin/java -jar target/gpu-java/junit-platform-console-standalone-*.jar execute \
+      -cp "$classpath" --select-package io.gradsign --exclude-classname '.*MainTest' --details tree \
+      --details-theme ascii --disable-banner --disable-ansi-colors > "$report" 2>&1 \
+    || { tail -n 40 "$report"; echo "gpu-check: Java tests failed on the GPU (all of it in $report)"; exit 1; }
+  tail -n 12 "$report"
+  if grep -q 'needs a real GPU' "$report"; then
+    echo "gpu-check: tests were skipped for want of a GPU on a GPU machine"
+    exit 1
+  fi
 else
-  echo "gpu-check: java or mvn not found here: the Java tests on the GPU were not run (the native ones were)"
+  echo "gpu-check: neither java and mvn nor target/gpu-java.tar.xz here: the Java tests on the GPU were not run (the native ones were)"
 fi
 echo "gpu-check: passed"

@@ -310,6 +310,8 @@ cudaError_t launch_kernel(void (*kernel)(KArgs...), dim3 grid, dim3 block, size_
     // Implicit convertibility only, so the emulated build rejects what nvcc's launch would reject.
     static_assert((std::is_convertible<Args&&, KArgs>::value && ...),
                   "launch_kernel: an argument does not convert implicitly to the kernel's parameter type");
+    // as the nvcc build's launch_kernel: an error an earlier call left behind is dropped, not reported here
+    cudaGetLastError();
     cudaError_t err = emu::detail::validate_launch(grid, block, shared_bytes, stream);
     if (err != cudaSuccess) return err;
     struct Closure {

@@ -12,6 +12,9 @@
 template <typename... KernelArgs, typename... Args>
 cudaError_t launch_kernel(void (*kernel)(KernelArgs...), dim3 grid, dim3 block, size_t shared_bytes,
                           cudaStream_t stream, Args&&... args) {
+    // drop the error an earlier call left behind (a cudaMalloc that ran out of memory sets it too,
+    // and it stays until read), so that what this returns is this launch's own
+    cudaGetLastError();
     kernel<<<grid, block, shared_bytes, stream>>>(std::forward<Args>(args)...);
     return cudaGetLastError();
 }

@@ -67,5 +67,13 @@ int main() {
     for (long long count : counts) {
         for (long long offset : {0LL, 1LL, 2LL, 3LL}) check(count, offset, seed++);
     }
+    // an allocation the device refuses leaves CUDA's last-error state set until it is read: the next
+    // kernel must still report its own status (on a GPU the launch used to return the stale error)
+    gradsign_address huge = 0;
+    const bool refused = gradsign_malloc(&huge, 1LL << 50) != GRADSIGN_OK;
+    std::printf("%s a 1 PiB allocation is refused\n", refused ? "ok  " : "FAIL");
+    (refused ? test::passed : test::failed)++;
+    if (!refused) gradsign_free(huge);
+    check(1025, 1, seed++);
     return test::summary();
 }
