@@ -40,16 +40,31 @@ public final class Labels implements AutoCloseable {
         if (labels.length != count()) {
             throw new IllegalArgumentException("got " + labels.length + " labels for a buffer of " + count());
         }
+        copyFrom(labels, 0);
+    }
+
+    /**
+     * Writes {@link #count()} labels read from {@code source} at {@code offset} (one batch of a whole
+     * data set's labels), after checking every value.
+     */
+    public void copyFrom(int[] source, int offset) {
+        Objects.requireNonNull(source, "source");
+        int count = count();
+        if (offset < 0 || offset > source.length - count) {
+            throw new IllegalArgumentException("labels [" + offset + ", " + offset + " + " + count
+                    + ") are outside the source's [0, " + source.length + ")");
+        }
         // kept between calls: a batch's labels are written again for every batch
         float[] bits = this.bits;
         if (bits == null) {
-            bits = new float[labels.length];
+            bits = new float[count];
             this.bits = bits;
         }
-        for (int i = 0; i < labels.length; i++) {
-            int label = labels[i];
+        for (int i = 0; i < count; i++) {
+            int label = source[offset + i];
             if (label < 0 || label >= classes) {
-                throw new IllegalArgumentException("label " + label + " at index " + i + " is outside [0, " + classes + ")");
+                throw new IllegalArgumentException("label " + label + " at index " + (offset + i) + " is outside [0, "
+                        + classes + ")");
             }
             // the int's bits travel in a float slot: copies move bits, never values
             bits[i] = Float.intBitsToFloat(label);

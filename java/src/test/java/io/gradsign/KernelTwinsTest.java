@@ -187,6 +187,16 @@ class KernelTwinsTest {
             IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                     () -> labels.copyFrom(new int[] {0, 10, 1}));
             org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("label 10 at index 1"), e.getMessage());
+            // one batch of a longer array: labels [2, 5) of it
+            labels.copyFrom(new int[] {7, 7, 4, 0, 8, 7}, 2);
+            assertArrayEquals(new int[] {4, 0, 8}, labels.toArray());
+            e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> labels.copyFrom(new int[] {1, 2, 3, 4}, 2));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("outside the source's [0, 4)"),
+                    e.getMessage());
+            e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> labels.copyFrom(new int[] {1, 2, 3, 10}, 1));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("label 10 at index 3"), e.getMessage());
         }
     }
 }

@@ -42,7 +42,7 @@ public final class Dense {
         }
         long multiplyAdds = (long) batch * inFeatures * outFeatures;
         if (batch == 1) {
-            // output rows split over the cores, in the ranges the backward pass uses (oneSampleRows)
+            // output rows split over the cores, in the ranges the backward pass uses (backwardInputOne)
             CpuWorkers.forRanges(outFeatures, ROW_ALIGN, multiplyAdds, GEMV_MULTIPLY_ADDS_PER_PART, (from, to) -> {
                 CpuKernels.gradsign_cpu_dense_forward_one_at(y, yOffset, weights, weightsOffset, bias, biasOffset, x,
                         xOffset, inFeatures, from, to);

@@ -44,7 +44,6 @@ public final class Workspace implements AutoCloseable {
     private Tensor lossesView;
     private Tensor logitGradientsView;
     private Labels labelsView;
-    private int[] labelBuffer;
 
     public Workspace(Sequential model, int capacity) {
         model.checkOpen();
@@ -154,13 +153,9 @@ public final class Workspace implements AutoCloseable {
         return labelsView;
     }
 
-    /** Writes labels[start, start + batch) into {@link #labels(int)}, through a buffer kept for it. */
+    /** Writes labels[start, start + batch) into {@link #labels(int)}. */
     void setLabels(int[] labels, int start, int batch) {
-        if (labelBuffer == null || labelBuffer.length != batch) {
-            labelBuffer = new int[batch];
-        }
-        System.arraycopy(labels, start, labelBuffer, 0, batch);
-        labels(batch).copyFrom(labelBuffer);
+        labels(batch).copyFrom(labels, start);
     }
 
     /** d loss / d input after {@link #backwardToInput}, (batch, inputs). */
