@@ -1,6 +1,9 @@
 package io.gradsign;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -167,6 +170,78 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
         checkDisjoint(parameters, "parameters", velocity, gradient);
         checkDisjoint(velocity, "velocity", gradient);
         sgdMomentumChecked(parametersT, velocityT, gradientT, learningRate, momentum);
+    }
+
+    @Override
+    public final Optional<GradientStep> fuseGradientStep(DenseChain chain) {
+        checkOpen();
+        Objects.requireNonNull(chain, "chain");
+        List<Tensor> tensors = new ArrayList<>();
+        List<String> roles = new ArrayList<>();
+        chain.forEachTensor((tensor, role) -> {
+            mine(tensor, role);
+            for (int t = 0; t < tensors.size(); t++) {
+                if (tensor.overlaps(tensors.get(t))) {
+                    throw new IllegalArgumentException(role + " shares memory with " + roles.get(t));
+                }
+            }
+            tensors.add(tensor);
+            roles.add(role);
+        });
+        return fuseGradientStepChecked(chain).map(step -> new CheckedGradientStep(chain, step,
+                tensors.toArray(new Tensor[0]), roles.toArray(new String[0])));
+    }
+
+    /** The checks of every run of a fused step, before the backend's own step runs. */
+    private final class CheckedGradientStep implements GradientStep {
+        private final GradientStep step;
+        private final long inputs;
+        private final Tensor[] tensors;
+        private final String[] roles;
+
+        CheckedGradientStep(DenseChain chain, GradientStep step, Tensor[] tensors, String[] roles) {
+            this.step = step;
+            this.inputs = (long) chain.batch() * chain.widths()[0];
+            this.tensors = tensors;
+            this.roles = roles;
+        }
+
+        @Override
+        public void run(Tensor from, Tensor to, float gradientScale, float epsilon, float lo, float hi,
+                        boolean forward) {
+            checkOpen();
+            mine(from, "from", inputs);
+            mine(to, "to", inputs);
+            if (!Float.isFinite(gradientScale)) {
+                throw new IllegalArgumentException("gradientScale must be finite, got " + gradientScale);
+            }
+            if (!(epsilon >= 0) || Float.isInfinite(epsilon)) {
+                throw new IllegalArgumentException("epsilon must be finite and >= 0, got " + epsilon);
+            }
+            if (Float.isNaN(lo) || Float.isNaN(hi) || lo > hi) {
+                throw new IllegalArgumentException("clip bounds must satisfy lo <= hi, got lo=" + lo + ", hi=" + hi);
+            }
+            if (to.overlapsPartially(from)) {
+                throw new IllegalArgumentException("to overlaps from without being the same range: " + to + ", " + from);
+            }
+            for (int t = 0; t < tensors.length; t++) {
+                if (tensors[t].isClosed()) {
+                    tensors[t].checkOpen(roles[t]);
+                }
+                if (from.overlaps(tensors[t]) || to.overlaps(tensors[t])) {
+                    throw new IllegalArgumentException("from or to shares memory with the chain's " + roles[t]);
+                }
+            }
+            step.run(from, to, gradientScale, epsilon, lo, hi, forward);
+        }
+    }
+
+    /**
+     * The backend's fused step for a validated chain, or empty (the default: no fused step). The
+     * step it returns runs with validated arguments.
+     */
+    protected Optional<GradientStep> fuseGradientStepChecked(DenseChain chain) {
+        return Optional.empty();
     }
 
     @Override

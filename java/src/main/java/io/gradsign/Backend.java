@@ -97,6 +97,37 @@ public interface Backend extends AutoCloseable {
     void softmaxCrossEntropy(Tensor probabilities, Tensor losses, Tensor dLogits, Tensor logits, Labels labels,
                              int batch, int classes, float gradientScale);
 
+    /**
+     * One gradient step of a dense chain fused into a single piece of work, bound to the chain's
+     * buffers, or empty where this backend has no fused step for the chain (then run the separate
+     * operations: forward, softmax cross-entropy, activation and dense backward, sign step). The CPU
+     * backend fuses one sample's step, whose phases are too short to hand out one by one.
+     *
+     * @throws IllegalArgumentException if a tensor of the chain belongs to another backend
+     * @throws IllegalStateException if the backend or a tensor of the chain is closed
+     */
+    default Optional<GradientStep> fuseGradientStep(DenseChain chain) {
+        return Optional.empty();
+    }
+
+    /** A fused gradient step of a {@link DenseChain}, from {@link #fuseGradientStep}. */
+    interface GradientStep {
+        /**
+         * to = clip(from + epsilon &middot; sign(d loss / d from), lo, hi), the values the separate
+         * operations give: with {@code forward}, the forward pass at {@code from} into the chain's
+         * outputs (without, the outputs must already hold it); the loss of the chain's labels, its
+         * gradient at the logits scaled by {@code gradientScale}; the backward pass to the input
+         * (no weight gradients); the sign step. Every buffer of the chain holds its part afterwards.
+         * {@code to} may be {@code from}, and neither may share memory with the chain.
+         *
+         * @throws IllegalArgumentException for lengths other than batch &times; the input width,
+         *     overlapping tensors, a non-finite gradientScale, a negative or non-finite epsilon, or
+         *     lo &gt; hi
+         * @throws IllegalStateException if the backend or a tensor is closed
+         */
+        void run(Tensor from, Tensor to, float gradientScale, float epsilon, float lo, float hi, boolean forward);
+    }
+
     /** SGD with momentum: velocity = momentum &middot; velocity + gradient; parameters -= learningRate &middot; velocity. */
     void sgdMomentum(Tensor parameters, Tensor velocity, Tensor gradient, float learningRate, float momentum);
 

@@ -27,6 +27,11 @@ public final class ActivationBackward {
                 (from, to) -> activationBackwardRange(dPre, dy, y, dyOffset + from, dyOffset + to, activation));
     }
 
+    /** relu's derivative from its output y (never negative): 0 at y = 0, 1 above; NaN stays NaN. */
+    static float reluDerivative(float y) {
+        return Math.min(y * SCALE * SCALE, 1f);
+    }
+
     private static void activationBackwardRange(float[] dPre, float[] dy, float[] y, int from, int to,
                                                 Activation activation) {
         switch (activation) {
@@ -34,7 +39,7 @@ public final class ActivationBackward {
             // relu's output is never negative: its derivative is 0 at y = 0 and 1 above
             case RELU -> {
                 for (int i = from; i < to; i++) {
-                    dPre[i] = dy[i] * Math.min(y[i] * SCALE * SCALE, 1f);
+                    dPre[i] = dy[i] * reluDerivative(y[i]);
                 }
             }
             case TANH -> {

@@ -3,6 +3,7 @@ package io.gradsign.cpu;
 import io.gradsign.AbstractBackend;
 import io.gradsign.Activation;
 import io.gradsign.BackendKind;
+import io.gradsign.DenseChain;
 import io.gradsign.Tensor;
 import java.util.Objects;
 import java.util.Optional;
@@ -97,6 +98,15 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> {
                                       float momentum) {
         SgdMomentum.sgdMomentum(parameters.data(), parameters.offset(), velocity.data(), velocity.offset(),
                 gradient.data(), gradient.offset(), (int) parameters.length(), learningRate, momentum);
+    }
+
+    /**
+     * One sample's step fused into one piece of work for the cores (see {@link FusedStepOne}); larger
+     * batches are matrix products long enough to be handed out one by one.
+     */
+    @Override
+    protected Optional<GradientStep> fuseGradientStepChecked(DenseChain chain) {
+        return chain.batch() == 1 ? Optional.of(new FusedStepOne(chain)) : Optional.empty();
     }
 
     @Override

@@ -67,7 +67,7 @@ public final class Dense {
     }
 
     /** y[from, to) = activation(y[from, to)). */
-    private static void activate(float[] y, int from, int to, Activation activation) {
+    static void activate(float[] y, int from, int to, Activation activation) {
         switch (activation) {
             case NONE -> { }
             case RELU -> {

@@ -32,31 +32,40 @@ public final class SoftmaxCrossEntropy {
         CpuWorkers.forRanges(batch, 1, work, CpuWorkers.ELEMENTS_PER_PART, (from, to) -> {
             double[] exps = exps(classes);
             for (int b = from; b < to; b++) {
-                int row = logitsOffset + b * classes;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int c = 0; c < classes; c++) {
-                    max = Math.max(max, logits[row + c]);
-                }
-                // exp(l - max) <= 1, so the sum cannot overflow; log-sum-exp gives the loss without log(0)
-                double sum = 0;
-                for (int c = 0; c < classes; c++) {
-                    exps[c] = Math.exp(logits[row + c] - max);
-                    sum += exps[c];
-                }
                 int label = Float.floatToRawIntBits(labels[labelsOffset + b]);
-                losses[lossesOffset + b] = (float) (Math.log(sum) - (logits[row + label] - max));
-                int pRow = probabilitiesOffset + b * classes;
-                for (int c = 0; c < classes; c++) {
-                    probabilities[pRow + c] = (float) (exps[c] / sum);
-                }
-                if (dLogits != null) {
-                    int gRow = dLogitsOffset + b * classes;
-                    for (int c = 0; c < classes; c++) {
-                        float target = c == label ? 1f : 0f;
-                        dLogits[gRow + c] = gradientScale * (probabilities[pRow + c] - target);
-                    }
-                }
+                row(probabilities, probabilitiesOffset + b * classes, losses, lossesOffset + b, dLogits,
+                        dLogitsOffset + b * classes, logits, logitsOffset + b * classes, label, classes, gradientScale,
+                        exps);
             }
         });
+    }
+
+    /**
+     * One row: probabilities[p, p + classes) = softmax(logits[row, row + classes)), losses[loss] =
+     * -log p[label], and dLogits[g, g + classes) = gradientScale &middot; (p - onehot(label)) unless
+     * dLogits is null; exps holds at least classes values.
+     */
+    static void row(float[] probabilities, int p, float[] losses, int loss, float[] dLogits, int g, float[] logits,
+                    int row, int label, int classes, float gradientScale, double[] exps) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int c = 0; c < classes; c++) {
+            max = Math.max(max, logits[row + c]);
+        }
+        // exp(l - max) <= 1, so the sum cannot overflow; log-sum-exp gives the loss without log(0)
+        double sum = 0;
+        for (int c = 0; c < classes; c++) {
+            exps[c] = Math.exp(logits[row + c] - max);
+            sum += exps[c];
+        }
+        losses[loss] = (float) (Math.log(sum) - (logits[row + label] - max));
+        for (int c = 0; c < classes; c++) {
+            probabilities[p + c] = (float) (exps[c] / sum);
+        }
+        if (dLogits != null) {
+            for (int c = 0; c < classes; c++) {
+                float target = c == label ? 1f : 0f;
+                dLogits[g + c] = gradientScale * (probabilities[p + c] - target);
+            }
+        }
     }
 }

@@ -129,12 +129,7 @@ public final class Fgsm implements AutoCloseable {
      */
     private void gradientStep(Mode mode, Tensor from, Tensor to, int batch, float epsilon, float lo, float hi,
                               boolean forward) {
-        if (forward) {
-            workspace.forward(from, batch);
-        }
-        workspace.loss(batch, mode == Mode.TARGETED ? -1f : 1f, true);
-        workspace.backwardToInput(from, batch);
-        model.backend().signStep(to, from, workspace.inputGradient(batch), epsilon, lo, hi);
+        workspace.gradientStep(from, to, batch, mode == Mode.TARGETED ? -1f : 1f, epsilon, lo, hi, forward);
     }
 
     /** Checks an attack's arguments before any native call; returns the number of samples. */

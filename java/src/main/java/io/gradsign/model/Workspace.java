@@ -2,10 +2,12 @@ package io.gradsign.model;
 
 import io.gradsign.Activation;
 import io.gradsign.Backend;
+import io.gradsign.DenseChain;
 import io.gradsign.Labels;
 import io.gradsign.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Every buffer one batch of a {@link Sequential} model needs, allocated once for batches of up to
@@ -44,6 +46,10 @@ public final class Workspace implements AutoCloseable {
     private Tensor lossesView;
     private Tensor logitGradientsView;
     private Labels labelsView;
+
+    /** The backend's fused gradient step for batches of fusedBatch samples (0: none made yet), if it has one. */
+    private int fusedBatch;
+    private Optional<Backend.GradientStep> fused = Optional.empty();
 
     public Workspace(Sequential model, int capacity) {
         model.checkOpen();
@@ -242,6 +248,50 @@ public final class Workspace implements AutoCloseable {
                 outputGradient = inputGradient;
             }
         }
+    }
+
+    /**
+     * to = clip(from + epsilon sign(d loss / d from), lo, hi) for the labels in {@link #labels(int)},
+     * the loss gradient scaled by {@code gradientScale}; with {@code forward}, the forward pass at
+     * {@code from} first (without, {@link #forward} has run at from). The backend's fused step where
+     * it has one for this batch size (the CPU's at batch 1), else the operations one by one; both
+     * leave the same values in every buffer.
+     */
+    void gradientStep(Tensor from, Tensor to, int batch, float gradientScale, float epsilon, float lo, float hi,
+                      boolean forward) {
+        viewsFor(batch);
+        if (fusedBatch != batch) {
+            fused = backend.fuseGradientStep(chain(batch));
+            fusedBatch = batch;
+        }
+        if (fused.isPresent()) {
+            fused.get().run(from, to, gradientScale, epsilon, lo, hi, forward);
+            return;
+        }
+        if (forward) {
+            forward(from, batch);
+        }
+        loss(batch, gradientScale, true);
+        backwardToInput(from, batch);
+        backend.signStep(to, from, inputGradient(batch), epsilon, lo, hi);
+    }
+
+    /** The buffers of {@code batch} samples as a backend's fused step binds them. */
+    private DenseChain chain(int batch) {
+        List<DenseLayer> layers = model.layers();
+        int[] widths = new int[layers.size() + 1];
+        Activation[] activations = new Activation[layers.size()];
+        Tensor[] weights = new Tensor[layers.size()];
+        Tensor[] biases = new Tensor[layers.size()];
+        widths[0] = model.inputs();
+        for (int l = 0; l < layers.size(); l++) {
+            widths[l + 1] = layers.get(l).outFeatures();
+            activations[l] = layers.get(l).activation();
+            weights[l] = model.weightTensor(l);
+            biases[l] = model.biasTensor(l);
+        }
+        return new DenseChain(batch, widths, activations, weights, biases, outputViews, inputGradientViews,
+                probabilitiesView, lossesView, logitGradientsView, labelsView);
     }
 
     /** Frees every buffer. Idempotent. */

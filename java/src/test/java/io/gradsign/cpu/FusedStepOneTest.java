@@ -1,0 +1,255 @@
+package io.gradsign.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gradsign.Activation;
+import io.gradsign.Backend;
+import io.gradsign.DenseChain;
+import io.gradsign.Labels;
+import io.gradsign.Tensor;
+import io.gradsign.TestBackends;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The CPU backend's fused step at batch 1 gives the bits of the separate operations in every buffer
+ * (those operations are checked against finite differences and the CUDA kernels elsewhere), on
+ * chains whose widths are and are not multiples of the 16-row ranges, whose layers are split over
+ * the cores or not, with and without the forward pass, ascending and descending, in place or not.
+ */
+class FusedStepOneTest {
+    private Backend backend;
+
+    @BeforeEach
+    void open() {
+        backend = new CpuBackend();
+    }
+
+    @AfterEach
+    void close() {
+        backend.close();
+    }
+
+    static Stream<Arguments> chains() {
+        return Stream.of(
+                // softmax regression: one phase, on the caller alone
+                Arguments.of(new int[] {784, 10}, new Activation[] {Activation.NONE}),
+                // the benchmarks' MLP: its hidden layers split over the cores
+                Arguments.of(new int[] {784, 512, 512, 10},
+                        new Activation[] {Activation.RELU, Activation.RELU, Activation.NONE}),
+                // no width a multiple of 16
+                Arguments.of(new int[] {37, 53, 29, 7}, new Activation[] {Activation.RELU, Activation.TANH,
+                        Activation.NONE}),
+                // a wide layer whose ranges end off the 16-row grid; an activation on the logits
+                Arguments.of(new int[] {301, 1000, 3}, new Activation[] {Activation.TANH, Activation.RELU}),
+                // one input, one class
+                Arguments.of(new int[] {1, 70, 1}, new Activation[] {Activation.RELU, Activation.NONE}));
+    }
+
+    /** The buffers of one sample of a chain, and a sample x and its label. */
+    private final class Buffers {
+        final int[] widths;
+        final Tensor[] outputs;
+        final Tensor[] inputGradients;
+        final Tensor probabilities;
+        final Tensor losses;
+        final Tensor logitGradients;
+        final Labels labels;
+        final Tensor x;
+        final Tensor adversarial;
+
+        Buffers(int[] widths, long seed) {
+            this.widths = widths;
+            int layers = widths.length - 1;
+            outputs = new Tensor[layers];
+            inputGradients = new Tensor[layers];
+            for (int l = 0; l < layers; l++) {
+                outputs[l] = backend.allocate(widths[l + 1]);
+                inputGradients[l] = backend.allocate(widths[l]);
+            }
+            int classes = widths[layers];
+            probabilities = backend.allocate(classes);
+            losses = backend.allocate(1);
+            logitGradients = backend.allocate(classes);
+            labels = backend.uploadLabels(new int[] {(int) (seed % classes)}, classes);
+            x = backend.upload(TestBackends.uniform(seed, widths[0], 0f, 1f));
+            adversarial = backend.allocate(widths[0]);
+        }
+
+        DenseChain chain(Activation[] activations, Tensor[] weights, Tensor[] biases) {
+            return new DenseChain(1, widths, activations, weights, biases, outputs, inputGradients, probabilities,
+                    losses, logitGradients, labels);
+        }
+
+        /** The step by the separate operations, as the Workspace runs them where nothing is fused. */
+        void stepByOperations(Activation[] activations, Tensor[] weights, Tensor[] biases, Tensor from, Tensor to,
+                              float scale, float epsilon) {
+            forward(activations, weights, biases, from);
+            int layers = activations.length;
+            int classes = widths[layers];
+            backend.softmaxCrossEntropy(probabilities, losses, logitGradients, outputs[layers - 1], labels, 1, classes,
+                    scale);
+            Tensor gradient = logitGradients;
+            for (int l = layers - 1; l >= 0; l--) {
+                if (activations[l] != Activation.NONE) {
+                    backend.activationBackward(gradient, gradient, outputs[l], activations[l]);
+                }
+                backend.denseBackwardInput(inputGradients[l], gradient, weights[l], 1, widths[l], widths[l + 1]);
+                gradient = inputGradients[l];
+            }
+            backend.signStep(to, from, inputGradients[0], epsilon, 0f, 1f);
+        }
+
+        void forward(Activation[] activations, Tensor[] weights, Tensor[] biases, Tensor from) {
+            Tensor current = from;
+            for (int l = 0; l < activations.length; l++) {
+                backend.denseForward(outputs[l], current, weights[l], biases[l], 1, widths[l], widths[l + 1],
+                        activations[l]);
+                current = outputs[l];
+            }
+        }
+
+        void assertSameAs(Buffers expected, String what) {
+            assertArrayEquals(expected.adversarial.toArray(), adversarial.toArray(), what + ": x'");
+            assertArrayEquals(expected.x.toArray(), x.toArray(), what + ": x");
+            assertArrayEquals(expected.probabilities.toArray(), probabilities.toArray(), what + ": probabilities");
+            assertArrayEquals(expected.losses.toArray(), losses.toArray(), what + ": loss");
+            assertArrayEquals(expected.logitGradients.toArray(), logitGradients.toArray(), what + ": logit gradient");
+            for (int l = 0; l < outputs.length; l++) {
+                assertArrayEquals(expected.outputs[l].toArray(), outputs[l].toArray(), what + ": output " + l);
+                assertArrayEquals(expected.inputGradients[l].toArray(), inputGradients[l].toArray(),
+                        what + ": input gradient " + l);
+            }
+        }
+    }
+
+    private Tensor[][] parameters(int[] widths, long seed) {
+        int layers = widths.length - 1;
+        Tensor[] weights = new Tensor[layers];
+        Tensor[] biases = new Tensor[layers];
+        for (int l = 0; l < layers; l++) {
+            float limit = (float) Math.sqrt(6.0 / (widths[l] + widths[l + 1]));
+            weights[l] = backend.upload(TestBackends.uniform(seed + l, widths[l] * widths[l + 1], -limit, limit));
+            biases[l] = backend.upload(TestBackends.uniform(seed + 100 + l, widths[l + 1], -0.1f, 0.1f));
+        }
+        return new Tensor[][] {weights, biases};
+    }
+
+    @ParameterizedTest
+    @MethodSource("chains")
+    void fusedStepGivesTheBitsOfTheOperations(int[] widths, Activation[] activations) {
+        for (long seed = 1; seed <= 4; seed++) {
+            Tensor[][] parameters = parameters(widths, seed);
+            Buffers expected = new Buffers(widths, seed);
+            Buffers actual = new Buffers(widths, seed);
+            float scale = seed % 2 == 0 ? -1f : 1f;
+            expected.stepByOperations(activations, parameters[0], parameters[1], expected.x, expected.adversarial,
+                    scale, 0.1f);
+            Backend.GradientStep step = backend.fuseGradientStep(actual.chain(activations, parameters[0],
+                    parameters[1])).orElseThrow();
+            // twice: the second run starts from the first one's state (generations, shares)
+            for (int run = 0; run < 2; run++) {
+                step.run(actual.x, actual.adversarial, scale, 0.1f, 0f, 1f, true);
+                actual.assertSameAs(expected, "seed " + seed + ", run " + run);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("chains")
+    void fusedStepWithoutForwardUsesTheOutputsInPlace(int[] widths, Activation[] activations) {
+        Tensor[][] parameters = parameters(widths, 7);
+        Buffers expected = new Buffers(widths, 7);
+        Buffers actual = new Buffers(widths, 7);
+        expected.stepByOperations(activations, parameters[0], parameters[1], expected.x, expected.x, 1f, 0.05f);
+        actual.forward(activations, parameters[0], parameters[1], actual.x);
+        backend.fuseGradientStep(actual.chain(activations, parameters[0], parameters[1])).orElseThrow()
+                .run(actual.x, actual.x, 1f, 0.05f, 0f, 1f, false);
+        // x' written over x, as the PGD loop does; adversarial untouched in both
+        actual.assertSameAs(expected, "in place, forward already run");
+    }
+
+    @Test
+    void theMlpRunsInFivePhasesAndSoftmaxRegressionInOne() {
+        Tensor[][] mlp = parameters(new int[] {784, 512, 512, 10}, 1);
+        Activation[] relu = {Activation.RELU, Activation.RELU, Activation.NONE};
+        FusedStepOne step = new FusedStepOne(new Buffers(new int[] {784, 512, 512, 10}, 1).chain(relu, mlp[0],
+                mlp[1]));
+        boolean split = CpuWorkers.CORES > 1;
+        // forward 1 | forward 2 | the head (last layer, loss, its backward) and backward 2 | backward 1 | sign step
+        assertEquals(split ? 5 : 1, step.phaseCount(true));
+        assertEquals(split ? 3 : 1, step.phaseCount(false));
+        Tensor[][] regression = parameters(new int[] {784, 10}, 1);
+        FusedStepOne one = new FusedStepOne(new Buffers(new int[] {784, 10}, 1).chain(new Activation[] {
+            Activation.NONE}, regression[0], regression[1]));
+        assertEquals(1, one.phaseCount(true));
+    }
+
+    @Test
+    void batchesOfSeveralAreNotFused() {
+        int[] widths = {8, 4};
+        Tensor[][] parameters = parameters(widths, 1);
+        DenseChain two = new DenseChain(2, widths, new Activation[] {Activation.NONE}, parameters[0], parameters[1],
+                new Tensor[] {backend.allocate(8)}, new Tensor[] {backend.allocate(16)}, backend.allocate(8),
+                backend.allocate(2), backend.allocate(8), backend.uploadLabels(new int[2], 4));
+        assertFalse(backend.fuseGradientStep(two).isPresent());
+    }
+
+    @Test
+    void badArgumentsAreRefusedBeforeTheStep() {
+        int[] widths = {37, 53, 7};
+        Activation[] activations = {Activation.RELU, Activation.NONE};
+        Tensor[][] parameters = parameters(widths, 3);
+        Buffers buffers = new Buffers(widths, 3);
+        Backend.GradientStep step = backend.fuseGradientStep(buffers.chain(activations, parameters[0],
+                parameters[1])).orElseThrow();
+        Tensor x = buffers.x;
+        Tensor out = buffers.adversarial;
+        assertThrows(IllegalArgumentException.class, () -> step.run(x, out, 1f, -0.1f, 0f, 1f, true));
+        assertThrows(IllegalArgumentException.class, () -> step.run(x, out, 1f, Float.NaN, 0f, 1f, true));
+        assertThrows(IllegalArgumentException.class, () -> step.run(x, out, Float.POSITIVE_INFINITY, 0.1f, 0f, 1f,
+                true));
+        assertThrows(IllegalArgumentException.class, () -> step.run(x, out, 1f, 0.1f, 1f, 0f, true));
+        Tensor short1 = backend.allocate(36);
+        assertThrows(IllegalArgumentException.class, () -> step.run(short1, out, 1f, 0.1f, 0f, 1f, true));
+        Tensor wide = backend.allocate(74);
+        IllegalArgumentException overlap = assertThrows(IllegalArgumentException.class,
+                () -> step.run(wide.view(0, 37), wide.view(1, 37), 1f, 0.1f, 0f, 1f, true));
+        assertTrue(overlap.getMessage().contains("overlaps"), overlap.getMessage());
+        IllegalArgumentException intoChain = assertThrows(IllegalArgumentException.class,
+                () -> step.run(x, buffers.inputGradients[0], 1f, 0.1f, 0f, 1f, true));
+        assertTrue(intoChain.getMessage().contains("input gradient of layer 0"), intoChain.getMessage());
+        try (Backend other = new CpuBackend()) {
+            Tensor foreign = other.allocate(37);
+            assertThrows(IllegalArgumentException.class, () -> step.run(foreign, out, 1f, 0.1f, 0f, 1f, true));
+        }
+        parameters[0][1].close();
+        IllegalStateException closed = assertThrows(IllegalStateException.class,
+                () -> step.run(x, out, 1f, 0.1f, 0f, 1f, true));
+        assertTrue(closed.getMessage().contains("weights of layer 1"), closed.getMessage());
+        backend.close();
+        assertThrows(IllegalStateException.class, () -> step.run(x, out, 1f, 0.1f, 0f, 1f, true));
+    }
+
+    @Test
+    void aChainWhoseBuffersShareMemoryIsRefused() {
+        int[] widths = {8, 4};
+        Tensor[][] parameters = parameters(widths, 1);
+        Tensor shared = backend.allocate(8);
+        DenseChain chain = new DenseChain(1, widths, new Activation[] {Activation.NONE}, parameters[0],
+                parameters[1], new Tensor[] {shared.view(0, 4)}, new Tensor[] {backend.allocate(8)},
+                shared.view(2, 4), backend.allocate(1), backend.allocate(4), backend.uploadLabels(new int[1], 4));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> backend.fuseGradientStep(chain));
+        assertTrue(e.getMessage().contains("probabilities"), e.getMessage());
+    }
+}
