@@ -110,7 +110,10 @@ public interface Backend extends AutoCloseable {
         return Optional.empty();
     }
 
-    /** A fused gradient step of a {@link DenseChain}, from {@link #fuseGradientStep}. */
+    /**
+     * A fused gradient step of a {@link DenseChain}, from {@link #fuseGradientStep}. Like the chain's
+     * buffers it writes, it serves one caller at a time.
+     */
     interface GradientStep {
         /**
          * to = clip(from + epsilon &middot; sign(d loss / d from), lo, hi), the values the separate

@@ -16,7 +16,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 /**
  * Runs the JMH benchmarks (the CUDA ones only where a device is present) and prints each figure
  * beside its ceiling from the same run: the sign step in GB/s beside a copy of the same bytes, and
- * FGSM in images/s and GFLOP/s beside OpenBLAS's sgemm rate. JMH's own options pass through, for
+ * FGSM in images/s and GFLOP/s beside OpenBLAS's sgemm rate, one image's fused step beside the same
+ * step as separate operations. JMH's own options pass through, for
  * example {@code FgsmBenchmark -p batch=256 -wi 2 -i 3} (a benchmark name or regex selects).
  */
 public final class BenchmarkReport {
@@ -31,6 +32,7 @@ public final class BenchmarkReport {
             options.include(SgemmBenchmark.class.getSimpleName());
             options.include(SignStepBenchmark.class.getSimpleName());
             options.include(FgsmBenchmark.class.getSimpleName());
+            options.include(FusedStepBenchmark.class.getSimpleName());
             options.include(TrainingBenchmark.class.getSimpleName());
             if (cudaReason == null) {
                 options.include(SignStepCudaBenchmark.class.getSimpleName());
@@ -50,6 +52,7 @@ public final class BenchmarkReport {
         Double sgemm = printSgemm(results);
         printSignStep(results);
         printFgsm(results, sgemm);
+        printFusedStep(results);
         printTraining(results);
     }
 
@@ -120,6 +123,28 @@ public final class BenchmarkReport {
             double gflops = imagesPerSecond * steps * 4.0 * Models.multiplyAdds(model) / 1e9;
             System.out.printf("%-8s %-8s %6d %6d %14.0f %10.1f %10s%n", model, result.getParams().getParam("backend"),
                     batch, steps, imagesPerSecond, gflops, sgemm == null ? "-" : String.format("%.0f%%", 100 * gflops / sgemm));
+        }
+    }
+
+    private static void printFusedStep(Collection<RunResult> results) {
+        // model -> path -> steps/s
+        Map<String, Map<String, Double>> table = new TreeMap<>();
+        for (RunResult result : results) {
+            if (name(result).equals("step")) {
+                table.computeIfAbsent(result.getParams().getParam("model"), k -> new TreeMap<>())
+                        .put(result.getParams().getParam("path"), result.getPrimaryResult().getScore());
+            }
+        }
+        if (table.isEmpty()) {
+            return;
+        }
+        System.out.printf("%n%-8s %16s %16s %8s%n", "model", "fused steps/s", "operations", "ratio");
+        for (Map.Entry<String, Map<String, Double>> row : table.entrySet()) {
+            Double fused = row.getValue().get("fused");
+            Double operations = row.getValue().get("operations");
+            if (fused != null && operations != null) {
+                System.out.printf("%-8s %16.0f %16.0f %8.2f%n", row.getKey(), fused, operations, fused / operations);
+            }
         }
     }
 

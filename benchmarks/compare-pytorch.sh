@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# compare-pytorch.sh: gradsign's CPU FGSM beside PyTorch's on this machine, in alternating runs, so
+# that both see the same phase of a shared machine (this project's VM varies by 15-30% within the
+# hour). Per round and case: PyTorch (benchmarks/pytorch/fgsm_pytorch.py, best of 3 x 2 s), then
+# gradsign (FgsmBenchmark, one JMH fork, 3 warm-up and 5 measured iterations), then the ratio.
+#
+# Needs Debian's python3-torch (PyTorch 1.13), libopenblas0-pthread (without it PyTorch runs on the
+# reference BLAS, 50x slower) and libjemalloc2, and `mvn -B -q -DskipTests package` first.
+# PyTorch runs as fast as found here: one intra-op thread, OpenBLAS with 2 threads, jemalloc.
+# Both sides run with OpenBLAS's AVX-512 kernels (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset).
+#
+# usage: benchmarks/compare-pytorch.sh [rounds] [model:batch ...]   (default: 3 mlp:1 mlp:256 softmax:256)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}
+shift || true
+cases=("$@")
+[ ${#cases[@]} -gt 0 ] || cases=(mlp:1 mlp:256 softmax:256)
+jar=benchmarks/target/benchmarks.jar
+python=/usr/bin/python3
+jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+
+if ! "$python" -c 'import torch' 2>/dev/null; then
+    echo "compare-pytorch.sh: needs PyTorch: sudo apt-get install python3-torch libopenblas0-pthread libjemalloc2" >&2
+    exit 2
+fi
+if [ ! -f "$jar" ]; then
+    echo "compare-pytorch.sh: build first: mvn -B -q -DskipTests package" >&2
+    exit 2
+fi
+preload=""
+[ -f "$jemalloc" ] && preload=$jemalloc
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(date -u +%FT%TZ)"
+for case in "${cases[@]}"; do
+    model=${case%%:*}
+    batch=${case##*:}
+    for round in $(seq "$rounds"); do
+        torch_rate=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE LD_PRELOAD="$preload" OPENBLAS_NUM_THREADS=2 \
+            "$python" benchmarks/pytorch/fgsm_pytorch.py --model "$model" --batch "$batch" --threads 1 \
+            | awk '{print $(NF-1)}')
+        ops=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE java -jar "$jar" FgsmBenchmark -p model="$model" \
+            -p batch="$batch" -p steps=1 -f 1 -wi 3 -i 5 2>/dev/null | awk '/^FgsmBenchmark.fgsm/ {print $(NF-3)}')
+        gradsign_rate=$(awk -v ops="$ops" -v batch="$batch" 'BEGIN {printf "%.0f", ops * batch}')
+        awk -v m="$model" -v b="$batch" -v r="$round" -v t="$torch_rate" -v g="$gradsign_rate" \
+            'BEGIN {printf "%-8s batch %4d round %d: pytorch %8d images/s, gradsign %8d images/s, %.2fx\n", m, b, r, t, g, g / t}'
+    done
+done

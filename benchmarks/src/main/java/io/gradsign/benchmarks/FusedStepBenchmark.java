@@ -1,0 +1,140 @@
+package io.gradsign.benchmarks;
+
+import io.gradsign.Activation;
+import io.gradsign.Backend;
+import io.gradsign.BackendKind;
+import io.gradsign.Backends;
+import io.gradsign.DenseChain;
+import io.gradsign.Labels;
+import io.gradsign.Tensor;
+import io.gradsign.model.DenseLayer;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One image's FGSM step on the CPU backend, two ways over the same buffers: the backend's fused step
+ * ({@link Backend#fuseGradientStep}, what {@code Fgsm} runs at batch 1) and its baseline, the separate
+ * operations one by one (forward per layer, softmax cross-entropy, activation and dense backward per
+ * layer, sign step), which give the same bits. Steps per second; no host copies.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+public class FusedStepBenchmark {
+    @Param({"softmax", "mlp"})
+    public String model;
+
+    @Param({"fused", "operations"})
+    public String path;
+
+    private Backend backend;
+    private int layers;
+    private int[] widths;
+    private Activation[] activations;
+    private Tensor[] weights;
+    private Tensor[] biases;
+    private Tensor[] outputs;
+    private Tensor[] inputGradients;
+    private Tensor probabilities;
+    private Tensor losses;
+    private Tensor logitGradients;
+    private Labels labels;
+    private Tensor x;
+    private Tensor adversarial;
+    private Backend.GradientStep fused;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        backend = Backends.open(BackendKind.CPU);
+        List<DenseLayer> shape = Models.layers(model);
+        layers = shape.size();
+        widths = new int[layers + 1];
+        activations = new Activation[layers];
+        weights = new Tensor[layers];
+        biases = new Tensor[layers];
+        outputs = new Tensor[layers];
+        inputGradients = new Tensor[layers];
+        SplittableRandom random = new SplittableRandom(1);
+        widths[0] = shape.get(0).inFeatures();
+        for (int l = 0; l < layers; l++) {
+            DenseLayer layer = shape.get(l);
+            widths[l + 1] = layer.outFeatures();
+            activations[l] = layer.activation();
+            float limit = (float) Math.sqrt(6.0 / (layer.inFeatures() + layer.outFeatures()));
+            weights[l] = backend.upload(uniform(random, layer.weightCount(), limit));
+            biases[l] = backend.allocate(layer.outFeatures());
+            outputs[l] = backend.allocate(layer.outFeatures());
+            inputGradients[l] = backend.allocate(layer.inFeatures());
+        }
+        int classes = widths[layers];
+        probabilities = backend.allocate(classes);
+        losses = backend.allocate(1);
+        logitGradients = backend.allocate(classes);
+        labels = backend.uploadLabels(new int[] {3}, classes);
+        SplittableRandom pixels = new SplittableRandom(2);
+        float[] image = new float[widths[0]];
+        for (int i = 0; i < image.length; i++) {
+            image[i] = (float) pixels.nextDouble();
+        }
+        x = backend.upload(image);
+        adversarial = backend.allocate(widths[0]);
+        fused = backend.fuseGradientStep(new DenseChain(1, widths, activations, weights, biases, outputs,
+                inputGradients, probabilities, losses, logitGradients, labels)).orElseThrow();
+    }
+
+    private static float[] uniform(SplittableRandom random, int count, float limit) {
+        float[] values = new float[count];
+        for (int i = 0; i < count; i++) {
+            values[i] = (float) ((2 * random.nextDouble() - 1) * limit);
+        }
+        return values;
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        backend.close();
+    }
+
+    @Benchmark
+    public Tensor step() {
+        if (path.equals("fused")) {
+            fused.run(x, adversarial, 1f, 0.1f, 0f, 1f, true);
+            return adversarial;
+        }
+        Tensor current = x;
+        for (int l = 0; l < layers; l++) {
+            backend.denseForward(outputs[l], current, weights[l], biases[l], 1, widths[l], widths[l + 1],
+                    activations[l]);
+            current = outputs[l];
+        }
+        backend.softmaxCrossEntropy(probabilities, losses, logitGradients, outputs[layers - 1], labels, 1,
+                widths[layers], 1f);
+        Tensor gradient = logitGradients;
+        for (int l = layers - 1; l >= 0; l--) {
+            if (activations[l] != Activation.NONE) {
+                backend.activationBackward(gradient, gradient, outputs[l], activations[l]);
+            }
+            backend.denseBackwardInput(inputGradients[l], gradient, weights[l], 1, widths[l], widths[l + 1]);
+            gradient = inputGradients[l];
+        }
+        backend.signStep(adversarial, x, inputGradients[0], 0.1f, 0f, 1f);
+        return adversarial;
+    }
+}
