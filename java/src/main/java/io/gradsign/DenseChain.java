@@ -76,6 +76,38 @@ public record DenseChain(int batch, int[] widths, Activation[] activations, Tens
         return activations.length;
     }
 
+    /**
+     * The gradient step by the separate operations of {@code backend} (the chain's), one after the
+     * other: what runs where a backend has no fused step ({@link Backend#fuseGradientStep}), and what
+     * a fused step must equal. With {@code forward}, the forward pass at {@code from} (each layer's
+     * denseForward); then softmaxCrossEntropy with its gradient scaled by {@code gradientScale};
+     * from the last layer to the first, activationBackward in place and denseBackwardInput; and the
+     * sign step from {@code from} into {@code to}. Each operation checks its own arguments.
+     */
+    public void stepByOperations(Backend backend, Tensor from, Tensor to, float gradientScale, float epsilon, float lo,
+                                 float hi, boolean forward) {
+        int layers = layers();
+        if (forward) {
+            Tensor current = from;
+            for (int l = 0; l < layers; l++) {
+                backend.denseForward(outputs[l], current, weights[l], biases[l], batch, widths[l], widths[l + 1],
+                        activations[l]);
+                current = outputs[l];
+            }
+        }
+        backend.softmaxCrossEntropy(probabilities, losses, logitGradients, outputs[layers - 1], labels, batch,
+                widths[layers], gradientScale);
+        Tensor gradient = logitGradients;
+        for (int l = layers - 1; l >= 0; l--) {
+            if (activations[l] != Activation.NONE) {
+                backend.activationBackward(gradient, gradient, outputs[l], activations[l]);
+            }
+            backend.denseBackwardInput(inputGradients[l], gradient, weights[l], batch, widths[l], widths[l + 1]);
+            gradient = inputGradients[l];
+        }
+        backend.signStep(to, from, inputGradients[0], epsilon, lo, hi);
+    }
+
     /** Every tensor of the chain, labels included, each with its role: for checks. */
     void forEachTensor(java.util.function.BiConsumer<Tensor, String> action) {
         for (int l = 0; l < layers(); l++) {

@@ -45,32 +45,22 @@ public class FusedStepBenchmark {
     public String path;
 
     private Backend backend;
-    private int layers;
-    private int[] widths;
-    private Activation[] activations;
-    private Tensor[] weights;
-    private Tensor[] biases;
-    private Tensor[] outputs;
-    private Tensor[] inputGradients;
-    private Tensor probabilities;
-    private Tensor losses;
-    private Tensor logitGradients;
-    private Labels labels;
+    private DenseChain chain;
+    private Backend.GradientStep fused;
     private Tensor x;
     private Tensor adversarial;
-    private Backend.GradientStep fused;
 
     @Setup(Level.Trial)
     public void setUp() {
         backend = Backends.open(BackendKind.CPU);
         List<DenseLayer> shape = Models.layers(model);
-        layers = shape.size();
-        widths = new int[layers + 1];
-        activations = new Activation[layers];
-        weights = new Tensor[layers];
-        biases = new Tensor[layers];
-        outputs = new Tensor[layers];
-        inputGradients = new Tensor[layers];
+        int layers = shape.size();
+        int[] widths = new int[layers + 1];
+        Activation[] activations = new Activation[layers];
+        Tensor[] weights = new Tensor[layers];
+        Tensor[] biases = new Tensor[layers];
+        Tensor[] outputs = new Tensor[layers];
+        Tensor[] inputGradients = new Tensor[layers];
         SplittableRandom random = new SplittableRandom(1);
         widths[0] = shape.get(0).inFeatures();
         for (int l = 0; l < layers; l++) {
@@ -84,10 +74,7 @@ public class FusedStepBenchmark {
             inputGradients[l] = backend.allocate(layer.inFeatures());
         }
         int classes = widths[layers];
-        probabilities = backend.allocate(classes);
-        losses = backend.allocate(1);
-        logitGradients = backend.allocate(classes);
-        labels = backend.uploadLabels(new int[] {3}, classes);
+        Labels labels = backend.uploadLabels(new int[] {3}, classes);
         SplittableRandom pixels = new SplittableRandom(2);
         float[] image = new float[widths[0]];
         for (int i = 0; i < image.length; i++) {
@@ -95,8 +82,9 @@ public class FusedStepBenchmark {
         }
         x = backend.upload(image);
         adversarial = backend.allocate(widths[0]);
-        fused = backend.fuseGradientStep(new DenseChain(1, widths, activations, weights, biases, outputs,
-                inputGradients, probabilities, losses, logitGradients, labels)).orElseThrow();
+        chain = new DenseChain(1, widths, activations, weights, biases, outputs, inputGradients,
+                backend.allocate(classes), backend.allocate(1), backend.allocate(classes), labels);
+        fused = backend.fuseGradientStep(chain).orElseThrow();
     }
 
     private static float[] uniform(SplittableRandom random, int count, float limit) {
@@ -118,23 +106,7 @@ public class FusedStepBenchmark {
             fused.run(x, adversarial, 1f, 0.1f, 0f, 1f, true);
             return adversarial;
         }
-        Tensor current = x;
-        for (int l = 0; l < layers; l++) {
-            backend.denseForward(outputs[l], current, weights[l], biases[l], 1, widths[l], widths[l + 1],
-                    activations[l]);
-            current = outputs[l];
-        }
-        backend.softmaxCrossEntropy(probabilities, losses, logitGradients, outputs[layers - 1], labels, 1,
-                widths[layers], 1f);
-        Tensor gradient = logitGradients;
-        for (int l = layers - 1; l >= 0; l--) {
-            if (activations[l] != Activation.NONE) {
-                backend.activationBackward(gradient, gradient, outputs[l], activations[l]);
-            }
-            backend.denseBackwardInput(inputGradients[l], gradient, weights[l], 1, widths[l], widths[l + 1]);
-            gradient = inputGradients[l];
-        }
-        backend.signStep(adversarial, x, inputGradients[0], 0.1f, 0f, 1f);
+        chain.stepByOperations(backend, x, adversarial, 1f, 0.1f, 0f, 1f, true);
         return adversarial;
     }
 }

@@ -16,9 +16,11 @@ import java.util.List;
  * backward; a range of the backward pass first adds the shares of the layer above for its own rows
  * and applies its activation's derivative there, so the sums and derivatives need no phase of their
  * own, and the last phase adds the first layer's shares and takes the sign step, a range of columns
- * per core. Consecutive phases of one item (the small last layer, the loss) run as one. For the
- * MLP 784-512-512-10 on two cores that is six phases where the separate operations hand out four
- * split pieces and run the rest on the caller alone.
+ * per core. Consecutive phases of one item run as one. A last layer of one range (a few classes)
+ * above a split layer is the head: every range of the layer below computes it, with the loss, for
+ * itself, and goes on with its own backward pass, instead of all waiting on one core. For the MLP
+ * 784-512-512-10 on two cores that is five phases where the separate operations hand out four split
+ * pieces and run the rest on the caller alone.
  */
 final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
     private static final int FORWARD = 0;
@@ -27,8 +29,8 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
     private static final int STEP = 3;
     /**
      * The last layer forward, the loss and the last layer backward, computed by every range of the
-     * layer below, each for itself, then that range's backward pass: the last layer is one range
-     * (a few thousand multiply-adds), so one phase instead of three, two of them on one core.
+     * layer below, each for itself (a few thousand multiply-adds), then that range's backward pass:
+     * no phase in which one core works and the others wait.
      */
     private static final int HEAD = 4;
 

@@ -47,8 +47,9 @@ public final class Workspace implements AutoCloseable {
     private Tensor logitGradientsView;
     private Labels labelsView;
 
-    /** The backend's fused gradient step for batches of fusedBatch samples (0: none made yet), if it has one. */
+    /** The buffers of fusedBatch samples as a chain (0: none made yet), and the backend's fused step for it, if it has one. */
     private int fusedBatch;
+    private DenseChain chain;
     private Optional<Backend.GradientStep> fused = Optional.empty();
 
     public Workspace(Sequential model, int capacity) {
@@ -164,7 +165,7 @@ public final class Workspace implements AutoCloseable {
         labels(batch).copyFrom(labels, start);
     }
 
-    /** d loss / d input after {@link #backwardToInput}, (batch, inputs). */
+    /** d loss / d input after {@link #gradientStep}, (batch, inputs). */
     Tensor inputGradient(int batch) {
         viewsFor(batch);
         return inputGradientViews[0];
@@ -199,11 +200,6 @@ public final class Workspace implements AutoCloseable {
                 gradientScale);
     }
 
-    /** From the logit gradient of {@link #loss}, the gradient at the input (no weight gradients). */
-    void backwardToInput(Tensor x, int batch) {
-        backward(x, batch, false);
-    }
-
     /** From the logit gradient of {@link #loss}, the weight and bias gradients (and those at each layer's input). */
     void backwardToWeights(Tensor x, int batch) {
         if (weightGradients == null) {
@@ -215,7 +211,7 @@ public final class Workspace implements AutoCloseable {
                 biasGradients[l] = allocate(layers.get(l).outFeatures());
             }
         }
-        backward(x, batch, true);
+        backward(x, batch);
     }
 
     Tensor weightGradient(int l) {
@@ -226,7 +222,8 @@ public final class Workspace implements AutoCloseable {
         return biasGradients[l];
     }
 
-    private void backward(Tensor x, int batch, boolean weights) {
+    /** The backward pass of training: weight and bias gradients, and the input gradients above layer 0. */
+    private void backward(Tensor x, int batch) {
         List<DenseLayer> layers = model.layers();
         viewsFor(batch);
         // gradient at the output of layer l (after its activation); starts as the logit gradient
@@ -237,11 +234,9 @@ public final class Workspace implements AutoCloseable {
                 backend.activationBackward(outputGradient, outputGradient, outputViews[l], layer.activation());
             }
             Tensor layerInput = l == 0 ? x : outputViews[l - 1];
-            if (weights) {
-                backend.denseBackwardWeights(weightGradients[l], biasGradients[l], outputGradient, layerInput, batch,
-                        layer.inFeatures(), layer.outFeatures());
-            }
-            if (l > 0 || !weights) {
+            backend.denseBackwardWeights(weightGradients[l], biasGradients[l], outputGradient, layerInput, batch,
+                    layer.inFeatures(), layer.outFeatures());
+            if (l > 0) {
                 Tensor inputGradient = inputGradientViews[l];
                 backend.denseBackwardInput(inputGradient, outputGradient, model.weightTensor(l), batch, layer.inFeatures(),
                         layer.outFeatures());
@@ -261,19 +256,15 @@ public final class Workspace implements AutoCloseable {
                       boolean forward) {
         viewsFor(batch);
         if (fusedBatch != batch) {
-            fused = backend.fuseGradientStep(chain(batch));
+            chain = chain(batch);
+            fused = backend.fuseGradientStep(chain);
             fusedBatch = batch;
         }
         if (fused.isPresent()) {
             fused.get().run(from, to, gradientScale, epsilon, lo, hi, forward);
-            return;
+        } else {
+            chain.stepByOperations(backend, from, to, gradientScale, epsilon, lo, hi, forward);
         }
-        if (forward) {
-            forward(from, batch);
-        }
-        loss(batch, gradientScale, true);
-        backwardToInput(from, batch);
-        backend.signStep(to, from, inputGradient(batch), epsilon, lo, hi);
     }
 
     /** The buffers of {@code batch} samples as a backend's fused step binds them. */

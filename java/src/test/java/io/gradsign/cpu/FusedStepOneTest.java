@@ -93,20 +93,7 @@ class FusedStepOneTest {
         /** The step by the separate operations, as the Workspace runs them where nothing is fused. */
         void stepByOperations(Activation[] activations, Tensor[] weights, Tensor[] biases, Tensor from, Tensor to,
                               float scale, float epsilon) {
-            forward(activations, weights, biases, from);
-            int layers = activations.length;
-            int classes = widths[layers];
-            backend.softmaxCrossEntropy(probabilities, losses, logitGradients, outputs[layers - 1], labels, 1, classes,
-                    scale);
-            Tensor gradient = logitGradients;
-            for (int l = layers - 1; l >= 0; l--) {
-                if (activations[l] != Activation.NONE) {
-                    backend.activationBackward(gradient, gradient, outputs[l], activations[l]);
-                }
-                backend.denseBackwardInput(inputGradients[l], gradient, weights[l], 1, widths[l], widths[l + 1]);
-                gradient = inputGradients[l];
-            }
-            backend.signStep(to, from, inputGradients[0], epsilon, 0f, 1f);
+            chain(activations, weights, biases).stepByOperations(backend, from, to, scale, epsilon, 0f, 1f, true);
         }
 
         void forward(Activation[] activations, Tensor[] weights, Tensor[] biases, Tensor from) {
