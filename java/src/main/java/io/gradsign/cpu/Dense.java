@@ -33,6 +33,15 @@ public final class Dense {
 
     private Dense() {}
 
+    /**
+     * The ranges of one sample's output rows, forward and backward, for weights (out, in): one per
+     * 2^16 multiply-adds, at most one per core and per 16 rows. The backward pass's sums depend on
+     * them, so {@link FusedStepOne} takes the same.
+     */
+    static int partsOne(int inFeatures, int outFeatures) {
+        return CpuWorkers.parts((long) inFeatures * outFeatures, GEMV_MULTIPLY_ADDS_PER_PART, outFeatures / ROW_ALIGN);
+    }
+
     /** y (batch, out) = activation(x (batch, in) &middot; weights&#7488; + bias); weights (out, in), bias (out). */
     public static void denseForward(float[] y, int yOffset, float[] x, int xOffset, float[] weights, int weightsOffset,
                                     float[] bias, int biasOffset, int batch, int inFeatures, int outFeatures,
@@ -40,10 +49,11 @@ public final class Dense {
         if (batch == 0 || outFeatures == 0) {
             return;
         }
-        long multiplyAdds = (long) batch * inFeatures * outFeatures;
         if (batch == 1) {
             // output rows split over the cores, in the ranges the backward pass uses (backwardInputOne)
-            CpuWorkers.forRanges(outFeatures, ROW_ALIGN, multiplyAdds, GEMV_MULTIPLY_ADDS_PER_PART, (from, to) -> {
+            CpuWorkers.run(partsOne(inFeatures, outFeatures), (part, parts) -> {
+                int from = CpuWorkers.start(outFeatures, part, parts, ROW_ALIGN);
+                int to = CpuWorkers.start(outFeatures, part + 1, parts, ROW_ALIGN);
                 CpuKernels.gradsign_cpu_dense_forward_one_at(y, yOffset, weights, weightsOffset, bias, biasOffset, x,
                         xOffset, inFeatures, from, to);
                 activate(y, yOffset + from, yOffset + to, activation);
@@ -52,6 +62,7 @@ public final class Dense {
         }
         // samples split over the cores: each part writes its rows' bias, adds the product to it (beta = 1)
         // and applies the activation while the rows are in its cache
+        long multiplyAdds = (long) batch * inFeatures * outFeatures;
         CpuWorkers.forRanges(batch, 1, multiplyAdds, GEMM_MULTIPLY_ADDS_PER_PART, (from, to) -> {
             for (int b = from; b < to; b++) {
                 System.arraycopy(bias, biasOffset, y, yOffset + b * outFeatures, outFeatures);
@@ -93,7 +104,6 @@ public final class Dense {
             Arrays.fill(dx, dxOffset, dxOffset + batch * inFeatures, 0f);
             return;
         }
-        long multiplyAdds = (long) batch * inFeatures * outFeatures;
         if (batch == 1) {
             backwardInputOne(dx, dxOffset, dy, dyOffset, weights, weightsOffset, inFeatures, outFeatures);
             return;
@@ -109,8 +119,7 @@ public final class Dense {
      */
     private static void backwardInputOne(float[] dx, int dxOffset, float[] dy, int dyOffset, float[] weights,
                                          int weightsOffset, int inFeatures, int outFeatures) {
-        int parts = CpuWorkers.parts((long) inFeatures * outFeatures, GEMV_MULTIPLY_ADDS_PER_PART,
-                outFeatures / ROW_ALIGN);
+        int parts = partsOne(inFeatures, outFeatures);
         float[] shares = parts > 1 ? shares((parts - 1) * inFeatures) : null;
         CpuWorkers.run(parts, (part, n) -> {
             int from = CpuWorkers.start(outFeatures, part, n, ROW_ALIGN);

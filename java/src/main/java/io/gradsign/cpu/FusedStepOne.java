@@ -102,8 +102,7 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
         Tensor[] dx = chain.inputGradients();
         for (int l = 0; l < layers; l++) {
             int in = widths[l];
-            int out = widths[l + 1];
-            parts[l] = CpuWorkers.parts((long) in * out, Dense.GEMV_MULTIPLY_ADDS_PER_PART, out / Dense.ROW_ALIGN);
+            parts[l] = Dense.partsOne(in, widths[l + 1]);
             weights[l] = array(w[l]);
             weightsOffsets[l] = offset(w[l]);
             biases[l] = array(b[l]);
