@@ -181,6 +181,47 @@ class FgsmTest {
     }
 
     /**
+     * One image at a time, where the CPU backend runs its fused step (every layer but the last split
+     * over the cores, the last one the head), against CUDA's separate kernels, in every mode, through
+     * attack (the forward pass before the step) and a three-step perturb (the step's own forward
+     * pass); and against the CPU's batched path. Sums in another order: see {@link #assertNearlySameStep}.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cudaKinds")
+    void oneImageAtATimeMatchesCudaAndBatches(BackendKind kind) {
+        List<DenseLayer> layers = Sequential.mlp(784, new int[] {256, 600}, 10);
+        int count = 5;
+        float epsilon = 0.05f;
+        float[] images = TestBackends.uniform(31, count * 784, 0f, 1f);
+        int[] labels = new Random(32).ints(count, 0, 10).toArray();
+        try (Backend cpu = Backends.open(BackendKind.CPU); Sequential cpuModel = Sequential.create(cpu, layers, 33);
+             Fgsm one = new Fgsm(cpuModel, 1); Fgsm batched = new Fgsm(cpuModel, 8);
+             Backend cuda = TestBackends.openCudaPath(kind); Sequential cudaModel = Sequential.create(cuda, layers, 33);
+             Fgsm cudaOne = new Fgsm(cudaModel, 1)) {
+            for (Fgsm.Mode mode : Fgsm.Mode.values()) {
+                int[] given = mode == Fgsm.Mode.VIRTUAL ? null : labels;
+                FgsmResult want = cudaOne.attack(mode, images, given, epsilon, 0f, 1f);
+                FgsmResult got = one.attack(mode, images, given, epsilon, 0f, 1f);
+                assertNearlySameStep(want.adversarial(), got.adversarial(), epsilon);
+                assertArrayEquals(want.cleanClass(), got.cleanClass(), mode + ": clean predictions");
+                assertArrayEquals(want.cleanConfidence(), got.cleanConfidence(), 1e-4f, mode + ": clean confidences");
+                assertNearlySameStep(batched.attack(mode, images, given, epsilon, 0f, 1f).adversarial(),
+                        got.adversarial(), epsilon);
+                float[] cudaSteps = new float[images.length];
+                float[] cpuSteps = new float[images.length];
+                cudaOne.perturb(mode, images, given, epsilon, 0f, 1f, 3, cudaSteps);
+                one.perturb(mode, images, given, epsilon, 0f, 1f, 3, cpuSteps);
+                assertNearlySameStep(cudaSteps, cpuSteps, 3 * epsilon);
+                assertTrue(moved(images, cpuSteps) > images.length / 2, mode + ": the attack moved too few pixels");
+            }
+        }
+    }
+
+    static Stream<BackendKind> cudaKinds() {
+        return Stream.of(BackendKind.CUDA_EMULATED, BackendKind.CUDA);
+    }
+
+    /**
      * At most 0.5% of the elements may differ, each by at most one flipped step (2 epsilon): where
      * the input gradient is within rounding of zero, two summation orders may disagree on its sign.
      */
