@@ -186,8 +186,12 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
 
     /** The items of one operation: a range of rows (or of columns, for the sign step) each. */
     private int items(int[] op) {
-        return switch (op[0]) {
-            case FORWARD, BACKWARD, HEAD -> parts[op[1]];
+        return items(op[0], op[1]);
+    }
+
+    private int items(int kind, int layer) {
+        return switch (kind) {
+            case FORWARD, BACKWARD, HEAD -> parts[layer];
             case STEP -> parts[0];
             default -> 1;
         };
@@ -207,7 +211,7 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
     private int[] items(int[][] phases) {
         int[] items = new int[phases.length];
         for (int k = 0; k < phases.length; k++) {
-            items[k] = items(new int[] {phases[k][0], phases[k][1]});
+            items[k] = items(phases[k][0], phases[k][1]);
         }
         return items;
     }
