@@ -1,4 +1,5 @@
-// dense.cu: the dense layer's three matrix products on one tiled GEMM kernel (bias and activation fused), and the bias gradient.
+// dense.cu: the dense layer's three matrix products on one tiled GEMM kernel (bias and activation fused),
+// two kernels for batches of a few images, and the bias gradient.
 #include "dense.cuh"
 
 #include <cstddef>
@@ -187,6 +188,101 @@ cudaError_t launch_dense_product(float* c, const float* a, const float* b, const
                          rows_on_x ? 1 : 0);
 }
 
+// Few rows (a batch of at most kSkinnyRows images): the tiled kernel would start a handful of blocks,
+// each walking the whole contraction in 16-deep steps, so its time is that walk's latency. These two
+// kernels spread the contraction over many threads instead and read each weight once.
+constexpr int kSkinnyRows = 8;
+// forward: a warp per output column, kSkinnyWarps columns per block
+constexpr int kSkinnyWarps = 8;
+// backward to the input: a block covers 32 columns, its kSkinnyGroups rows of threads share the contraction
+constexpr int kSkinnyColumns = 32;
+constexpr int kSkinnyGroups = 16;
+
+static_assert(kSkinnyRows <= kSkinnyGroups, "the final sums take one group of threads per row");
+
+// c (rows, columns) = activation(a (rows, depth) . b (columns, depth)^T + bias), both operands
+// k-contiguous (lda = ldb = depth), rows <= kSkinnyRows. The lanes of a warp read consecutive k of one
+// weight row, 128 contiguous bytes per pass, and meet in a butterfly of shuffles; every lane ends
+// with the same sums and lane 0 writes them.
+__global__ void __launch_bounds__(kSkinnyWarps * 32) skinny_forward_kernel(float* __restrict__ c,
+                                                                           const float* __restrict__ a,
+                                                                           const float* __restrict__ b,
+                                                                           const float* __restrict__ bias,
+                                                                           int rows,
+                                                                           int columns,
+                                                                           int depth,
+                                                                           int activation) {
+    const int lane = static_cast<int>(threadIdx.x) % 32;
+    const int column = static_cast<int>(blockIdx.x) * kSkinnyWarps + static_cast<int>(threadIdx.x) / 32;
+    // a whole warp leaves together: the kernel has no block barrier
+    if (column >= columns) return;
+    const float* b_row = b + static_cast<size_t>(column) * depth;
+
+    float sum[kSkinnyRows];
+#pragma unroll
+    for (int r = 0; r < kSkinnyRows; ++r) sum[r] = 0.0f;
+    for (int k = lane; k < depth; k += 32) {
+        const float w = b_row[k];
+#pragma unroll
+        for (int r = 0; r < kSkinnyRows; ++r) {
+            if (r < rows) sum[r] += a[static_cast<size_t>(r) * depth + k] * w;
+        }
+    }
+#pragma unroll
+    for (int r = 0; r < kSkinnyRows; ++r) {
+        if (r >= rows) break;
+#pragma unroll
+        for (int offset = 16; offset > 0; offset /= 2) sum[r] += __shfl_xor_sync(0xffffffffu, sum[r], offset);
+    }
+    if (lane != 0) return;
+    const float column_bias = bias != nullptr ? bias[column] : 0.0f;
+#pragma unroll
+    for (int r = 0; r < kSkinnyRows; ++r) {
+        if (r >= rows) break;
+        c[static_cast<size_t>(r) * columns + column] = activate(sum[r] + column_bias, activation);
+    }
+}
+
+// c (rows, columns) = a (rows, depth) . b, where b(column, k) = b[k * ldb + column] (the weights
+// (depth, ldb) read down their columns), rows <= kSkinnyRows. Thread (x, y) of a block takes column
+// x and every kSkinnyGroups-th k from y: a warp reads 128 contiguous bytes of a weight row per pass.
+// The groups' partial sums meet in shared memory, and group r writes row r.
+__global__ void __launch_bounds__(kSkinnyColumns * kSkinnyGroups) skinny_backward_kernel(float* __restrict__ c,
+                                                                                        const float* __restrict__ a,
+                                                                                        const float* __restrict__ b,
+                                                                                        int rows,
+                                                                                        int columns,
+                                                                                        int depth,
+                                                                                        int ldb) {
+    // one padding column keeps the final reads down a column in different banks: 16.5 KiB
+    __shared__ float partial[kSkinnyGroups][kSkinnyRows][kSkinnyColumns + 1];
+
+    const int x = static_cast<int>(threadIdx.x);
+    const int y = static_cast<int>(threadIdx.y);
+    const int column = static_cast<int>(blockIdx.x) * kSkinnyColumns + x;
+    float sum[kSkinnyRows];
+#pragma unroll
+    for (int r = 0; r < kSkinnyRows; ++r) sum[r] = 0.0f;
+    if (column < columns) {
+        for (int k = y; k < depth; k += kSkinnyGroups) {
+            const float w = b[static_cast<size_t>(k) * ldb + column];
+#pragma unroll
+            for (int r = 0; r < kSkinnyRows; ++r) {
+                if (r < rows) sum[r] += a[static_cast<size_t>(r) * depth + k] * w;
+            }
+        }
+    }
+#pragma unroll
+    for (int r = 0; r < kSkinnyRows; ++r) partial[y][r][x] = sum[r];
+    __syncthreads();
+
+    if (y >= rows || column >= columns) return;
+    float total = 0.0f;
+#pragma unroll
+    for (int g = 0; g < kSkinnyGroups; ++g) total += partial[g][y][x];
+    c[static_cast<size_t>(y) * columns + column] = total;
+}
+
 constexpr int kSumColumns = 32;
 constexpr int kSumRowGroups = 8;
 
@@ -221,6 +317,11 @@ __global__ void __launch_bounds__(kSumColumns * kSumRowGroups) column_sum_kernel
 
 cudaError_t dense_forward(float* y, const float* x, const float* weights, const float* bias, int batch,
                           int in_features, int out_features, int activation, cudaStream_t stream) {
+    if (batch > 0 && batch <= kSkinnyRows && out_features > 0) {
+        const unsigned blocks = static_cast<unsigned>((out_features + kSkinnyWarps - 1) / kSkinnyWarps);
+        return launch_kernel(skinny_forward_kernel, dim3(blocks), dim3(kSkinnyWarps * 32), 0, stream, y, x, weights,
+                             bias, batch, out_features, in_features < 0 ? 0 : in_features, activation);
+    }
     // a = x (batch, in), b = weights (out, in): both contract over their contiguous dimension
     return launch_dense_product<true, true>(y, x, weights, bias, batch, out_features, in_features, in_features,
                                             in_features, activation, stream);
@@ -228,6 +329,11 @@ cudaError_t dense_forward(float* y, const float* x, const float* weights, const 
 
 cudaError_t dense_backward_input(float* dx, const float* dy, const float* weights, int batch, int in_features,
                                  int out_features, cudaStream_t stream) {
+    if (batch > 0 && batch <= kSkinnyRows && in_features > 0) {
+        const unsigned blocks = static_cast<unsigned>((in_features + kSkinnyColumns - 1) / kSkinnyColumns);
+        return launch_kernel(skinny_backward_kernel, dim3(blocks), dim3(kSkinnyColumns, kSkinnyGroups), 0, stream, dx,
+                             dy, weights, batch, in_features, out_features < 0 ? 0 : out_features, in_features);
+    }
     // a = dy (batch, out) contracts over its rows' contiguous out; b(i, o) = weights[o * in + i]
     return launch_dense_product<true, false>(dx, dy, weights, nullptr, batch, in_features, out_features,
                                              out_features, in_features, GRADSIGN_ACTIVATION_NONE, stream);
