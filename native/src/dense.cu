@@ -196,9 +196,37 @@ constexpr int kSkinnyRows = 8;
 constexpr int kSkinnyWarps = 8;
 // backward to the input: a block covers 32 columns, its kSkinnyGroups rows of threads share the contraction
 constexpr int kSkinnyColumns = 32;
-constexpr int kSkinnyGroups = 16;
+constexpr int kSkinnyGroups = 32;
 
 static_assert(kSkinnyRows <= kSkinnyGroups, "the final sums take one group of threads per row");
+
+// sum[r] += a[r * depth + k] * weight_at(k) for r < rows and k = first, first + stride, ... below
+// depth, in that order. Four k's weights are loaded before the first is used: a thread's time here is
+// the latency of its loads (the weights come from L2), and this keeps four in flight instead of one.
+template <typename WeightAt>
+__device__ __forceinline__ void accumulate_rows(float (&sum)[kSkinnyRows], const float* __restrict__ a, int rows,
+                                                int depth, int first, int stride, WeightAt weight_at) {
+    int k = first;
+    for (; k + 3 * stride < depth; k += 4 * stride) {
+        float w[4];
+#pragma unroll
+        for (int j = 0; j < 4; ++j) w[j] = weight_at(k + j * stride);
+#pragma unroll
+        for (int j = 0; j < 4; ++j) {
+#pragma unroll
+            for (int r = 0; r < kSkinnyRows; ++r) {
+                if (r < rows) sum[r] += a[static_cast<size_t>(r) * depth + k + j * stride] * w[j];
+            }
+        }
+    }
+    for (; k < depth; k += stride) {
+        const float w = weight_at(k);
+#pragma unroll
+        for (int r = 0; r < kSkinnyRows; ++r) {
+            if (r < rows) sum[r] += a[static_cast<size_t>(r) * depth + k] * w;
+        }
+    }
+}
 
 // c (rows, columns) = activation(a (rows, depth) . b (columns, depth)^T + bias), both operands
 // k-contiguous (lda = ldb = depth), rows <= kSkinnyRows. The lanes of a warp read consecutive k of one
@@ -221,13 +249,7 @@ __global__ void __launch_bounds__(kSkinnyWarps * 32) skinny_forward_kernel(float
     float sum[kSkinnyRows];
 #pragma unroll
     for (int r = 0; r < kSkinnyRows; ++r) sum[r] = 0.0f;
-    for (int k = lane; k < depth; k += 32) {
-        const float w = b_row[k];
-#pragma unroll
-        for (int r = 0; r < kSkinnyRows; ++r) {
-            if (r < rows) sum[r] += a[static_cast<size_t>(r) * depth + k] * w;
-        }
-    }
+    accumulate_rows(sum, a, rows, depth, lane, 32, [b_row](int k) { return b_row[k]; });
 #pragma unroll
     for (int r = 0; r < kSkinnyRows; ++r) {
         if (r >= rows) break;
@@ -254,7 +276,7 @@ __global__ void __launch_bounds__(kSkinnyColumns * kSkinnyGroups) skinny_backwar
                                                                                         int columns,
                                                                                         int depth,
                                                                                         int ldb) {
-    // one padding column keeps the final reads down a column in different banks: 16.5 KiB
+    // one padding column keeps the final reads down a column in different banks: 33 KiB
     __shared__ float partial[kSkinnyGroups][kSkinnyRows][kSkinnyColumns + 1];
 
     const int x = static_cast<int>(threadIdx.x);
@@ -264,13 +286,9 @@ __global__ void __launch_bounds__(kSkinnyColumns * kSkinnyGroups) skinny_backwar
 #pragma unroll
     for (int r = 0; r < kSkinnyRows; ++r) sum[r] = 0.0f;
     if (column < columns) {
-        for (int k = y; k < depth; k += kSkinnyGroups) {
-            const float w = b[static_cast<size_t>(k) * ldb + column];
-#pragma unroll
-            for (int r = 0; r < kSkinnyRows; ++r) {
-                if (r < rows) sum[r] += a[static_cast<size_t>(r) * depth + k] * w;
-            }
-        }
+        const float* b_column = b + column;
+        accumulate_rows(sum, a, rows, depth, y, kSkinnyGroups,
+                        [b_column, ldb](int k) { return b_column[static_cast<size_t>(k) * ldb]; });
     }
 #pragma unroll
     for (int r = 0; r < kSkinnyRows; ++r) partial[y][r][x] = sum[r];
