@@ -79,6 +79,22 @@ GRADSIGN_API int gradsign_dense_forward(gradsign_address y, gradsign_address x, 
 GRADSIGN_API int gradsign_dense_backward_input(gradsign_address dx, gradsign_address dy, gradsign_address weights,
                                                int batch, int in_features, int out_features);
 
+/* gradsign_dense_backward_input, then gradsign_activation_backward(dx, dx, below, batch * in,
+   activation): the same bits, in one kernel for a batch of up to 8. below (batch, in) is the output of
+   the activation under the layer, so dx is the gradient at that activation's input. */
+GRADSIGN_API int gradsign_dense_backward_input_activation(gradsign_address dx, gradsign_address dy,
+                                                          gradsign_address weights, gradsign_address below,
+                                                          int activation, int batch, int in_features,
+                                                          int out_features);
+
+/* gradsign_dense_backward_input, then gradsign_sign_step(out, x, dx, batch * in, epsilon, lo, hi): the
+   same bits, in one kernel for a batch of up to 8: the last two operations of an FGSM step. out may be
+   x; the caller has checked what gradsign_sign_step's caller checks. */
+GRADSIGN_API int gradsign_dense_backward_input_sign_step(gradsign_address out, gradsign_address x,
+                                                         gradsign_address dx, gradsign_address dy,
+                                                         gradsign_address weights, int batch, int in_features,
+                                                         int out_features, float epsilon, float lo, float hi);
+
 /* dweights (out, in) = dy^T . x and dbias (out) = sum of dy over the batch, both overwritten. */
 GRADSIGN_API int gradsign_dense_backward_weights(gradsign_address dweights, gradsign_address dbias,
                                                  gradsign_address dy, gradsign_address x, int batch,

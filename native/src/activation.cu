@@ -2,26 +2,10 @@
 #include "activation.cuh"
 
 #include "elementwise.cuh"
-#include "gradsign.h"
 
 namespace gradsign {
 
 namespace {
-
-// f' written from y = f(pre): relu' = (y > 0), so y = 0 (pre <= 0) passes nothing, and a NaN y
-// passes nothing either; tanh' = 1 - y^2; none' = 1
-template <int kActivation>
-__device__ __forceinline__ float activation_backward_one(float dy, float y) {
-    if constexpr (kActivation == GRADSIGN_ACTIVATION_RELU) {
-        return y > 0.0f ? dy : 0.0f;
-    } else if constexpr (kActivation == GRADSIGN_ACTIVATION_TANH) {
-        // y * y rounded on its own, as in the CPU twin: contracted into a fused multiply-add (nvcc's
-        // default) it rounds once, and where y * y is near 1 the difference grows to a few ulps of dPre
-        return dy * (1.0f - __fmul_rn(y, y));
-    } else {
-        return dy;
-    }
-}
 
 // dpre, dy, y: count floats each. Memory-bound at 12 bytes per element (read dy and y, write dpre), so
 // the body goes as float4 where the three pointers share their offset within 16 bytes (a quarter of

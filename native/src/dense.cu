@@ -4,7 +4,9 @@
 
 #include <cstddef>
 
+#include "activation.cuh"
 #include "gradsign.h"
+#include "sign_step.cuh"
 
 namespace gradsign {
 
@@ -265,17 +267,35 @@ __global__ void __launch_bounds__(kSkinnyWarps * 32) skinny_forward_kernel(float
     }
 }
 
+// What the backward kernel does with each sum before it is stored, so that the element-wise step
+// that follows the product in a gradient step costs no launch of its own. Each is the rule of that
+// step's own kernel applied to the same value, so the result is the same bits.
+struct BackwardEpilogue {
+    // with an activation: c = activation_backward_one(sum, below), below (rows, columns) being the
+    // output of the activation under the layer (what activation_backward does to c in place)
+    const float* below;
+    int activation;
+    // with step_out: c = sum as it is, and step_out = sign_step_one(step_x, sum, ...) (sign_step of
+    // step_x by c); step_out may be step_x
+    float* step_out;
+    const float* step_x;
+    float epsilon;
+    float lo;
+    float hi;
+};
+
 // c (rows, columns) = a (rows, depth) . b, where b(column, k) = b[k * ldb + column] (the weights
-// (depth, ldb) read down their columns), rows <= kSkinnyRows. Thread (x, y) of a block takes column
-// x and every kSkinnyGroups-th k from y: a warp reads 128 contiguous bytes of a weight row per pass.
-// The groups' partial sums meet in shared memory, and group r writes row r.
+// (depth, ldb) read down their columns), rows <= kSkinnyRows, then the epilogue. Thread (x, y) of a
+// block takes column x and every kSkinnyGroups-th k from y: a warp reads 128 contiguous bytes of a
+// weight row per pass. The groups' partial sums meet in shared memory, and group r writes row r.
 __global__ void __launch_bounds__(kSkinnyColumns * kSkinnyGroups) skinny_backward_kernel(float* __restrict__ c,
                                                                                         const float* __restrict__ a,
                                                                                         const float* __restrict__ b,
                                                                                         int rows,
                                                                                         int columns,
                                                                                         int depth,
-                                                                                        int ldb) {
+                                                                                        int ldb,
+                                                                                        BackwardEpilogue epilogue) {
     // one padding column keeps the final reads down a column in different banks: 33 KiB
     __shared__ float partial[kSkinnyGroups][kSkinnyRows][kSkinnyColumns + 1];
 
@@ -298,7 +318,14 @@ __global__ void __launch_bounds__(kSkinnyColumns * kSkinnyGroups) skinny_backwar
     float total = 0.0f;
 #pragma unroll
     for (int g = 0; g < kSkinnyGroups; ++g) total += partial[g][y][x];
-    c[static_cast<size_t>(y) * columns + column] = total;
+    const size_t i = static_cast<size_t>(y) * columns + column;
+    if (epilogue.activation != GRADSIGN_ACTIVATION_NONE) {
+        total = activation_backward_one(total, epilogue.below[i], epilogue.activation);
+    }
+    c[i] = total;
+    if (epilogue.step_out != nullptr) {
+        epilogue.step_out[i] = sign_step_one(epilogue.step_x[i], total, epilogue.epsilon, epilogue.lo, epilogue.hi);
+    }
 }
 
 constexpr int kSumColumns = 32;
@@ -345,16 +372,56 @@ cudaError_t dense_forward(float* y, const float* x, const float* weights, const 
                                             in_features, activation, stream);
 }
 
-cudaError_t dense_backward_input(float* dx, const float* dy, const float* weights, int batch, int in_features,
-                                 int out_features, cudaStream_t stream) {
+namespace {
+
+// dx = dy . weights, then the epilogue: in the few-rows kernel where it applies, else by the tiled
+// product and the element-wise kernel of the epilogue's step
+cudaError_t backward_input(float* dx, const float* dy, const float* weights, int batch, int in_features,
+                           int out_features, const BackwardEpilogue& epilogue, int multiprocessors,
+                           cudaStream_t stream) {
     if (batch > 0 && batch <= kSkinnyRows && in_features > 0) {
         const unsigned blocks = static_cast<unsigned>((in_features + kSkinnyColumns - 1) / kSkinnyColumns);
         return launch_kernel(skinny_backward_kernel, dim3(blocks), dim3(kSkinnyColumns, kSkinnyGroups), 0, stream, dx,
-                             dy, weights, batch, in_features, out_features < 0 ? 0 : out_features, in_features);
+                             dy, weights, batch, in_features, out_features < 0 ? 0 : out_features, in_features,
+                             epilogue);
     }
     // a = dy (batch, out) contracts over its rows' contiguous out; b(i, o) = weights[o * in + i]
-    return launch_dense_product<true, false>(dx, dy, weights, nullptr, batch, in_features, out_features,
-                                             out_features, in_features, GRADSIGN_ACTIVATION_NONE, stream);
+    cudaError_t status = launch_dense_product<true, false>(dx, dy, weights, nullptr, batch, in_features, out_features,
+                                                           out_features, in_features, GRADSIGN_ACTIVATION_NONE, stream);
+    if (status != cudaSuccess || batch <= 0 || in_features <= 0) return status;
+    const size_t count = static_cast<size_t>(batch) * in_features;
+    if (epilogue.activation != GRADSIGN_ACTIVATION_NONE) {
+        status = activation_backward(dx, dx, epilogue.below, count, epilogue.activation, stream);
+        if (status != cudaSuccess) return status;
+    }
+    if (epilogue.step_out != nullptr) {
+        status = sign_step(epilogue.step_out, epilogue.step_x, dx, count, epilogue.epsilon, epilogue.lo, epilogue.hi,
+                           multiprocessors, stream);
+    }
+    return status;
+}
+
+}  // namespace
+
+cudaError_t dense_backward_input(float* dx, const float* dy, const float* weights, int batch, int in_features,
+                                 int out_features, cudaStream_t stream) {
+    const BackwardEpilogue none{nullptr, GRADSIGN_ACTIVATION_NONE, nullptr, nullptr, 0.0f, 0.0f, 0.0f};
+    return backward_input(dx, dy, weights, batch, in_features, out_features, none, 1, stream);
+}
+
+cudaError_t dense_backward_input_activation(float* dx, const float* dy, const float* weights, const float* below,
+                                            int activation, int batch, int in_features, int out_features,
+                                            cudaStream_t stream) {
+    const BackwardEpilogue through{below, activation, nullptr, nullptr, 0.0f, 0.0f, 0.0f};
+    return backward_input(dx, dy, weights, batch, in_features, out_features, through, 1, stream);
+}
+
+cudaError_t dense_backward_input_sign_step(float* out, const float* x, float* dx, const float* dy,
+                                           const float* weights, int batch, int in_features, int out_features,
+                                           float epsilon, float lo, float hi, int multiprocessors,
+                                           cudaStream_t stream) {
+    const BackwardEpilogue step{nullptr, GRADSIGN_ACTIVATION_NONE, out, x, epsilon, lo, hi};
+    return backward_input(dx, dy, weights, batch, in_features, out_features, step, multiprocessors, stream);
 }
 
 cudaError_t dense_backward_weights(float* dweights, float* dbias, const float* dy, const float* x, int batch,

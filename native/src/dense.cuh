@@ -14,6 +14,20 @@ cudaError_t dense_forward(float* y, const float* x, const float* weights, const 
 cudaError_t dense_backward_input(float* dx, const float* dy, const float* weights, int batch, int in_features,
                                  int out_features, cudaStream_t stream);
 
+// dense_backward_input, then activation_backward(dx, dx, below, batch * in, activation): the same
+// bits, in one kernel for a batch of up to 8; below (batch, in) is the output of the activation under
+// the layer
+cudaError_t dense_backward_input_activation(float* dx, const float* dy, const float* weights, const float* below,
+                                            int activation, int batch, int in_features, int out_features,
+                                            cudaStream_t stream);
+
+// dense_backward_input, then sign_step(out, x, dx, batch * in, epsilon, lo, hi): the same bits, in one
+// kernel for a batch of up to 8; out may be x
+cudaError_t dense_backward_input_sign_step(float* out, const float* x, float* dx, const float* dy,
+                                           const float* weights, int batch, int in_features, int out_features,
+                                           float epsilon, float lo, float hi, int multiprocessors,
+                                           cudaStream_t stream);
+
 // dweights (out, in) = dy^T . x, and dbias (out) = sum of dy over the batch; both overwritten
 cudaError_t dense_backward_weights(float* dweights, float* dbias, const float* dy, const float* x, int batch,
                                    int in_features, int out_features, cudaStream_t stream);

@@ -241,6 +241,31 @@ int gradsign_dense_backward_input(gradsign_address dx, gradsign_address dy, grad
     return GRADSIGN_OK;
 }
 
+int gradsign_dense_backward_input_activation(gradsign_address dx, gradsign_address dy, gradsign_address weights,
+                                             gradsign_address below, int activation, int batch, int in_features,
+                                             int out_features) {
+    if (!valid_shape(batch, in_features, out_features) || !valid_activation(activation)) {
+        return gradsign::fail_argument("gradsign_dense_backward_input_activation", "negative size or unknown activation");
+    }
+    GRADSIGN_CHECK(gradsign::dense_backward_input_activation(device<float>(dx), device<const float>(dy),
+                                                             device<const float>(weights), device<const float>(below),
+                                                             activation, batch, in_features, out_features, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_dense_backward_input_sign_step(gradsign_address out, gradsign_address x, gradsign_address dx,
+                                            gradsign_address dy, gradsign_address weights, int batch, int in_features,
+                                            int out_features, float epsilon, float lo, float hi) {
+    if (!valid_shape(batch, in_features, out_features)) {
+        return gradsign::fail_argument("gradsign_dense_backward_input_sign_step", "negative size");
+    }
+    GRADSIGN_CHECK(gradsign::dense_backward_input_sign_step(
+        device<float>(out), device<const float>(x), device<float>(dx), device<const float>(dy),
+        device<const float>(weights), batch, in_features, out_features, epsilon, lo, hi,
+        gradsign::multiprocessors_of_current_device(), 0));
+    return GRADSIGN_OK;
+}
+
 int gradsign_dense_backward_weights(gradsign_address dweights, gradsign_address dbias, gradsign_address dy,
                                     gradsign_address x, int batch, int in_features, int out_features) {
     if (!valid_shape(batch, in_features, out_features)) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <vector>
 
 #include "gradsign.h"
@@ -81,6 +82,72 @@ void check_edge(const char* what, const std::vector<float>& values) {
     (ok ? test::passed : test::failed)++;
 }
 
+// bit for bit, signed zeros and NaN included
+void check_same_bits(const char* what, const std::vector<float>& got, const std::vector<float>& want) {
+    size_t differ = 0, first = 0;
+    for (size_t i = got.size(); i-- > 0;) {
+        if (std::memcmp(&got[i], &want[i], sizeof(float)) != 0) {
+            differ++;
+            first = i;
+        }
+    }
+    const bool ok = got.size() == want.size() && differ == 0;
+    std::printf("%s %s: %zu of %zu differ", ok ? "ok  " : "FAIL", what, differ, got.size());
+    if (differ > 0) std::printf(" (first [%zu]: got %a want %a)", first, got[first], want[first]);
+    std::printf("\n");
+    (ok ? test::passed : test::failed)++;
+}
+
+// the backward to the input with an epilogue gives the bits of the two operations it replaces: the
+// product, then the activation's backward step in place or the sign step
+void check_epilogues(int batch, int in, int out, const gradsign_address dweights_in, const gradsign_address ddy,
+                     unsigned seed) {
+    const size_t x_count = static_cast<size_t>(batch) * in;
+    char what[160];
+    for (int activation : {GRADSIGN_ACTIVATION_NONE, GRADSIGN_ACTIVATION_RELU, GRADSIGN_ACTIVATION_TANH}) {
+        // a ReLU's output is zero or positive; tanh's anywhere in (-1, 1)
+        std::vector<float> below = test::uniform(seed, x_count, -1.0f, 1.0f);
+        if (activation == GRADSIGN_ACTIVATION_RELU) {
+            for (float& v : below) v = v < 0.0f ? 0.0f : v;
+        }
+        const gradsign_address dbelow = test::upload(below), separate = test::poisoned(x_count),
+                               fused = test::poisoned(x_count);
+        std::snprintf(what, sizeof(what), "dense_backward_input_activation (%d,%d,%d) %s", batch, in, out,
+                      activation_name(activation));
+        test::check_status(what, gradsign_dense_backward_input(separate, ddy, dweights_in, batch, in, out));
+        test::check_status(what, gradsign_activation_backward(separate, separate, dbelow, static_cast<long long>(x_count),
+                                                              activation));
+        test::check_status(what, gradsign_dense_backward_input_activation(fused, ddy, dweights_in, dbelow, activation,
+                                                                          batch, in, out));
+        check_same_bits(what, test::download(fused, x_count), test::download(separate, x_count));
+        gradsign_free(dbelow);
+        gradsign_free(separate);
+        gradsign_free(fused);
+    }
+
+    // the image to step, in [0, 1] with a few pixels on the bounds
+    std::vector<float> image = test::uniform(seed + 1, x_count, -0.2f, 1.2f);
+    for (float& v : image) v = v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v);
+    const gradsign_address dimage = test::upload(image), separate_dx = test::poisoned(x_count),
+                           separate_out = test::poisoned(x_count), fused_dx = test::poisoned(x_count),
+                           fused_out = test::poisoned(x_count), in_place = test::upload(image);
+    const float epsilon = 0.1f, lo = 0.0f, hi = 1.0f;
+    std::snprintf(what, sizeof(what), "dense_backward_input_sign_step (%d,%d,%d)", batch, in, out);
+    test::check_status(what, gradsign_dense_backward_input(separate_dx, ddy, dweights_in, batch, in, out));
+    test::check_status(what, gradsign_sign_step(separate_out, dimage, separate_dx, static_cast<long long>(x_count),
+                                                epsilon, lo, hi));
+    test::check_status(what, gradsign_dense_backward_input_sign_step(fused_out, dimage, fused_dx, ddy, dweights_in,
+                                                                     batch, in, out, epsilon, lo, hi));
+    const std::vector<float> want_out = test::download(separate_out, x_count);
+    check_same_bits(what, test::download(fused_dx, x_count), test::download(separate_dx, x_count));
+    check_same_bits(what, test::download(fused_out, x_count), want_out);
+    std::snprintf(what, sizeof(what), "dense_backward_input_sign_step (%d,%d,%d) in place", batch, in, out);
+    test::check_status(what, gradsign_dense_backward_input_sign_step(in_place, in_place, fused_dx, ddy, dweights_in,
+                                                                     batch, in, out, epsilon, lo, hi));
+    check_same_bits(what, test::download(in_place, x_count), want_out);
+    for (gradsign_address a : {dimage, separate_dx, separate_out, fused_dx, fused_out, in_place}) gradsign_free(a);
+}
+
 void check_shape(int batch, int in, int out, unsigned seed) {
     const auto started = std::chrono::steady_clock::now();
     const size_t x_count = static_cast<size_t>(batch) * in, w_count = static_cast<size_t>(out) * in,
@@ -116,6 +183,7 @@ void check_shape(int batch, int in, int out, unsigned seed) {
         if (x_count > 0) check_edge(what, got);
         gradsign_free(ddx);
     }
+    check_epilogues(batch, in, out, dweights_in, ddy, seed + 4);
 
     {
         const gradsign_address ddw = test::poisoned(w_count), ddb = test::poisoned(out);
