@@ -101,7 +101,8 @@ public interface Backend extends AutoCloseable {
      * One gradient step of a dense chain fused into a single piece of work, bound to the chain's
      * buffers, or empty where this backend has no fused step for the chain (then run the separate
      * operations: forward, softmax cross-entropy, activation and dense backward, sign step). The CPU
-     * backend fuses one sample's step, whose phases are too short to hand out one by one.
+     * backend fuses one sample's step, whose phases are too short to hand out one by one; the CUDA
+     * backend fuses every chain's, folding the element-wise steps into the backward products.
      *
      * @throws IllegalArgumentException if a tensor of the chain belongs to another backend
      * @throws IllegalStateException if the backend or a tensor of the chain is closed

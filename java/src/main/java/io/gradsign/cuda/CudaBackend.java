@@ -3,7 +3,9 @@ package io.gradsign.cuda;
 import io.gradsign.AbstractBackend;
 import io.gradsign.Activation;
 import io.gradsign.BackendKind;
+import io.gradsign.DenseChain;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
 /**
  * The CUDA backend: hand-written kernels of libgradsign on a GPU, or the same kernels in
@@ -166,6 +168,12 @@ public final class CudaBackend extends AbstractBackend<DeviceBuffer> {
                                       float learningRate, float momentum) {
         library.check(library.sgdMomentum(parameters.rawAddress(), velocity.rawAddress(), gradient.rawAddress(),
                 parameters.length(), learningRate, momentum), "sgdMomentum");
+    }
+
+    /** Every chain: its step with the element-wise steps folded into the backward products ({@link CudaGradientStep}). */
+    @Override
+    protected Optional<GradientStep> fuseGradientStepChecked(DenseChain chain) {
+        return Optional.of(new CudaGradientStep(library, chain));
     }
 
     @Override

@@ -57,6 +57,12 @@ public interface CudaLibrary {
 
     int denseBackwardInput(long dx, long dy, long weights, int batch, int inFeatures, int outFeatures);
 
+    int denseBackwardInputActivation(long dx, long dy, long weights, long below, int activation, int batch,
+                                     int inFeatures, int outFeatures);
+
+    int denseBackwardInputSignStep(long out, long x, long dx, long dy, long weights, int batch, int inFeatures,
+                                   int outFeatures, float epsilon, float lo, float hi);
+
     int denseBackwardWeights(long dweights, long dbias, long dy, long x, int batch, int inFeatures, int outFeatures);
 
     int activationBackward(long dpre, long dy, long y, long count, int activation);
@@ -101,6 +107,8 @@ public interface CudaLibrary {
         @Override public int signStep(long out, long x, long gradient, long count, float epsilon, float lo, float hi) { return GradsignCuda.gradsign_sign_step(out, x, gradient, count, epsilon, lo, hi); }
         @Override public int denseForward(long y, long x, long weights, long bias, int batch, int inFeatures, int outFeatures, int activation) { return GradsignCuda.gradsign_dense_forward(y, x, weights, bias, batch, inFeatures, outFeatures, activation); }
         @Override public int denseBackwardInput(long dx, long dy, long weights, int batch, int inFeatures, int outFeatures) { return GradsignCuda.gradsign_dense_backward_input(dx, dy, weights, batch, inFeatures, outFeatures); }
+        @Override public int denseBackwardInputActivation(long dx, long dy, long weights, long below, int activation, int batch, int inFeatures, int outFeatures) { return GradsignCuda.gradsign_dense_backward_input_activation(dx, dy, weights, below, activation, batch, inFeatures, outFeatures); }
+        @Override public int denseBackwardInputSignStep(long out, long x, long dx, long dy, long weights, int batch, int inFeatures, int outFeatures, float epsilon, float lo, float hi) { return GradsignCuda.gradsign_dense_backward_input_sign_step(out, x, dx, dy, weights, batch, inFeatures, outFeatures, epsilon, lo, hi); }
         @Override public int denseBackwardWeights(long dweights, long dbias, long dy, long x, int batch, int inFeatures, int outFeatures) { return GradsignCuda.gradsign_dense_backward_weights(dweights, dbias, dy, x, batch, inFeatures, outFeatures); }
         @Override public int activationBackward(long dpre, long dy, long y, long count, int activation) { return GradsignCuda.gradsign_activation_backward(dpre, dy, y, count, activation); }
         @Override public int softmaxCrossEntropy(long probabilities, long losses, long dlogits, long logits, long labels, int batch, int classes, float gradientScale) { return GradsignCuda.gradsign_softmax_cross_entropy(probabilities, losses, dlogits, logits, labels, batch, classes, gradientScale); }
@@ -135,6 +143,8 @@ public interface CudaLibrary {
         @Override public int signStep(long out, long x, long gradient, long count, float epsilon, float lo, float hi) { return GradsignCudaEmulated.gradsign_sign_step(out, x, gradient, count, epsilon, lo, hi); }
         @Override public int denseForward(long y, long x, long weights, long bias, int batch, int inFeatures, int outFeatures, int activation) { return GradsignCudaEmulated.gradsign_dense_forward(y, x, weights, bias, batch, inFeatures, outFeatures, activation); }
         @Override public int denseBackwardInput(long dx, long dy, long weights, int batch, int inFeatures, int outFeatures) { return GradsignCudaEmulated.gradsign_dense_backward_input(dx, dy, weights, batch, inFeatures, outFeatures); }
+        @Override public int denseBackwardInputActivation(long dx, long dy, long weights, long below, int activation, int batch, int inFeatures, int outFeatures) { return GradsignCudaEmulated.gradsign_dense_backward_input_activation(dx, dy, weights, below, activation, batch, inFeatures, outFeatures); }
+        @Override public int denseBackwardInputSignStep(long out, long x, long dx, long dy, long weights, int batch, int inFeatures, int outFeatures, float epsilon, float lo, float hi) { return GradsignCudaEmulated.gradsign_dense_backward_input_sign_step(out, x, dx, dy, weights, batch, inFeatures, outFeatures, epsilon, lo, hi); }
         @Override public int denseBackwardWeights(long dweights, long dbias, long dy, long x, int batch, int inFeatures, int outFeatures) { return GradsignCudaEmulated.gradsign_dense_backward_weights(dweights, dbias, dy, x, batch, inFeatures, outFeatures); }
         @Override public int activationBackward(long dpre, long dy, long y, long count, int activation) { return GradsignCudaEmulated.gradsign_activation_backward(dpre, dy, y, count, activation); }
         @Override public int softmaxCrossEntropy(long probabilities, long losses, long dlogits, long logits, long labels, int batch, int classes, float gradientScale) { return GradsignCudaEmulated.gradsign_softmax_cross_entropy(probabilities, losses, dlogits, logits, labels, batch, classes, gradientScale); }

@@ -1,6 +1,5 @@
 package io.gradsign.cpu;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.gradsign.Activation;
 import io.gradsign.Backend;
 import io.gradsign.DenseChain;
-import io.gradsign.Labels;
+import io.gradsign.StepBuffers;
 import io.gradsign.Tensor;
 import io.gradsign.TestBackends;
 import java.util.stream.Stream;
@@ -55,80 +54,12 @@ class FusedStepOneTest {
                 Arguments.of(new int[] {1, 70, 1}, new Activation[] {Activation.RELU, Activation.NONE}));
     }
 
-    /** The buffers of one sample of a chain, and a sample x and its label. */
-    private final class Buffers {
-        final int[] widths;
-        final Tensor[] outputs;
-        final Tensor[] inputGradients;
-        final Tensor probabilities;
-        final Tensor losses;
-        final Tensor logitGradients;
-        final Labels labels;
-        final Tensor x;
-        final Tensor adversarial;
-
-        Buffers(int[] widths, long seed) {
-            this.widths = widths;
-            int layers = widths.length - 1;
-            outputs = new Tensor[layers];
-            inputGradients = new Tensor[layers];
-            for (int l = 0; l < layers; l++) {
-                outputs[l] = backend.allocate(widths[l + 1]);
-                inputGradients[l] = backend.allocate(widths[l]);
-            }
-            int classes = widths[layers];
-            probabilities = backend.allocate(classes);
-            losses = backend.allocate(1);
-            logitGradients = backend.allocate(classes);
-            labels = backend.uploadLabels(new int[] {(int) (seed % classes)}, classes);
-            x = backend.upload(TestBackends.uniform(seed, widths[0], 0f, 1f));
-            adversarial = backend.allocate(widths[0]);
-        }
-
-        DenseChain chain(Activation[] activations, Tensor[] weights, Tensor[] biases) {
-            return new DenseChain(1, widths, activations, weights, biases, outputs, inputGradients, probabilities,
-                    losses, logitGradients, labels);
-        }
-
-        /** The step by the separate operations, as the Workspace runs them where nothing is fused. */
-        void stepByOperations(Activation[] activations, Tensor[] weights, Tensor[] biases, Tensor from, Tensor to,
-                              float scale, float epsilon) {
-            chain(activations, weights, biases).stepByOperations(backend, from, to, scale, epsilon, 0f, 1f, true);
-        }
-
-        void forward(Activation[] activations, Tensor[] weights, Tensor[] biases, Tensor from) {
-            Tensor current = from;
-            for (int l = 0; l < activations.length; l++) {
-                backend.denseForward(outputs[l], current, weights[l], biases[l], 1, widths[l], widths[l + 1],
-                        activations[l]);
-                current = outputs[l];
-            }
-        }
-
-        void assertSameAs(Buffers expected, String what) {
-            assertArrayEquals(expected.adversarial.toArray(), adversarial.toArray(), what + ": x'");
-            assertArrayEquals(expected.x.toArray(), x.toArray(), what + ": x");
-            assertArrayEquals(expected.probabilities.toArray(), probabilities.toArray(), what + ": probabilities");
-            assertArrayEquals(expected.losses.toArray(), losses.toArray(), what + ": loss");
-            assertArrayEquals(expected.logitGradients.toArray(), logitGradients.toArray(), what + ": logit gradient");
-            for (int l = 0; l < outputs.length; l++) {
-                assertArrayEquals(expected.outputs[l].toArray(), outputs[l].toArray(), what + ": output " + l);
-                assertArrayEquals(expected.inputGradients[l].toArray(), inputGradients[l].toArray(),
-                        what + ": input gradient " + l);
-            }
-        }
+    private StepBuffers buffers(int[] widths, long seed) {
+        return new StepBuffers(backend, 1, widths, seed);
     }
 
     private Tensor[][] parameters(int[] widths, long seed) {
-        int layers = widths.length - 1;
-        Tensor[] weights = new Tensor[layers];
-        Tensor[] biases = new Tensor[layers];
-        for (int l = 0; l < layers; l++) {
-            float limit = (float) Math.sqrt(6.0 / (widths[l] + widths[l + 1]));
-            weights[l] = backend.upload(TestBackends.uniform(seed + l, widths[l] * widths[l + 1], -limit, limit));
-            biases[l] = backend.upload(TestBackends.uniform(seed + 100 + l, widths[l + 1], -0.1f, 0.1f));
-        }
-        return new Tensor[][] {weights, biases};
+        return StepBuffers.parameters(backend, widths, seed);
     }
 
     @ParameterizedTest
@@ -136,13 +67,11 @@ class FusedStepOneTest {
     void fusedStepGivesTheBitsOfTheOperations(int[] widths, Activation[] activations) {
         for (long seed = 1; seed <= 4; seed++) {
             Tensor[][] parameters = parameters(widths, seed);
-            Buffers expected = new Buffers(widths, seed);
-            Buffers actual = new Buffers(widths, seed);
+            StepBuffers expected = buffers(widths, seed);
+            StepBuffers actual = buffers(widths, seed);
             float scale = seed % 2 == 0 ? -1f : 1f;
-            expected.stepByOperations(activations, parameters[0], parameters[1], expected.x, expected.adversarial,
-                    scale, 0.1f);
-            Backend.GradientStep step = backend.fuseGradientStep(actual.chain(activations, parameters[0],
-                    parameters[1])).orElseThrow();
+            expected.stepByOperations(activations, parameters, expected.x, expected.adversarial, scale, 0.1f);
+            Backend.GradientStep step = backend.fuseGradientStep(actual.chain(activations, parameters)).orElseThrow();
             // twice: the second run starts from the first one's state (generations, shares)
             for (int run = 0; run < 2; run++) {
                 step.run(actual.x, actual.adversarial, scale, 0.1f, 0f, 1f, true);
@@ -155,11 +84,11 @@ class FusedStepOneTest {
     @MethodSource("chains")
     void fusedStepWithoutForwardUsesTheOutputsInPlace(int[] widths, Activation[] activations) {
         Tensor[][] parameters = parameters(widths, 7);
-        Buffers expected = new Buffers(widths, 7);
-        Buffers actual = new Buffers(widths, 7);
-        expected.stepByOperations(activations, parameters[0], parameters[1], expected.x, expected.x, 1f, 0.05f);
-        actual.forward(activations, parameters[0], parameters[1], actual.x);
-        backend.fuseGradientStep(actual.chain(activations, parameters[0], parameters[1])).orElseThrow()
+        StepBuffers expected = buffers(widths, 7);
+        StepBuffers actual = buffers(widths, 7);
+        expected.stepByOperations(activations, parameters, expected.x, expected.x, 1f, 0.05f);
+        actual.forward(activations, parameters, actual.x);
+        backend.fuseGradientStep(actual.chain(activations, parameters)).orElseThrow()
                 .run(actual.x, actual.x, 1f, 0.05f, 0f, 1f, false);
         // x' written over x, as the PGD loop does; adversarial untouched in both
         actual.assertSameAs(expected, "in place, forward already run");
@@ -169,15 +98,14 @@ class FusedStepOneTest {
     void theMlpRunsInFivePhasesAndSoftmaxRegressionInOne() {
         Tensor[][] mlp = parameters(new int[] {784, 512, 512, 10}, 1);
         Activation[] relu = {Activation.RELU, Activation.RELU, Activation.NONE};
-        FusedStepOne step = new FusedStepOne(new Buffers(new int[] {784, 512, 512, 10}, 1).chain(relu, mlp[0],
-                mlp[1]));
+        FusedStepOne step = new FusedStepOne(buffers(new int[] {784, 512, 512, 10}, 1).chain(relu, mlp));
         boolean split = CpuWorkers.CORES > 1;
         // forward 1 | forward 2 | the head (last layer, loss, its backward) and backward 2 | backward 1 | sign step
         assertEquals(split ? 5 : 1, step.phaseCount(true));
         assertEquals(split ? 3 : 1, step.phaseCount(false));
         Tensor[][] regression = parameters(new int[] {784, 10}, 1);
-        FusedStepOne one = new FusedStepOne(new Buffers(new int[] {784, 10}, 1).chain(new Activation[] {
-            Activation.NONE}, regression[0], regression[1]));
+        FusedStepOne one = new FusedStepOne(buffers(new int[] {784, 10}, 1).chain(new Activation[] {
+            Activation.NONE}, regression));
         assertEquals(1, one.phaseCount(true));
     }
 
@@ -196,9 +124,8 @@ class FusedStepOneTest {
         int[] widths = {37, 53, 7};
         Activation[] activations = {Activation.RELU, Activation.NONE};
         Tensor[][] parameters = parameters(widths, 3);
-        Buffers buffers = new Buffers(widths, 3);
-        Backend.GradientStep step = backend.fuseGradientStep(buffers.chain(activations, parameters[0],
-                parameters[1])).orElseThrow();
+        StepBuffers buffers = buffers(widths, 3);
+        Backend.GradientStep step = backend.fuseGradientStep(buffers.chain(activations, parameters)).orElseThrow();
         Tensor x = buffers.x;
         Tensor out = buffers.adversarial;
         assertThrows(IllegalArgumentException.class, () -> step.run(x, out, 1f, -0.1f, 0f, 1f, true));

@@ -51,6 +51,10 @@ public final class GradsignCuda {
 
     public static native int gradsign_dense_backward_input(@Cast("gradsign_address") long dx, @Cast("gradsign_address") long dy, @Cast("gradsign_address") long weights, int batch, int inFeatures, int outFeatures);
 
+    public static native int gradsign_dense_backward_input_activation(@Cast("gradsign_address") long dx, @Cast("gradsign_address") long dy, @Cast("gradsign_address") long weights, @Cast("gradsign_address") long below, int activation, int batch, int inFeatures, int outFeatures);
+
+    public static native int gradsign_dense_backward_input_sign_step(@Cast("gradsign_address") long out, @Cast("gradsign_address") long x, @Cast("gradsign_address") long dx, @Cast("gradsign_address") long dy, @Cast("gradsign_address") long weights, int batch, int inFeatures, int outFeatures, float epsilon, float lo, float hi);
+
     public static native int gradsign_dense_backward_weights(@Cast("gradsign_address") long dweights, @Cast("gradsign_address") long dbias, @Cast("gradsign_address") long dy, @Cast("gradsign_address") long x, int batch, int inFeatures, int outFeatures);
 
     public static native int gradsign_activation_backward(@Cast("gradsign_address") long dpre, @Cast("gradsign_address") long dy, @Cast("gradsign_address") long y, long count, int activation);
