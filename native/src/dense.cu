@@ -202,12 +202,15 @@ constexpr int kSkinnyGroups = 32;
 
 static_assert(kSkinnyRows <= kSkinnyGroups, "the final sums take one group of threads per row");
 
-// sum[r] += a[r * depth + k] * weight_at(k) for r < rows and k = first, first + stride, ... below
+// sum[r] += a[r * depth + k] * weight_at(k) for r < kRows and k = first, first + stride, ... below
 // depth, in that order. Four k's weights are loaded before the first is used: a thread's time here is
 // the latency of its loads (the weights come from L2), and this keeps four in flight instead of one.
-template <typename WeightAt>
-__device__ __forceinline__ void accumulate_rows(float (&sum)[kSkinnyRows], const float* __restrict__ a, int rows,
-                                                int depth, int first, int stride, WeightAt weight_at) {
+// The row count is a template argument (the launchers instantiate 1 to kSkinnyRows): with a run-time
+// count, every row's loads and multiply-adds are issued and then predicated off, which for one image
+// is eight times the instructions.
+template <int kRows, typename WeightAt>
+__device__ __forceinline__ void accumulate_rows(float (&sum)[kRows], const float* __restrict__ a, int depth,
+                                                int first, int stride, WeightAt weight_at) {
     int k = first;
     for (; k + 3 * stride < depth; k += 4 * stride) {
         float w[4];
@@ -216,29 +219,25 @@ __device__ __forceinline__ void accumulate_rows(float (&sum)[kSkinnyRows], const
 #pragma unroll
         for (int j = 0; j < 4; ++j) {
 #pragma unroll
-            for (int r = 0; r < kSkinnyRows; ++r) {
-                if (r < rows) sum[r] += a[static_cast<size_t>(r) * depth + k + j * stride] * w[j];
-            }
+            for (int r = 0; r < kRows; ++r) sum[r] += a[static_cast<size_t>(r) * depth + k + j * stride] * w[j];
         }
     }
     for (; k < depth; k += stride) {
         const float w = weight_at(k);
 #pragma unroll
-        for (int r = 0; r < kSkinnyRows; ++r) {
-            if (r < rows) sum[r] += a[static_cast<size_t>(r) * depth + k] * w;
-        }
+        for (int r = 0; r < kRows; ++r) sum[r] += a[static_cast<size_t>(r) * depth + k] * w;
     }
 }
 
-// c (rows, columns) = activation(a (rows, depth) . b (columns, depth)^T + bias), both operands
-// k-contiguous (lda = ldb = depth), rows <= kSkinnyRows. The lanes of a warp read consecutive k of one
-// weight row, 128 contiguous bytes per pass, and meet in a butterfly of shuffles; every lane ends
-// with the same sums and lane 0 writes them.
+// c (kRows, columns) = activation(a (kRows, depth) . b (columns, depth)^T + bias), both operands
+// k-contiguous (lda = ldb = depth). The lanes of a warp read consecutive k of one weight row, 128
+// contiguous bytes per pass, and meet in a butterfly of shuffles; every lane ends with the same sums
+// and lane 0 writes them.
+template <int kRows>
 __global__ void __launch_bounds__(kSkinnyWarps * 32) skinny_forward_kernel(float* __restrict__ c,
                                                                            const float* __restrict__ a,
                                                                            const float* __restrict__ b,
                                                                            const float* __restrict__ bias,
-                                                                           int rows,
                                                                            int columns,
                                                                            int depth,
                                                                            int activation) {
@@ -248,21 +247,19 @@ __global__ void __launch_bounds__(kSkinnyWarps * 32) skinny_forward_kernel(float
     if (column >= columns) return;
     const float* b_row = b + static_cast<size_t>(column) * depth;
 
-    float sum[kSkinnyRows];
+    float sum[kRows];
 #pragma unroll
-    for (int r = 0; r < kSkinnyRows; ++r) sum[r] = 0.0f;
-    accumulate_rows(sum, a, rows, depth, lane, 32, [b_row](int k) { return b_row[k]; });
+    for (int r = 0; r < kRows; ++r) sum[r] = 0.0f;
+    accumulate_rows<kRows>(sum, a, depth, lane, 32, [b_row](int k) { return b_row[k]; });
 #pragma unroll
-    for (int r = 0; r < kSkinnyRows; ++r) {
-        if (r >= rows) break;
+    for (int r = 0; r < kRows; ++r) {
 #pragma unroll
         for (int offset = 16; offset > 0; offset /= 2) sum[r] += __shfl_xor_sync(0xffffffffu, sum[r], offset);
     }
     if (lane != 0) return;
     const float column_bias = bias != nullptr ? bias[column] : 0.0f;
 #pragma unroll
-    for (int r = 0; r < kSkinnyRows; ++r) {
-        if (r >= rows) break;
+    for (int r = 0; r < kRows; ++r) {
         c[static_cast<size_t>(r) * columns + column] = activate(sum[r] + column_bias, activation);
     }
 }
@@ -284,37 +281,37 @@ struct BackwardEpilogue {
     float hi;
 };
 
-// c (rows, columns) = a (rows, depth) . b, where b(column, k) = b[k * ldb + column] (the weights
-// (depth, ldb) read down their columns), rows <= kSkinnyRows, then the epilogue. Thread (x, y) of a
-// block takes column x and every kSkinnyGroups-th k from y: a warp reads 128 contiguous bytes of a
-// weight row per pass. The groups' partial sums meet in shared memory, and group r writes row r.
+// c (kRows, columns) = a (kRows, depth) . b, where b(column, k) = b[k * ldb + column] (the weights
+// (depth, ldb) read down their columns), then the epilogue. Thread (x, y) of a block takes column x
+// and every kSkinnyGroups-th k from y: a warp reads 128 contiguous bytes of a weight row per pass.
+// The groups' partial sums meet in shared memory, and group r writes row r.
+template <int kRows>
 __global__ void __launch_bounds__(kSkinnyColumns * kSkinnyGroups) skinny_backward_kernel(float* __restrict__ c,
                                                                                         const float* __restrict__ a,
                                                                                         const float* __restrict__ b,
-                                                                                        int rows,
                                                                                         int columns,
                                                                                         int depth,
                                                                                         int ldb,
                                                                                         BackwardEpilogue epilogue) {
-    // one padding column keeps the final reads down a column in different banks: 33 KiB
-    __shared__ float partial[kSkinnyGroups][kSkinnyRows][kSkinnyColumns + 1];
+    // one padding column keeps the final reads down a column in different banks: 4 to 33 KiB
+    __shared__ float partial[kSkinnyGroups][kRows][kSkinnyColumns + 1];
 
     const int x = static_cast<int>(threadIdx.x);
     const int y = static_cast<int>(threadIdx.y);
     const int column = static_cast<int>(blockIdx.x) * kSkinnyColumns + x;
-    float sum[kSkinnyRows];
+    float sum[kRows];
 #pragma unroll
-    for (int r = 0; r < kSkinnyRows; ++r) sum[r] = 0.0f;
+    for (int r = 0; r < kRows; ++r) sum[r] = 0.0f;
     if (column < columns) {
         const float* b_column = b + column;
-        accumulate_rows(sum, a, rows, depth, y, kSkinnyGroups,
-                        [b_column, ldb](int k) { return b_column[static_cast<size_t>(k) * ldb]; });
+        accumulate_rows<kRows>(sum, a, depth, y, kSkinnyGroups,
+                               [b_column, ldb](int k) { return b_column[static_cast<size_t>(k) * ldb]; });
     }
 #pragma unroll
-    for (int r = 0; r < kSkinnyRows; ++r) partial[y][r][x] = sum[r];
+    for (int r = 0; r < kRows; ++r) partial[y][r][x] = sum[r];
     __syncthreads();
 
-    if (y >= rows || column >= columns) return;
+    if (y >= kRows || column >= columns) return;
     float total = 0.0f;
 #pragma unroll
     for (int g = 0; g < kSkinnyGroups; ++g) total += partial[g][y][x];
@@ -326,6 +323,33 @@ __global__ void __launch_bounds__(kSkinnyColumns * kSkinnyGroups) skinny_backwar
     if (epilogue.step_out != nullptr) {
         epilogue.step_out[i] = sign_step_one(epilogue.step_x[i], total, epilogue.epsilon, epilogue.lo, epilogue.hi);
     }
+}
+
+// the few-rows kernels for rows in [1, kSkinnyRows], each with its row count compiled in
+template <int kRows>
+cudaError_t launch_skinny_forward(float* c, const float* a, const float* b, const float* bias, int rows, int columns,
+                                  int depth, int activation, cudaStream_t stream) {
+    if (rows != kRows) {
+        if constexpr (kRows > 1) return launch_skinny_forward<kRows - 1>(c, a, b, bias, rows, columns, depth,
+                                                                           activation, stream);
+        return cudaErrorInvalidValue;
+    }
+    const unsigned blocks = static_cast<unsigned>((columns + kSkinnyWarps - 1) / kSkinnyWarps);
+    return launch_kernel(skinny_forward_kernel<kRows>, dim3(blocks), dim3(kSkinnyWarps * 32), 0, stream, c, a, b,
+                         bias, columns, depth, activation);
+}
+
+template <int kRows>
+cudaError_t launch_skinny_backward(float* c, const float* a, const float* b, int rows, int columns, int depth,
+                                   int ldb, const BackwardEpilogue& epilogue, cudaStream_t stream) {
+    if (rows != kRows) {
+        if constexpr (kRows > 1) return launch_skinny_backward<kRows - 1>(c, a, b, rows, columns, depth, ldb,
+                                                                            epilogue, stream);
+        return cudaErrorInvalidValue;
+    }
+    const unsigned blocks = static_cast<unsigned>((columns + kSkinnyColumns - 1) / kSkinnyColumns);
+    return launch_kernel(skinny_backward_kernel<kRows>, dim3(blocks), dim3(kSkinnyColumns, kSkinnyGroups), 0, stream,
+                         c, a, b, columns, depth, ldb, epilogue);
 }
 
 constexpr int kSumColumns = 32;
@@ -363,9 +387,8 @@ __global__ void __launch_bounds__(kSumColumns * kSumRowGroups) column_sum_kernel
 cudaError_t dense_forward(float* y, const float* x, const float* weights, const float* bias, int batch,
                           int in_features, int out_features, int activation, cudaStream_t stream) {
     if (batch > 0 && batch <= kSkinnyRows && out_features > 0) {
-        const unsigned blocks = static_cast<unsigned>((out_features + kSkinnyWarps - 1) / kSkinnyWarps);
-        return launch_kernel(skinny_forward_kernel, dim3(blocks), dim3(kSkinnyWarps * 32), 0, stream, y, x, weights,
-                             bias, batch, out_features, in_features < 0 ? 0 : in_features, activation);
+        return launch_skinny_forward<kSkinnyRows>(y, x, weights, bias, batch, out_features,
+                                                  in_features < 0 ? 0 : in_features, activation, stream);
     }
     // a = x (batch, in), b = weights (out, in): both contract over their contiguous dimension
     return launch_dense_product<true, true>(y, x, weights, bias, batch, out_features, in_features, in_features,
@@ -380,10 +403,8 @@ cudaError_t backward_input(float* dx, const float* dy, const float* weights, int
                            int out_features, const BackwardEpilogue& epilogue, int multiprocessors,
                            cudaStream_t stream) {
     if (batch > 0 && batch <= kSkinnyRows && in_features > 0) {
-        const unsigned blocks = static_cast<unsigned>((in_features + kSkinnyColumns - 1) / kSkinnyColumns);
-        return launch_kernel(skinny_backward_kernel, dim3(blocks), dim3(kSkinnyColumns, kSkinnyGroups), 0, stream, dx,
-                             dy, weights, batch, in_features, out_features < 0 ? 0 : out_features, in_features,
-                             epilogue);
+        return launch_skinny_backward<kSkinnyRows>(dx, dy, weights, batch, in_features,
+                                                   out_features < 0 ? 0 : out_features, in_features, epilogue, stream);
     }
     // a = dy (batch, out) contracts over its rows' contiguous out; b(i, o) = weights[o * in + i]
     cudaError_t status = launch_dense_product<true, false>(dx, dy, weights, nullptr, batch, in_features, out_features,

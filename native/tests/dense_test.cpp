@@ -279,10 +279,12 @@ int main() {
     struct Shape {
         int batch, in, out;
     };
-    // batches of 1 to 8 take the few-rows kernels (forward and backward to the input), 9 and up the tiled one
-    const Shape shapes[] = {{1, 1, 1},      {1, 784, 10},   {1, 784, 512},  {1, 512, 784},   {2, 33, 1000},
-                            {3, 5, 7},      {4, 1000, 31},  {8, 513, 40},   {9, 70, 3},      {33, 65, 17},
-                            {64, 64, 64},   {65, 63, 129},  {100, 784, 10}, {257, 129, 300}, {256, 784, 512}};
+    // batches of 1 to 8 take the few-rows kernels of the forward and the backward to the input (one
+    // kernel per row count), 9 and up the tiled one
+    const Shape shapes[] = {{1, 1, 1},     {1, 784, 10},   {1, 784, 512},  {1, 512, 784},   {2, 33, 1000},
+                            {3, 5, 7},     {4, 1000, 31},  {5, 100, 70},   {6, 31, 257},    {7, 64, 64},
+                            {8, 513, 40},  {9, 70, 3},     {33, 65, 17},   {64, 64, 64},    {65, 63, 129},
+                            {100, 784, 10}, {257, 129, 300}, {256, 784, 512}};
     unsigned seed = 1000;
     for (const Shape& s : shapes) {
         check_shape(s.batch, s.in, s.out, seed);
