@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # compare-pytorch.sh: gradsign's CPU FGSM beside PyTorch's on this machine, in alternating runs, so
 # that both see the same phase of a shared machine (this project's VM varies by 15-30% within the
-# hour). Per round and case: PyTorch (benchmarks/pytorch/fgsm_pytorch.py, best of 3 x 2 s), then
-# gradsign (FgsmBenchmark, one JMH fork, 3 warm-up and 5 measured iterations), then the ratio.
+# hour). Per round and case: PyTorch (benchmarks/pytorch/fgsm_pytorch.py), then gradsign
+# (FgsmBenchmark, one JMH fork), each timed the same way: 3 warm-up and 5 measured iterations of 1 s;
+# then the measured iterations' mean and best for both, and the ratios of the means and of the bests.
 #
 # Needs Debian's python3-torch (PyTorch 1.13), libopenblas0-pthread (without it PyTorch runs on the
 # reference BLAS, 50x slower) and libjemalloc2, and `mvn -B -q -DskipTests package` first.
@@ -36,13 +37,17 @@ for case in "${cases[@]}"; do
     model=${case%%:*}
     batch=${case##*:}
     for round in $(seq "$rounds"); do
-        torch_rate=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE LD_PRELOAD="$preload" OPENBLAS_NUM_THREADS=2 \
-            "$python" benchmarks/pytorch/fgsm_pytorch.py --model "$model" --batch "$batch" --threads 1 \
-            | awk '{print $(NF-1)}')
-        ops=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE java -jar "$jar" FgsmBenchmark -p model="$model" \
-            -p batch="$batch" -p steps=1 -f 1 -wi 3 -i 5 2>/dev/null | awk '/^FgsmBenchmark.fgsm/ {print $(NF-3)}')
-        gradsign_rate=$(awk -v ops="$ops" -v batch="$batch" 'BEGIN {printf "%.0f", ops * batch}')
-        awk -v m="$model" -v b="$batch" -v r="$round" -v t="$torch_rate" -v g="$gradsign_rate" \
-            'BEGIN {printf "%-8s batch %4d round %d: pytorch %8d images/s, gradsign %8d images/s, %.2fx\n", m, b, r, t, g, g / t}'
+        read -r torch_mean torch_best < <(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE LD_PRELOAD="$preload" \
+            OPENBLAS_NUM_THREADS=2 "$python" benchmarks/pytorch/fgsm_pytorch.py --model "$model" --batch "$batch" \
+            --threads 1 | awk '{for (i = 1; i < NF; i++) {if ($i == "mean") m = $(i + 1); if ($i == "best") b = $(i + 1)}}
+                               END {print m, b}')
+        # JMH's ops/s are batches/s: its summary line holds the mean, its "Iteration" lines each measurement
+        read -r gradsign_mean gradsign_best < <(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE java -jar "$jar" \
+            FgsmBenchmark -p model="$model" -p batch="$batch" -p steps=1 -f 1 -wi 3 -i 5 -w 1 -r 1 2>/dev/null \
+            | awk -v batch="$batch" '/^Iteration/ {if ($3 > best) best = $3}
+                                     /^FgsmBenchmark.fgsm/ {mean = $(NF - 3)}
+                                     END {printf "%.0f %.0f\n", mean * batch, best * batch}')
+        awk -v m="$model" -v b="$batch" -v r="$round" -v tm="$torch_mean" -v tb="$torch_best" -v gm="$gradsign_mean" \
+            -v gb="$gradsign_best" 'BEGIN {printf "%-8s batch %4d round %d: pytorch mean %8d best %8d, gradsign mean %8d best %8d images/s; means %.2fx, bests %.2fx\n", m, b, r, tm, tb, gm, gb, gm / tm, gb / tb}'
     done
 done
