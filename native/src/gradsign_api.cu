@@ -245,7 +245,8 @@ int gradsign_dense_backward_input_activation(gradsign_address dx, gradsign_addre
                                              gradsign_address below, int activation, int batch, int in_features,
                                              int out_features) {
     if (!valid_shape(batch, in_features, out_features) || !valid_activation(activation)) {
-        return gradsign::fail_argument("gradsign_dense_backward_input_activation", "negative size or unknown activation");
+        return gradsign::fail_argument("gradsign_dense_backward_input_activation",
+                                       "negative size or unknown activation");
     }
     GRADSIGN_CHECK(gradsign::dense_backward_input_activation(device<float>(dx), device<const float>(dy),
                                                              device<const float>(weights), device<const float>(below),

@@ -115,8 +115,8 @@ void check_epilogues(int batch, int in, int out, const gradsign_address dweights
         std::snprintf(what, sizeof(what), "dense_backward_input_activation (%d,%d,%d) %s", batch, in, out,
                       activation_name(activation));
         test::check_status(what, gradsign_dense_backward_input(separate, ddy, dweights_in, batch, in, out));
-        test::check_status(what, gradsign_activation_backward(separate, separate, dbelow, static_cast<long long>(x_count),
-                                                              activation));
+        test::check_status(what, gradsign_activation_backward(separate, separate, dbelow,
+                                                              static_cast<long long>(x_count), activation));
         test::check_status(what, gradsign_dense_backward_input_activation(fused, ddy, dweights_in, dbelow, activation,
                                                                           batch, in, out));
         check_same_bits(what, test::download(fused, x_count), test::download(separate, x_count));
@@ -272,6 +272,34 @@ void check_empty(unsigned seed) {
     gradsign_free(dbias_in);
 }
 
+// the C API refuses negative sizes and unknown activations itself, before any launch (Java checks
+// first; this is the C API's own guard)
+void check_refused() {
+    const gradsign_address dummy = test::poisoned(16);
+    struct Call {
+        const char* what;
+        int status;
+    };
+    const Call calls[] = {
+        {"dense_forward batch -1",
+         gradsign_dense_forward(dummy, dummy, dummy, dummy, -1, 2, 2, GRADSIGN_ACTIVATION_NONE)},
+        {"dense_forward activation 7", gradsign_dense_forward(dummy, dummy, dummy, dummy, 1, 2, 2, 7)},
+        {"dense_backward_input in -1", gradsign_dense_backward_input(dummy, dummy, dummy, 1, -1, 2)},
+        {"dense_backward_input_activation out -1",
+         gradsign_dense_backward_input_activation(dummy, dummy, dummy, dummy, GRADSIGN_ACTIVATION_RELU, 1, 2, -1)},
+        {"dense_backward_input_activation activation 7",
+         gradsign_dense_backward_input_activation(dummy, dummy, dummy, dummy, 7, 1, 2, 2)},
+        {"dense_backward_input_sign_step batch -1",
+         gradsign_dense_backward_input_sign_step(dummy, dummy, dummy, dummy, dummy, -1, 2, 2, 0.1f, 0.0f, 1.0f)},
+    };
+    for (const Call& call : calls) {
+        const bool ok = call.status == GRADSIGN_ERROR_INVALID_ARGUMENT;
+        std::printf("%s refused %s: status %d\n", ok ? "ok  " : "FAIL", call.what, call.status);
+        (ok ? test::passed : test::failed)++;
+    }
+    gradsign_free(dummy);
+}
+
 }  // namespace
 
 int main() {
@@ -292,5 +320,6 @@ int main() {
     }
     check_without_bias(seed);
     check_empty(seed + 10);
+    check_refused();
     return test::summary();
 }

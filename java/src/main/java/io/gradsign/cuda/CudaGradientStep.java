@@ -82,7 +82,8 @@ final class CudaGradientStep implements Backend.GradientStep {
         }
         for (int l = layers - 1; l > 0; l--) {
             library.check(library.denseBackwardInputActivation(inputGradients[l], gradient, weights[l], outputs[l - 1],
-                    activations[l - 1], batch, widths[l], widths[l + 1]), "gradient step: dense backward of layer " + l);
+                    activations[l - 1], batch, widths[l], widths[l + 1]),
+                    "gradient step: dense backward of layer " + l);
             gradient = inputGradients[l];
         }
         library.check(library.denseBackwardInputSignStep(address(to), x, inputGradients[0], gradient, weights[0], batch,
