@@ -81,6 +81,24 @@ __device__ __forceinline__ void store_tile(float (&tile)[kTileDepth][kTileStride
     }
 }
 
+// A product of few tiles splits its contraction: blockIdx.z takes every split's share of the 16-deep
+// steps, writes its partial tile to the scratch below, and the last block of a tile to arrive sums the
+// partials in split order (so the result does not depend on which arrives last) before the epilogue.
+// The split is chosen from the shape alone, never from the GPU, so every GPU (and the emulation)
+// gives the same bits for a shape. For the MLP at batch 64 this turns 8 blocks walking 49 steps into
+// 64 to 104 blocks walking 4 to 6.
+constexpr int kSplitTargetBlocks = 128;
+constexpr int kMaxSplits = 8;
+constexpr int kMinStepsPerSplit = 4;
+// tiles x splits of scratch, 64 x 64 floats each: 4 MiB of device memory, allocated with the module
+constexpr int kSplitSlots = 256;
+
+// The scratch is shared by every launch on a device. That is safe because the library launches only
+// on the legacy default stream, where kernels run one at a time in launch order; each tile's arrival
+// count is back at 0 when its kernel ends.
+__device__ float split_partials[kSplitSlots * kTile * kTile];
+__device__ unsigned split_arrivals[kSplitSlots];
+
 // c (rows, columns), row-major, = activation(sum over k of a(row, k) * b(column, k) + bias[column]).
 // a is (rows, depth) and b is (columns, depth), each laid out as load_tile says; bias (columns) or
 // null for none. The grid puts the larger tile count on x (grid.y is limited to 65535);
@@ -88,6 +106,8 @@ __device__ __forceinline__ void store_tile(float (&tile)[kTileDepth][kTileStride
 //   forward          y (batch, out)  = x (batch, in) . weights (out, in)^T   a = x,  b = weights, both k-contiguous
 //   backward input   dx (batch, in)  = dy (batch, out) . weights (out, in)   a = dy k-contiguous, b = weights
 //   backward weights dw (out, in)    = dy (batch, out)^T . x (batch, in)     a = dy, b = x, both row-contiguous
+// With gridDim.z > 1, block z runs steps [z * steps_per_split, (z + 1) * steps_per_split) of the
+// contraction, as the split above says.
 template <bool a_k_contiguous, bool b_k_contiguous>
 __global__ void __launch_bounds__(kThreads) dense_product_kernel(float* __restrict__ c,
                                                                  const float* __restrict__ a,
@@ -99,8 +119,10 @@ __global__ void __launch_bounds__(kThreads) dense_product_kernel(float* __restri
                                                                  int lda,
                                                                  int ldb,
                                                                  int activation,
-                                                                 int rows_on_x) {
+                                                                 int rows_on_x,
+                                                                 int steps_per_split) {
     __shared__ ProductTiles tiles;
+    __shared__ unsigned split_last;
 
     const int row0 = static_cast<int>(rows_on_x ? blockIdx.x : blockIdx.y) * kTile;
     const int column0 = static_cast<int>(rows_on_x ? blockIdx.y : blockIdx.x) * kTile;
@@ -116,12 +138,15 @@ __global__ void __launch_bounds__(kThreads) dense_product_kernel(float* __restri
         for (int j = 0; j < kMicroTile; ++j) sum[i][j] = 0.0f;
     }
 
-    const int steps = (depth + kTileDepth - 1) / kTileDepth;
+    const int all_steps = (depth + kTileDepth - 1) / kTileDepth;
+    const int first_step = static_cast<int>(blockIdx.z) * steps_per_split;
+    const int steps = first_step >= all_steps ? 0 : min(steps_per_split, all_steps - first_step);
+    const int k_first = first_step * kTileDepth;
     float staged_a[kLoadsPerThread];
     float staged_b[kLoadsPerThread];
     if (steps > 0) {
-        load_tile<a_k_contiguous>(staged_a, a, lda, rows, depth, row0, 0);
-        load_tile<b_k_contiguous>(staged_b, b, ldb, columns, depth, column0, 0);
+        load_tile<a_k_contiguous>(staged_a, a, lda, rows, depth, row0, k_first);
+        load_tile<b_k_contiguous>(staged_b, b, ldb, columns, depth, column0, k_first);
         store_tile<a_k_contiguous>(tiles.a[0], staged_a);
         store_tile<b_k_contiguous>(tiles.b[0], staged_b);
     }
@@ -132,7 +157,7 @@ __global__ void __launch_bounds__(kThreads) dense_product_kernel(float* __restri
         const bool more = step + 1 < steps;
         // the next step's global loads are issued first and land in registers while this step computes
         if (more) {
-            const int k0 = (step + 1) * kTileDepth;
+            const int k0 = k_first + (step + 1) * kTileDepth;
             load_tile<a_k_contiguous>(staged_a, a, lda, rows, depth, row0, k0);
             load_tile<b_k_contiguous>(staged_b, b, ldb, columns, depth, column0, k0);
         }
@@ -154,6 +179,37 @@ __global__ void __launch_bounds__(kThreads) dense_product_kernel(float* __restri
             store_tile<b_k_contiguous>(tiles.b[current ^ 1], staged_b);
         }
         __syncthreads();
+    }
+
+    if (gridDim.z > 1) {
+        const unsigned tile = blockIdx.y * gridDim.x + blockIdx.x;
+        float* partial = split_partials + (static_cast<size_t>(tile) * gridDim.z + blockIdx.z) * kTile * kTile;
+#pragma unroll
+        for (int i = 0; i < kMicroTile; ++i) {
+#pragma unroll
+            for (int j = 0; j < kMicroTile; ++j) partial[(micro_row + i) * kTile + micro_column + j] = sum[i][j];
+        }
+        // this block's partials are visible to the whole device before its arrival counts
+        __threadfence();
+        __syncthreads();
+        if (threadIdx.x == 0) split_last = atomicAdd(&split_arrivals[tile], 1u) == gridDim.z - 1 ? 1u : 0u;
+        __syncthreads();
+        if (split_last == 0) return;
+        __threadfence();
+        // volatile: past the L1 cache, which does not see other blocks' writes
+        const volatile float* partials = split_partials + static_cast<size_t>(tile) * gridDim.z * kTile * kTile;
+#pragma unroll
+        for (int i = 0; i < kMicroTile; ++i) {
+#pragma unroll
+            for (int j = 0; j < kMicroTile; ++j) {
+                float total = 0.0f;
+                for (unsigned z = 0; z < gridDim.z; ++z) {
+                    total += partials[static_cast<size_t>(z) * kTile * kTile + (micro_row + i) * kTile + micro_column + j];
+                }
+                sum[i][j] = total;
+            }
+        }
+        if (threadIdx.x == 0) split_arrivals[tile] = 0;
     }
 
     float column_bias[kMicroTile];
@@ -184,10 +240,24 @@ cudaError_t launch_dense_product(float* c, const float* a, const float* b, const
     const unsigned row_tiles = static_cast<unsigned>((rows + kTile - 1) / kTile);
     const unsigned column_tiles = static_cast<unsigned>((columns + kTile - 1) / kTile);
     const bool rows_on_x = row_tiles > column_tiles;
-    const dim3 grid(rows_on_x ? row_tiles : column_tiles, rows_on_x ? column_tiles : row_tiles);
+    const int steps = depth > 0 ? (depth + kTileDepth - 1) / kTileDepth : 0;
+    const unsigned tiles = row_tiles * column_tiles;
+    int splits = 1;
+    if (tiles <= kSplitSlots / 2) {
+        splits = static_cast<int>((kSplitTargetBlocks + tiles - 1) / tiles);
+        splits = min(splits, kMaxSplits);
+        splits = min(splits, steps / kMinStepsPerSplit);
+        splits = min(splits, static_cast<int>(kSplitSlots / tiles));
+        splits = max(splits, 1);
+    }
+    // no split without steps of its own
+    const int steps_per_split = splits > 1 ? (steps + splits - 1) / splits : (steps > 0 ? steps : 1);
+    if (splits > 1) splits = (steps + steps_per_split - 1) / steps_per_split;
+    const dim3 grid(rows_on_x ? row_tiles : column_tiles, rows_on_x ? column_tiles : row_tiles,
+                    static_cast<unsigned>(splits));
     return launch_kernel(dense_product_kernel<a_k_contiguous, b_k_contiguous>, grid, dim3(kThreads), 0, stream,
                          c, a, b, bias, rows, columns, depth < 0 ? 0 : depth, lda, ldb, activation,
-                         rows_on_x ? 1 : 0);
+                         rows_on_x ? 1 : 0, steps_per_split);
 }
 
 // Few rows (a batch of at most kSkinnyRows images): the tiled kernel would start a handful of blocks,
