@@ -1,5 +1,6 @@
-// dense.cu: the dense layer's three matrix products on one tiled GEMM kernel (bias and activation fused),
-// two kernels for batches of a few images, and the bias gradient.
+// dense.cu: the dense layer's three matrix products on one tiled GEMM kernel (bias and activation fused,
+// the contraction split when the tiles are few), few-rows kernels for batches of 1 to 8 images (the
+// backward one with the gradient step's element-wise epilogues), and the bias gradient.
 #include "dense.cuh"
 
 #include <cstddef>
