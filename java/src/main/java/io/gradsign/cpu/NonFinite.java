@@ -17,8 +17,13 @@ public final class NonFinite {
             throw new IllegalArgumentException("range [" + offset + ", " + offset + " + " + count
                     + ") is outside the array's [0, " + values.length + ")");
         }
+        long perPart = CpuWorkers.ELEMENTS_PER_PART * 4L;
+        if (CpuWorkers.parts(count, perPart, count / 16) == 1) {
+            // one part: on this thread, with nothing allocated (one image's scan runs once per FGSM step)
+            return CpuKernels.gradsign_cpu_first_non_finite_at(values, offset, count);
+        }
         AtomicLong first = new AtomicLong(Long.MAX_VALUE);
-        CpuWorkers.forRanges(count, 16, count, CpuWorkers.ELEMENTS_PER_PART * 4L, (from, to) -> {
+        CpuWorkers.forRanges(count, 16, count, perPart, (from, to) -> {
             long index = CpuKernels.gradsign_cpu_first_non_finite_at(values, offset + from, to - from);
             if (index >= 0) {
                 first.accumulateAndGet(from + index, Math::min);

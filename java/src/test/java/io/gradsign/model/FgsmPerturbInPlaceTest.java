@@ -10,10 +10,13 @@ import io.gradsign.Backends;
 import io.gradsign.Labels;
 import io.gradsign.Tensor;
 import io.gradsign.TestBackends;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -23,7 +26,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * in the caller's arrays (Backend#wrap): in place (adversarial == images) gives the same bits as a
  * separate output; the separate output leaves the images alone; and both give the same bits as the
  * copying route that every backend without wrap takes (the same CPU kernels behind a backend that
- * declines wrap).
+ * declines wrap). Calls that come back with the same array ranges use the same wrapped tensors, so
+ * they allocate nothing; a new array, or new values in the same one, are always what is read.
  */
 class FgsmPerturbInPlaceTest {
     private static final int INPUTS = 20;
@@ -88,6 +92,69 @@ class FgsmPerturbInPlaceTest {
         }
         assertTrue(moved > images.length / 2, what + ": only " + moved + " of " + images.length + " elements moved");
         assertTrue(maxMove <= steps * epsilon + 1e-6f, what + ": an element moved by " + maxMove);
+    }
+
+    @Test
+    void callsOnTheSameArraysAllocateNothingAndStillReadWhatTheArraysHold() {
+        float[] a = TestBackends.uniform(1, INPUTS, 0f, 1f);
+        float[] b = TestBackends.uniform(2, INPUTS, 0f, 1f);
+        int[] labels = {3};
+        float[] wantA = fresh(a, labels);
+        float[] wantB = fresh(b, labels);
+        try (Backend cpu = Backends.open(BackendKind.CPU);
+             Sequential model = Sequential.create(cpu, Sequential.mlp(INPUTS, new int[] {17}, CLASSES), 9);
+             Fgsm fgsm = new Fgsm(model, 1)) {
+            float[] out = TestBackends.poison(INPUTS);
+            fgsm.perturb(Fgsm.Mode.UNTARGETED, a, labels, 0.05f, 0f, 1f, 1, out);
+            assertSameBits(wantA, out, "first call on a");
+            out = TestBackends.poison(INPUTS);
+            fgsm.perturb(Fgsm.Mode.UNTARGETED, a, labels, 0.05f, 0f, 1f, 1, out);
+            assertSameBits(wantA, out, "a again, into a new output array");
+            fgsm.perturb(Fgsm.Mode.UNTARGETED, b, labels, 0.05f, 0f, 1f, 1, out);
+            assertSameBits(wantB, out, "b: another array of the same length");
+            float[] changed = a.clone();
+            changed[0] = 1f - changed[0];
+            changed[INPUTS - 1] = 0.5f;
+            float[] wantChanged = fresh(changed, labels);
+            System.arraycopy(changed, 0, a, 0, INPUTS);
+            fgsm.perturb(Fgsm.Mode.UNTARGETED, a, labels, 0.05f, 0f, 1f, 1, out);
+            assertSameBits(wantChanged, out, "a with new values");
+            fgsm.perturb(Fgsm.Mode.UNTARGETED, a, labels, 0.05f, 0f, 1f, 1, a);
+            assertSameBits(wantChanged, a, "a in place");
+
+            com.sun.management.ThreadMXBean threads = allocationCounter();
+            float[] image = b.clone();
+            for (int i = 0; i < 20; i++) {
+                fgsm.perturb(Fgsm.Mode.UNTARGETED, image, labels, 0.05f, 0f, 1f, 1, out);
+            }
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 200; i++) {
+                fgsm.perturb(Fgsm.Mode.UNTARGETED, image, labels, 0.05f, 0f, 1f, 1, out);
+            }
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            // one object per call (a wrapped tensor is 40 bytes) would be 8000
+            assertTrue(allocated < 200 * 16, "200 calls on the same arrays allocated " + allocated + " bytes");
+        }
+    }
+
+    /** What a new Fgsm of the same model makes of one image: the reference of the test above. */
+    private static float[] fresh(float[] image, int[] labels) {
+        try (Backend cpu = Backends.open(BackendKind.CPU);
+             Sequential model = Sequential.create(cpu, Sequential.mlp(INPUTS, new int[] {17}, CLASSES), 9);
+             Fgsm fgsm = new Fgsm(model, 1)) {
+            float[] out = new float[image.length];
+            fgsm.perturb(Fgsm.Mode.UNTARGETED, image.clone(), labels, 0.05f, 0f, 1f, 1, out);
+            return out;
+        }
+    }
+
+    private static com.sun.management.ThreadMXBean allocationCounter() {
+        Object bean = ManagementFactory.getThreadMXBean();
+        Assumptions.assumeTrue(bean instanceof com.sun.management.ThreadMXBean
+                        && ((com.sun.management.ThreadMXBean) bean).isThreadAllocatedMemorySupported()
+                        && ((com.sun.management.ThreadMXBean) bean).isThreadAllocatedMemoryEnabled(),
+                "skipped: this JVM does not count the bytes a thread allocates");
+        return (com.sun.management.ThreadMXBean) bean;
     }
 
     private static void assertSameBits(float[] expected, float[] actual, String what) {
