@@ -2,6 +2,7 @@ package io.gradsign;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.lang.management.ManagementFactory;
 import java.util.Random;
 
 /** Opens the backends the tests compare, and makes their random inputs. */
@@ -35,5 +36,15 @@ public final class TestBackends {
         float[] values = new float[count];
         java.util.Arrays.fill(values, Float.NaN);
         return values;
+    }
+
+    /** The bytes this thread allocates, counted by the JVM; skips the test where the JVM does not count them. */
+    public static com.sun.management.ThreadMXBean allocationCounter() {
+        Object bean = ManagementFactory.getThreadMXBean();
+        assumeTrue(bean instanceof com.sun.management.ThreadMXBean
+                        && ((com.sun.management.ThreadMXBean) bean).isThreadAllocatedMemorySupported()
+                        && ((com.sun.management.ThreadMXBean) bean).isThreadAllocatedMemoryEnabled(),
+                "skipped: this JVM does not count the bytes a thread allocates");
+        return (com.sun.management.ThreadMXBean) bean;
     }
 }

@@ -10,9 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gradsign.TestBackends;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +20,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -202,7 +201,7 @@ class IdxFileTest {
     void hugeDeclarationInTinyFileFailsWithoutAllocating(boolean gzipped) throws IOException {
         byte[] bytes = concat(header(0x0D, 20000, 20000), new byte[80]); // 4·10^8 floats declared, 20 present
         Path path = write("huge.idx", gzipped ? gzip(bytes) : bytes);
-        com.sun.management.ThreadMXBean threads = allocationCounter();
+        com.sun.management.ThreadMXBean threads = TestBackends.allocationCounter();
 
         long before = threads.getCurrentThreadAllocatedBytes();
         IdxFormatException e = assertThrows(IdxFormatException.class, () -> IdxFile.read(path));
@@ -220,7 +219,7 @@ class IdxFileTest {
         // declares 10^8 bytes, holds 10^6: the buffer may double past the data, not reach 10^8
         byte[] bytes = concat(header(0x08, 100, 1000, 1000), new byte[1_000_000]);
         Path path = write("partial.idx.gz", gzip(bytes));
-        com.sun.management.ThreadMXBean threads = allocationCounter();
+        com.sun.management.ThreadMXBean threads = TestBackends.allocationCounter();
 
         long before = threads.getCurrentThreadAllocatedBytes();
         IdxFormatException e = assertThrows(IdxFormatException.class, () -> IdxFile.read(path));
@@ -229,15 +228,6 @@ class IdxFileTest {
         assertTrue(e.getMessage().contains("truncated data") && e.getMessage().contains("1000000 bytes"),
                 e.getMessage());
         assertTrue(allocated < 16L << 20, "a gzip stream of 10^6 bytes of data allocated " + allocated + " bytes");
-    }
-
-    private static com.sun.management.ThreadMXBean allocationCounter() {
-        Object bean = ManagementFactory.getThreadMXBean();
-        Assumptions.assumeTrue(bean instanceof com.sun.management.ThreadMXBean
-                        && ((com.sun.management.ThreadMXBean) bean).isThreadAllocatedMemorySupported()
-                        && ((com.sun.management.ThreadMXBean) bean).isThreadAllocatedMemoryEnabled(),
-                "skipped: this JVM does not count the bytes a thread allocates");
-        return (com.sun.management.ThreadMXBean) bean;
     }
 
     private Path write(String name, byte[] bytes) throws IOException {

@@ -10,12 +10,10 @@ import io.gradsign.Backends;
 import io.gradsign.Labels;
 import io.gradsign.Tensor;
 import io.gradsign.TestBackends;
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -122,7 +120,7 @@ class FgsmPerturbInPlaceTest {
             fgsm.perturb(Fgsm.Mode.UNTARGETED, a, labels, 0.05f, 0f, 1f, 1, a);
             assertSameBits(wantChanged, a, "a in place");
 
-            com.sun.management.ThreadMXBean threads = allocationCounter();
+            com.sun.management.ThreadMXBean threads = TestBackends.allocationCounter();
             float[] image = b.clone();
             for (int i = 0; i < 20; i++) {
                 fgsm.perturb(Fgsm.Mode.UNTARGETED, image, labels, 0.05f, 0f, 1f, 1, out);
@@ -146,15 +144,6 @@ class FgsmPerturbInPlaceTest {
             fgsm.perturb(Fgsm.Mode.UNTARGETED, image.clone(), labels, 0.05f, 0f, 1f, 1, out);
             return out;
         }
-    }
-
-    private static com.sun.management.ThreadMXBean allocationCounter() {
-        Object bean = ManagementFactory.getThreadMXBean();
-        Assumptions.assumeTrue(bean instanceof com.sun.management.ThreadMXBean
-                        && ((com.sun.management.ThreadMXBean) bean).isThreadAllocatedMemorySupported()
-                        && ((com.sun.management.ThreadMXBean) bean).isThreadAllocatedMemoryEnabled(),
-                "skipped: this JVM does not count the bytes a thread allocates");
-        return (com.sun.management.ThreadMXBean) bean;
     }
 
     private static void assertSameBits(float[] expected, float[] actual, String what) {
