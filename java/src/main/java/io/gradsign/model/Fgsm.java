@@ -209,6 +209,7 @@ public final class Fgsm implements AutoCloseable {
     public void close() {
         workspace.close();
     }
+
     /**
      * The tensor last wrapped over a range of a caller's array, used again while the same range comes
      * back, so that a loop over the same buffers allocates nothing per batch (on this project's VM a

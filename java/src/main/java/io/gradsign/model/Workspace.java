@@ -249,8 +249,8 @@ public final class Workspace implements AutoCloseable {
      * to = clip(from + epsilon sign(d loss / d from), lo, hi) for the labels in {@link #labels(int)},
      * the loss gradient scaled by {@code gradientScale}; with {@code forward}, the forward pass at
      * {@code from} first (without, {@link #forward} has run at from). The backend's fused step where
-     * it has one for this batch size (the CPU's at batch 1), else the operations one by one; both
-     * leave the same values in every buffer.
+     * it has one for this batch size (the CPU's at batch 1, CUDA's at any), else the operations one by
+     * one; both leave the same values in every buffer.
      */
     void gradientStep(Tensor from, Tensor to, int batch, float gradientScale, float epsilon, float lo, float hi,
                       boolean forward) {
