@@ -205,7 +205,8 @@ __global__ void __launch_bounds__(kThreads) dense_product_kernel(float* __restri
             for (int j = 0; j < kMicroTile; ++j) {
                 float total = 0.0f;
                 for (unsigned z = 0; z < gridDim.z; ++z) {
-                    total += partials[static_cast<size_t>(z) * kTile * kTile + (micro_row + i) * kTile + micro_column + j];
+                    const size_t at = static_cast<size_t>(z) * kTile * kTile + (micro_row + i) * kTile;
+                    total += partials[at + micro_column + j];
                 }
                 sum[i][j] = total;
             }
@@ -261,22 +262,22 @@ cudaError_t launch_dense_product(float* c, const float* a, const float* b, const
                          rows_on_x ? 1 : 0, steps_per_split);
 }
 
-// Few rows (a batch of at most kSkinnyRows images): the tiled kernel would start a handful of blocks,
+// Few rows (a batch of at most kFewRows images): the tiled kernel would start a handful of blocks,
 // each walking the whole contraction in 16-deep steps, so its time is that walk's latency. These two
 // kernels spread the contraction over many threads instead and read each weight once.
-constexpr int kSkinnyRows = 8;
-// forward: a warp per output column, kSkinnyWarps columns per block
-constexpr int kSkinnyWarps = 8;
-// backward to the input: a block covers 32 columns, its kSkinnyGroups rows of threads share the contraction
-constexpr int kSkinnyColumns = 32;
-constexpr int kSkinnyGroups = 32;
+constexpr int kFewRows = 8;
+// forward: a warp per output column, kFewRowsWarps columns per block
+constexpr int kFewRowsWarps = 8;
+// backward to the input: a block covers 32 columns, its kFewRowsGroups rows of threads share the contraction
+constexpr int kFewRowsColumns = 32;
+constexpr int kFewRowsGroups = 32;
 
-static_assert(kSkinnyRows <= kSkinnyGroups, "the final sums take one group of threads per row");
+static_assert(kFewRows <= kFewRowsGroups, "the final sums take one group of threads per row");
 
 // sum[r] += a[r * depth + k] * weight_at(k) for r < kRows and k = first, first + stride, ... below
 // depth, in that order. Four k's weights are loaded before the first is used: a thread's time here is
 // the latency of its loads (the weights come from L2), and this keeps four in flight instead of one.
-// The row count is a template argument (the launchers instantiate 1 to kSkinnyRows): with a run-time
+// The row count is a template argument (the launchers instantiate 1 to kFewRows): with a run-time
 // count, every row's loads and multiply-adds are issued and then predicated off, which for one image
 // is eight times the instructions.
 template <int kRows, typename WeightAt>
@@ -305,15 +306,16 @@ __device__ __forceinline__ void accumulate_rows(float (&sum)[kRows], const float
 // contiguous bytes per pass, and meet in a butterfly of shuffles; every lane ends with the same sums
 // and lane 0 writes them.
 template <int kRows>
-__global__ void __launch_bounds__(kSkinnyWarps * 32) skinny_forward_kernel(float* __restrict__ c,
-                                                                           const float* __restrict__ a,
-                                                                           const float* __restrict__ b,
-                                                                           const float* __restrict__ bias,
-                                                                           int columns,
-                                                                           int depth,
-                                                                           int activation) {
+__global__ void __launch_bounds__(kFewRowsWarps * 32)
+few_rows_forward_kernel(float* __restrict__ c,
+                        const float* __restrict__ a,
+                        const float* __restrict__ b,
+                        const float* __restrict__ bias,
+                        int columns,
+                        int depth,
+                        int activation) {
     const int lane = static_cast<int>(threadIdx.x) % 32;
-    const int column = static_cast<int>(blockIdx.x) * kSkinnyWarps + static_cast<int>(threadIdx.x) / 32;
+    const int column = static_cast<int>(blockIdx.x) * kFewRowsWarps + static_cast<int>(threadIdx.x) / 32;
     // a whole warp leaves together: the kernel has no block barrier
     if (column >= columns) return;
     const float* b_row = b + static_cast<size_t>(column) * depth;
@@ -354,28 +356,29 @@ struct BackwardEpilogue {
 
 // c (kRows, columns) = a (kRows, depth) . b, where b(column, k) = b[k * ldb + column] (the weights
 // (depth, ldb) read down their columns), then the epilogue. Thread (x, y) of a block takes column x
-// and every kSkinnyGroups-th k from y: a warp reads 128 contiguous bytes of a weight row per pass.
+// and every kFewRowsGroups-th k from y: a warp reads 128 contiguous bytes of a weight row per pass.
 // The groups' partial sums meet in shared memory, and group r writes row r.
 template <int kRows>
-__global__ void __launch_bounds__(kSkinnyColumns * kSkinnyGroups) skinny_backward_kernel(float* __restrict__ c,
-                                                                                        const float* __restrict__ a,
-                                                                                        const float* __restrict__ b,
-                                                                                        int columns,
-                                                                                        int depth,
-                                                                                        int ldb,
-                                                                                        BackwardEpilogue epilogue) {
+__global__ void __launch_bounds__(kFewRowsColumns * kFewRowsGroups)
+few_rows_backward_kernel(float* __restrict__ c,
+                         const float* __restrict__ a,
+                         const float* __restrict__ b,
+                         int columns,
+                         int depth,
+                         int ldb,
+                         BackwardEpilogue epilogue) {
     // one padding column keeps the final reads down a column in different banks: 4 to 33 KiB
-    __shared__ float partial[kSkinnyGroups][kRows][kSkinnyColumns + 1];
+    __shared__ float partial[kFewRowsGroups][kRows][kFewRowsColumns + 1];
 
     const int x = static_cast<int>(threadIdx.x);
     const int y = static_cast<int>(threadIdx.y);
-    const int column = static_cast<int>(blockIdx.x) * kSkinnyColumns + x;
+    const int column = static_cast<int>(blockIdx.x) * kFewRowsColumns + x;
     float sum[kRows];
 #pragma unroll
     for (int r = 0; r < kRows; ++r) sum[r] = 0.0f;
     if (column < columns) {
         const float* b_column = b + column;
-        accumulate_rows<kRows>(sum, a, depth, y, kSkinnyGroups,
+        accumulate_rows<kRows>(sum, a, depth, y, kFewRowsGroups,
                                [b_column, ldb](int k) { return b_column[static_cast<size_t>(k) * ldb]; });
     }
 #pragma unroll
@@ -385,7 +388,7 @@ __global__ void __launch_bounds__(kSkinnyColumns * kSkinnyGroups) skinny_backwar
     if (y >= kRows || column >= columns) return;
     float total = 0.0f;
 #pragma unroll
-    for (int g = 0; g < kSkinnyGroups; ++g) total += partial[g][y][x];
+    for (int g = 0; g < kFewRowsGroups; ++g) total += partial[g][y][x];
     const size_t i = static_cast<size_t>(y) * columns + column;
     if (epilogue.activation != GRADSIGN_ACTIVATION_NONE) {
         total = activation_backward_one(total, epilogue.below[i], epilogue.activation);
@@ -396,31 +399,31 @@ __global__ void __launch_bounds__(kSkinnyColumns * kSkinnyGroups) skinny_backwar
     }
 }
 
-// the few-rows kernels for rows in [1, kSkinnyRows], each with its row count compiled in
+// the few-rows kernels for rows in [1, kFewRows], each with its row count compiled in
 template <int kRows>
-cudaError_t launch_skinny_forward(float* c, const float* a, const float* b, const float* bias, int rows, int columns,
-                                  int depth, int activation, cudaStream_t stream) {
+cudaError_t launch_few_rows_forward(float* c, const float* a, const float* b, const float* bias, int rows,
+                                    int columns, int depth, int activation, cudaStream_t stream) {
     if (rows != kRows) {
-        if constexpr (kRows > 1) return launch_skinny_forward<kRows - 1>(c, a, b, bias, rows, columns, depth,
-                                                                           activation, stream);
+        if constexpr (kRows > 1) return launch_few_rows_forward<kRows - 1>(c, a, b, bias, rows, columns, depth,
+                                                                             activation, stream);
         return cudaErrorInvalidValue;
     }
-    const unsigned blocks = static_cast<unsigned>((columns + kSkinnyWarps - 1) / kSkinnyWarps);
-    return launch_kernel(skinny_forward_kernel<kRows>, dim3(blocks), dim3(kSkinnyWarps * 32), 0, stream, c, a, b,
+    const unsigned blocks = static_cast<unsigned>((columns + kFewRowsWarps - 1) / kFewRowsWarps);
+    return launch_kernel(few_rows_forward_kernel<kRows>, dim3(blocks), dim3(kFewRowsWarps * 32), 0, stream, c, a, b,
                          bias, columns, depth, activation);
 }
 
 template <int kRows>
-cudaError_t launch_skinny_backward(float* c, const float* a, const float* b, int rows, int columns, int depth,
-                                   int ldb, const BackwardEpilogue& epilogue, cudaStream_t stream) {
+cudaError_t launch_few_rows_backward(float* c, const float* a, const float* b, int rows, int columns, int depth,
+                                     int ldb, const BackwardEpilogue& epilogue, cudaStream_t stream) {
     if (rows != kRows) {
-        if constexpr (kRows > 1) return launch_skinny_backward<kRows - 1>(c, a, b, rows, columns, depth, ldb,
-                                                                            epilogue, stream);
+        if constexpr (kRows > 1) return launch_few_rows_backward<kRows - 1>(c, a, b, rows, columns, depth, ldb,
+                                                                              epilogue, stream);
         return cudaErrorInvalidValue;
     }
-    const unsigned blocks = static_cast<unsigned>((columns + kSkinnyColumns - 1) / kSkinnyColumns);
-    return launch_kernel(skinny_backward_kernel<kRows>, dim3(blocks), dim3(kSkinnyColumns, kSkinnyGroups), 0, stream,
-                         c, a, b, columns, depth, ldb, epilogue);
+    const unsigned blocks = static_cast<unsigned>((columns + kFewRowsColumns - 1) / kFewRowsColumns);
+    return launch_kernel(few_rows_backward_kernel<kRows>, dim3(blocks), dim3(kFewRowsColumns, kFewRowsGroups), 0,
+                         stream, c, a, b, columns, depth, ldb, epilogue);
 }
 
 constexpr int kSumColumns = 32;
@@ -457,9 +460,9 @@ __global__ void __launch_bounds__(kSumColumns * kSumRowGroups) column_sum_kernel
 
 cudaError_t dense_forward(float* y, const float* x, const float* weights, const float* bias, int batch,
                           int in_features, int out_features, int activation, cudaStream_t stream) {
-    if (batch > 0 && batch <= kSkinnyRows && out_features > 0) {
-        return launch_skinny_forward<kSkinnyRows>(y, x, weights, bias, batch, out_features,
-                                                  in_features < 0 ? 0 : in_features, activation, stream);
+    if (batch > 0 && batch <= kFewRows && out_features > 0) {
+        return launch_few_rows_forward<kFewRows>(y, x, weights, bias, batch, out_features,
+                                                 in_features < 0 ? 0 : in_features, activation, stream);
     }
     // a = x (batch, in), b = weights (out, in): both contract over their contiguous dimension
     return launch_dense_product<true, true>(y, x, weights, bias, batch, out_features, in_features, in_features,
@@ -473,9 +476,9 @@ namespace {
 cudaError_t backward_input(float* dx, const float* dy, const float* weights, int batch, int in_features,
                            int out_features, const BackwardEpilogue& epilogue, int multiprocessors,
                            cudaStream_t stream) {
-    if (batch > 0 && batch <= kSkinnyRows && in_features > 0) {
-        return launch_skinny_backward<kSkinnyRows>(dx, dy, weights, batch, in_features,
-                                                   out_features < 0 ? 0 : out_features, in_features, epilogue, stream);
+    if (batch > 0 && batch <= kFewRows && in_features > 0) {
+        return launch_few_rows_backward<kFewRows>(dx, dy, weights, batch, in_features,
+                                                  out_features < 0 ? 0 : out_features, in_features, epilogue, stream);
     }
     // a = dy (batch, out) contracts over its rows' contiguous out; b(i, o) = weights[o * in + i]
     cudaError_t status = launch_dense_product<true, false>(dx, dy, weights, nullptr, batch, in_features, out_features,
@@ -497,6 +500,7 @@ cudaError_t backward_input(float* dx, const float* dy, const float* weights, int
 
 cudaError_t dense_backward_input(float* dx, const float* dy, const float* weights, int batch, int in_features,
                                  int out_features, cudaStream_t stream) {
+    // without a sign step the multiprocessor count (which sizes the sign step's grid) is not used
     const BackwardEpilogue none{nullptr, GRADSIGN_ACTIVATION_NONE, nullptr, nullptr, 0.0f, 0.0f, 0.0f};
     return backward_input(dx, dy, weights, batch, in_features, out_features, none, 1, stream);
 }
@@ -504,6 +508,7 @@ cudaError_t dense_backward_input(float* dx, const float* dy, const float* weight
 cudaError_t dense_backward_input_activation(float* dx, const float* dy, const float* weights, const float* below,
                                             int activation, int batch, int in_features, int out_features,
                                             cudaStream_t stream) {
+    // no sign step here either: the multiprocessor count is not used
     const BackwardEpilogue through{below, activation, nullptr, nullptr, 0.0f, 0.0f, 0.0f};
     return backward_input(dx, dy, weights, batch, in_features, out_features, through, 1, stream);
 }
