@@ -10,6 +10,7 @@
 #  3. where java and mvn are present: the whole Java test suite, whose CUDA tests then run on the GPU
 #     instead of being skipped; where they are not, the bundle of cmake/gpu-java-bundle.sh if it was
 #     carried here (target/gpu-java.tar.xz); any test still skipped for want of a GPU fails this check.
+#  (between 2 and 3, native/tools/step_timing prints one FGSM step's time per operation at batch 1 and 64)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${GRADSIGN_GPU_BUILD:-target/gpu-check}
@@ -29,6 +30,9 @@ for test in "$build"/*_test_cuda; do
       || { echo "gpu-check: compute-sanitizer found errors in $(basename "$test")"; exit 1; }
   fi
 done
+
+# where one step's time goes, per operation (a diagnostic: it checks nothing)
+for batch in 1 64; do "$build"/step_timing_cuda "$batch" 2000; done
 
 if command -v mvn >/dev/null 2>&1 && command -v java >/dev/null 2>&1; then
   mvn -B verify "-Dgradsign.cuda.architectures=$architectures"
