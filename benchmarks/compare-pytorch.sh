@@ -10,7 +10,10 @@
 # PyTorch runs as fast as found here: one intra-op thread, OpenBLAS with 2 threads, jemalloc.
 # Both sides run with OpenBLAS's AVX-512 kernels (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset).
 #
-# usage: benchmarks/compare-pytorch.sh [rounds] [model:batch ...]   (default: 3 mlp:1 mlp:256 softmax:256)
+# A case is model:batch, or model:batch:fashion for the Fashion-MNIST test images shipped in the jar,
+# the next batch copied in before each step on both sides (default: one batch of uniform pixels).
+#
+# usage: benchmarks/compare-pytorch.sh [rounds] [model:batch[:images] ...]   (default: 3 mlp:1 mlp:256 softmax:256)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -34,20 +37,20 @@ preload=""
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(date -u +%FT%TZ)"
 for case in "${cases[@]}"; do
-    model=${case%%:*}
-    batch=${case##*:}
+    IFS=: read -r model batch images <<< "$case"
+    images=${images:-uniform}
     for round in $(seq "$rounds"); do
         read -r torch_mean torch_best < <(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE LD_PRELOAD="$preload" \
             OPENBLAS_NUM_THREADS=2 "$python" benchmarks/pytorch/fgsm_pytorch.py --model "$model" --batch "$batch" \
-            --threads 1 | awk '{for (i = 1; i < NF; i++) {if ($i == "mean") m = $(i + 1); if ($i == "best") b = $(i + 1)}}
+            --threads 1 --images "$images" | awk '{for (i = 1; i < NF; i++) {if ($i == "mean") m = $(i + 1); if ($i == "best") b = $(i + 1)}}
                                END {print m, b}')
         # JMH's ops/s are batches/s: its summary line holds the mean, its "Iteration" lines each measurement
         read -r gradsign_mean gradsign_best < <(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE java -jar "$jar" \
-            FgsmBenchmark -p model="$model" -p batch="$batch" -p steps=1 -f 1 -wi 3 -i 5 -w 1 -r 1 2>/dev/null \
+            FgsmBenchmark -p model="$model" -p batch="$batch" -p steps=1 -p images="$images" -f 1 -wi 3 -i 5 -w 1 -r 1 2>/dev/null \
             | awk -v batch="$batch" '/^Iteration/ {if ($3 > best) best = $3}
                                      /^FgsmBenchmark.fgsm/ {mean = $(NF - 3)}
                                      END {printf "%.0f %.0f\n", mean * batch, best * batch}')
-        awk -v m="$model" -v b="$batch" -v r="$round" -v tm="$torch_mean" -v tb="$torch_best" -v gm="$gradsign_mean" \
-            -v gb="$gradsign_best" 'BEGIN {printf "%-8s batch %4d round %d: pytorch mean %8d best %8d, gradsign mean %8d best %8d images/s; means %.2fx, bests %.2fx\n", m, b, r, tm, tb, gm, gb, gm / tm, gb / tb}'
+        awk -v m="$model:$images" -v b="$batch" -v r="$round" -v tm="$torch_mean" -v tb="$torch_best" -v gm="$gradsign_mean" \
+            -v gb="$gradsign_best" 'BEGIN {printf "%-14s batch %4d round %d: pytorch mean %8d best %8d, gradsign mean %8d best %8d images/s; means %.2fx, bests %.2fx\n", m, b, r, tm, tb, gm, gb, gm / tm, gb / tb}'
     done
 done

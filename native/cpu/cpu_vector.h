@@ -33,4 +33,15 @@ static inline void store(float* p, vec v) { memcpy(p, &v, sizeof v); }
    compiles to one broadcast (a loop over the lanes compiled to sixteen masked ones) */
 static inline vec broadcast(float s) { return s - (vec){0}; }
 
+/* c + a b, in one rounding where the instruction set has a fused multiply-add (AVX2, AVX-512), in
+   two otherwise: spelled out, because whether GCC contracts a scalar a * b + c depends on the loop
+   around it (a tail it vectorizes across rows can come out unfused) */
+static inline float madd(float a, float b, float c) {
+#ifdef __FMA__
+    return __builtin_fmaf(a, b, c);
+#else
+    return c + a * b;
+#endif
+}
+
 #endif /* GRADSIGN_CPU_VECTOR_H */

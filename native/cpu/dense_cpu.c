@@ -144,24 +144,204 @@ void VARIANT(gradsign_cpu_dense_backward_input_rows)(float* dx, const float* wei
         float* dx_chunk = dx + chunk;
         /* rows gathered four at a time, last to first, skipping those whose gradient is zero (after a
            ReLU about half): their weights are never read; the last one to three rows repeat the first
-           with a zero factor */
-        int rows[4];
-        int gathered = 0, first = 1;
-        for (int r = row_to - 1; r >= row_from || gathered > 0; r--) {
-            if (r >= row_from && dy[r] == 0.0f) continue;
-            if (r >= row_from) rows[gathered++] = r;
-            if (gathered == 4 || (r <= row_from && gathered > 0)) {
+           with a zero factor. The rows are first listed without a branch per row: which gradients
+           are zero changes from image to image, and a branch on it is mispredicted half the time. */
+        enum { LISTED = 1024 };
+        int rows[LISTED + 4];
+        int listed = 0, first = 1;
+        for (int r = row_to - 1;;) {
+            int stop = r - LISTED < row_from - 1 ? row_from - 1 : r - LISTED;
+            for (; r > stop; r--) {
+                rows[listed] = r;
+                listed += dy[r] != 0.0f;
+            }
+            int done = r < row_from;
+            int groups = done ? (listed + 3) / 4 : listed / 4;
+            for (int group = 0; group < groups; group++) {
+                const int* four = rows + 4 * group;
+                int count = listed - 4 * group < 4 ? listed - 4 * group : 4;
                 float g[4];
                 const float* w[4];
                 for (int k = 0; k < 4; k++) {
-                    g[k] = k < gathered ? dy[rows[k]] : 0.0f;
-                    w[k] = w_chunk + (long)rows[k < gathered ? k : 0] * in;
+                    g[k] = k < count ? dy[four[k]] : 0.0f;
+                    w[k] = w_chunk + (long)four[k < count ? k : 0] * in;
                 }
                 add_four_rows(dx_chunk, w[0], w[1], w[2], w[3], g[0], g[1], g[2], g[3], columns, first);
-                gathered = 0;
                 first = 0;
             }
+            if (done) break;
+            int left = listed - 4 * groups;
+            for (int k = 0; k < left; k++) rows[k] = rows[4 * groups + k];
+            listed = left;
         }
         if (first) memset(dx_chunk, 0, (size_t)columns * sizeof(float)); /* every gradient was zero */
+    }
+}
+
+/* the most vectors of rows on the cache lines' grid one pass of gradsign_cpu_dense_forward_one_transposed
+   keeps in registers, beside the two off it (AVX-512 has 32 registers, AVX2 and SSE 16): 256 rows, a
+   core's share of a 512-wide layer, are 16 vectors */
+enum { TRANSPOSED_BODY = LANES == 16 ? 16 : 8, NONZERO_CHUNK = 1024 };
+
+/* the terms of the inputs nonzero[0..n), in that (ascending) order, added to the accumulators of the
+   vectors of rows at head, at base + k LANES for k < body, and at tail; inlined for each constant
+   body, so that the accumulators stay in registers and the addresses are one register and constants */
+static inline __attribute__((always_inline)) void transposed_terms(vec* acc, const float* weights_t, const float* x,
+                                                                   int out, long head, long base, long tail,
+                                                                   const int body, const int* nonzero, int n) {
+    vec h = acc[0], t = acc[1];
+    vec b[TRANSPOSED_BODY];
+    for (int k = 0; k < body; k++) b[k] = acc[2 + k];
+    for (int j = 0; j < n; j++) {
+        int c = nonzero[j];
+        vec v = broadcast(x[c]);
+        const float* w = weights_t + (long)c * out;
+        h += v * load(w + head);
+        for (int k = 0; k < body; k++) b[k] += v * load(w + base + k * LANES);
+        t += v * load(w + tail);
+    }
+    acc[0] = h;
+    acc[1] = t;
+    for (int k = 0; k < body; k++) acc[2 + k] = b[k];
+}
+
+/* rows [head, head + LANES), [base, base + body LANES) and [tail, tail + LANES): bias, then the terms of
+   the non-zero inputs in ascending order; where the vectors overlap they compute the same rows alike */
+static void forward_transposed_block(float* y, const float* weights_t, const float* bias, const float* x, int in,
+                                     int out, long head, long base, long tail, int body) {
+    vec acc[2 + TRANSPOSED_BODY];
+    int nonzero[NONZERO_CHUNK];
+    acc[0] = load(bias + head);
+    acc[1] = load(bias + tail);
+    for (int k = 0; k < body; k++) acc[2 + k] = load(bias + base + k * LANES);
+    for (int chunk = 0; chunk < in; chunk += NONZERO_CHUNK) {
+        /* the inputs that are not zero, listed without a branch: which ones are is as random as the data */
+        int end = in - chunk < NONZERO_CHUNK ? in : chunk + NONZERO_CHUNK;
+        int n = 0;
+        for (int c = chunk; c < end; c++) {
+            nonzero[n] = c;
+            n += x[c] != 0.0f;
+        }
+        switch (body) {
+#define GRADSIGN_TRANSPOSED_CASE(k) \
+    case k: transposed_terms(acc, weights_t, x, out, head, base, tail, k, nonzero, n); break;
+            GRADSIGN_TRANSPOSED_CASE(0) GRADSIGN_TRANSPOSED_CASE(1) GRADSIGN_TRANSPOSED_CASE(2)
+            GRADSIGN_TRANSPOSED_CASE(3) GRADSIGN_TRANSPOSED_CASE(4) GRADSIGN_TRANSPOSED_CASE(5)
+            GRADSIGN_TRANSPOSED_CASE(6) GRADSIGN_TRANSPOSED_CASE(7) GRADSIGN_TRANSPOSED_CASE(8)
+#if GRADSIGN_CPU_LANES == 16
+            GRADSIGN_TRANSPOSED_CASE(9) GRADSIGN_TRANSPOSED_CASE(10) GRADSIGN_TRANSPOSED_CASE(11)
+            GRADSIGN_TRANSPOSED_CASE(12) GRADSIGN_TRANSPOSED_CASE(13) GRADSIGN_TRANSPOSED_CASE(14)
+            GRADSIGN_TRANSPOSED_CASE(15) GRADSIGN_TRANSPOSED_CASE(16)
+#endif
+#undef GRADSIGN_TRANSPOSED_CASE
+            default: break;
+        }
+    }
+    store(y + head, acc[0]);
+    store(y + tail, acc[1]);
+    for (int k = 0; k < body; k++) store(y + base + k * LANES, acc[2 + k]);
+}
+
+void VARIANT(gradsign_cpu_dense_forward_one_transposed)(float* y, const float* weights_t, const float* bias,
+                                                        const float* x, int in, int out, int row_from, int row_to) {
+    if (row_to - row_from < LANES) {
+        /* too few rows for a vector: each row alone, the same terms in the same order */
+        for (int r = row_from; r < row_to; r++) {
+            float s = bias[r];
+            for (int c = 0; c < in; c++) {
+                if (x[c] != 0.0f) s = madd(x[c], weights_t[(long)c * out + r], s);
+            }
+            y[r] = s;
+        }
+        return;
+    }
+    /* vectors of rows: one at row_from (the head), one ending at row_to (the tail), and between them
+       those on the grid of cache lines (in the first input's row of weights_t) that the head and tail
+       are not; where they overlap they compute the same rows by the same steps, so the result depends
+       neither on the split nor on where the arrays start. Passes of at most TRANSPOSED_BODY vectors
+       of the grid: the first takes the head, the last the tail (the others repeat a vector of theirs). */
+    long base = row_from + aligned_start(weights_t + row_from);
+    int vectors = (int)((row_to - base) / LANES);
+    int first = base == row_from ? 1 : 0;
+    int last = base + (long)vectors * LANES == row_to ? vectors - 1 : vectors;
+    if (last < first) last = first;
+    for (int done = first;;) {
+        int body = last - done < TRANSPOSED_BODY ? last - done : TRANSPOSED_BODY;
+        long pass = base + (long)done * LANES;
+        long head = done == first ? row_from : pass;
+        long tail = done + body == last ? row_to - LANES : pass;
+        forward_transposed_block(y, weights_t, bias, x, in, out, head, pass, tail, body);
+        done += body;
+        if (done == last) return;
+    }
+}
+
+/* the dot product of LANES-float vectors w[m], d[m] for m < vectors, then the scalar tail: lane l adds
+   w[m LANES + l] d[m LANES + l] for m ascending, the lanes are summed by lane_sum, then the tail's
+   terms are added in order */
+static inline float dot_in_order(const float* w, const float* d, int length) {
+    vec a = {0};
+    int j = 0;
+    for (; j + LANES <= length; j += LANES) a += load(w + j) * load(d + j);
+    float s = lane_sum(a);
+    for (; j < length; j++) s = madd(w[j], d[j], s);
+    return s;
+}
+
+/* dx[live[k]] for k from n - 1 down to 0, each the dot product in order (as dot_in_order) of its row of
+   weights_t with d: inlined for each constant count of whole vectors, so that d's vectors stay in
+   registers and each input is one chain of count multiply-adds (the chains of consecutive inputs
+   are independent, and the processor overlaps them) */
+static inline __attribute__((always_inline)) void dots_in_order(float* dx, const float* weights_t, const float* d,
+                                                                int out, int row_from, int length, const int count,
+                                                                const int* live, int n) {
+    vec dv[TRANSPOSED_BODY];
+    for (int m = 0; m < count; m++) dv[m] = load(d + m * LANES);
+    for (int k = n - 1; k >= 0; k--) {
+        const float* w = weights_t + (long)live[k] * out + row_from;
+        vec a = {0};
+        for (int m = 0; m < count; m++) a += load(w + m * LANES) * dv[m];
+        float s = lane_sum(a);
+        for (int j = count * LANES; j < length; j++) s = madd(w[j], d[j], s);
+        dx[live[k]] = s;
+    }
+}
+
+void VARIANT(gradsign_cpu_dense_backward_input_transposed)(float* dx, const float* weights_t, const float* dy,
+                                                           const float* below, int in, int out, int row_from,
+                                                           int row_to) {
+    enum { LISTED = 1024 };
+    int live[LISTED];
+    int length = row_to - row_from;
+    int vectors = length / LANES;
+    const float* d = dy + row_from;
+    /* last input to first: the forward pass over the same range read the last ones most recently, so
+       they are still in this core's cache (first to last, each read would evict one needed soon) */
+    for (int end = in; end > 0; end -= LISTED) {
+        int chunk = end - LISTED > 0 ? end - LISTED : 0;
+        /* the inputs whose gradient is wanted, listed without a branch; the others get zero */
+        int n = 0;
+        for (int i = chunk; i < end; i++) {
+            live[n] = i;
+            n += below == 0 || below[i] != 0.0f;
+            dx[i] = 0.0f;
+        }
+        switch (vectors) {
+#define GRADSIGN_DOTS_CASE(k) \
+    case k: dots_in_order(dx, weights_t, d, out, row_from, length, k, live, n); break;
+            GRADSIGN_DOTS_CASE(0) GRADSIGN_DOTS_CASE(1) GRADSIGN_DOTS_CASE(2) GRADSIGN_DOTS_CASE(3)
+            GRADSIGN_DOTS_CASE(4) GRADSIGN_DOTS_CASE(5) GRADSIGN_DOTS_CASE(6) GRADSIGN_DOTS_CASE(7)
+            GRADSIGN_DOTS_CASE(8)
+#if GRADSIGN_CPU_LANES == 16
+            GRADSIGN_DOTS_CASE(9) GRADSIGN_DOTS_CASE(10) GRADSIGN_DOTS_CASE(11) GRADSIGN_DOTS_CASE(12)
+            GRADSIGN_DOTS_CASE(13) GRADSIGN_DOTS_CASE(14) GRADSIGN_DOTS_CASE(15) GRADSIGN_DOTS_CASE(16)
+#endif
+#undef GRADSIGN_DOTS_CASE
+            default:
+                /* longer ranges: d from memory */
+                for (int k = n - 1; k >= 0; k--) {
+                    dx[live[k]] = dot_in_order(weights_t + (long)live[k] * out + row_from, d, length);
+                }
+        }
     }
 }

@@ -5,13 +5,17 @@
 typedef struct {
     void (*forward_one)(float*, const float*, const float*, const float*, int, int, int);
     void (*backward_input_rows)(float*, const float*, const float*, int, int, int);
+    void (*forward_one_transposed)(float*, const float*, const float*, const float*, int, int, int, int);
+    void (*backward_input_transposed)(float*, const float*, const float*, const float*, int, int, int, int);
     void (*sign_step)(float*, const float*, const float*, long long, float, float, float);
     long long (*first_non_finite)(const float*, long long);
 } kernels;
 
 #define KERNELS(suffix)                                                                                    \
     {gradsign_cpu_dense_forward_one_##suffix, gradsign_cpu_dense_backward_input_rows_##suffix,             \
-     gradsign_cpu_sign_step_##suffix, gradsign_cpu_first_non_finite_##suffix}
+     gradsign_cpu_dense_forward_one_transposed_##suffix, gradsign_cpu_dense_backward_input_transposed_##suffix, \
+     gradsign_cpu_sign_step_##suffix,                                                                      \
+     gradsign_cpu_first_non_finite_##suffix}
 
 #if defined(__x86_64__) || defined(__i386__)
 static const kernels variants[] = {KERNELS(generic), KERNELS(avx2), KERNELS(avx512)};
@@ -60,6 +64,16 @@ void gradsign_cpu_dense_forward_one(float* y, const float* weights, const float*
 void gradsign_cpu_dense_backward_input_rows(float* dx, const float* weights, const float* dy, int in, int row_from,
                                             int row_to) {
     variants[gradsign_cpu_isa()].backward_input_rows(dx, weights, dy, in, row_from, row_to);
+}
+
+void gradsign_cpu_dense_forward_one_transposed(float* y, const float* weights_t, const float* bias, const float* x,
+                                               int in, int out, int row_from, int row_to) {
+    variants[gradsign_cpu_isa()].forward_one_transposed(y, weights_t, bias, x, in, out, row_from, row_to);
+}
+
+void gradsign_cpu_dense_backward_input_transposed(float* dx, const float* weights_t, const float* dy,
+                                                  const float* below, int in, int out, int row_from, int row_to) {
+    variants[gradsign_cpu_isa()].backward_input_transposed(dx, weights_t, dy, below, in, out, row_from, row_to);
 }
 
 void gradsign_cpu_sign_step(float* out, const float* x, const float* gradient, long long count, float epsilon,

@@ -20,6 +20,27 @@ extern "C" {
 void gradsign_cpu_dense_forward_one(float* y, const float* weights, const float* bias, const float* x, int in,
                                     int row_from, int row_to);
 
+/* y[r] = bias[r] + sum over c < in with x[c] != 0 of x[c] * weights_t[c, r] for r in [row_from, row_to):
+   the forward pass above over the transposed weights, weights_t (in, out), which skips the inputs
+   that are exactly zero (after a ReLU about half; the background of an image): their row of
+   weights_t is not read, so a non-finite weight there does not reach y. Each row's terms are added
+   to its bias one at a time in ascending c (a fused multiply-add where the instruction set has one),
+   so the result does not depend on how the rows are split or where the arrays start. */
+void gradsign_cpu_dense_forward_one_transposed(float* y, const float* weights_t, const float* bias, const float* x,
+                                               int in, int out, int row_from, int row_to);
+
+/* dx[i] = sum over r in [row_from, row_to) of weights_t[i, r] * dy[r] for every i < in whose input
+   below[i] is not zero, and 0 for the others (below null: every i): the backward pass above over
+   the transposed weights, the share of a range of output rows, reading the same bytes as the forward
+   pass over that range (and, with below the ReLU's outputs, only the rows of weights_t it read).
+   Each dx[i] is a dot product in a fixed order: lane l of a vector of GRADSIGN_CPU_LANES floats adds
+   weights_t[i, row_from + m LANES + l] * dy[...] for m ascending (fused where the instruction set
+   has it), the lanes are summed in halves (16 -> 8 -> 4, then (l0 + l2) + (l1 + l3)), then the rows
+   after the last whole vector are added in order; it depends on neither the alignment nor the other
+   inputs. */
+void gradsign_cpu_dense_backward_input_transposed(float* dx, const float* weights_t, const float* dy,
+                                                  const float* below, int in, int out, int row_from, int row_to);
+
 /* dx[c] = sum over rows r in [row_from, row_to) of dy[r] * weights[r, c] for every c < in: one
    sample's backward pass to the input, the share of a range of output rows (the caller adds the
    ranges' shares); dx (in), dy (out). Rows whose dy is exactly 0 (ReLU's inactive units) are
@@ -50,6 +71,10 @@ const char* gradsign_cpu_isa_name(int isa);
 #define GRADSIGN_CPU_DECLARE_VARIANT(suffix)                                                                          \
     void gradsign_cpu_dense_forward_one_##suffix(float*, const float*, const float*, const float*, int, int, int);   \
     void gradsign_cpu_dense_backward_input_rows_##suffix(float*, const float*, const float*, int, int, int);        \
+    void gradsign_cpu_dense_forward_one_transposed_##suffix(float*, const float*, const float*, const float*, int,   \
+                                                            int, int, int);                                         \
+    void gradsign_cpu_dense_backward_input_transposed_##suffix(float*, const float*, const float*, const float*, int, \
+                                                               int, int, int);                                      \
     void gradsign_cpu_sign_step_##suffix(float*, const float*, const float*, long long, float, float, float);         \
     long long gradsign_cpu_first_non_finite_##suffix(const float*, long long);
 GRADSIGN_CPU_DECLARE_VARIANT(generic)

@@ -14,6 +14,24 @@ static inline void gradsign_cpu_dense_forward_one_at(float* y, long long y_offse
                                    row_from, row_to);
 }
 
+static inline void gradsign_cpu_dense_forward_one_transposed_at(float* y, long long y_offset, const float* weights_t,
+                                                                long long weights_t_offset, const float* bias,
+                                                                long long bias_offset, const float* x,
+                                                                long long x_offset, int in, int out, int row_from,
+                                                                int row_to) {
+    gradsign_cpu_dense_forward_one_transposed(y + y_offset, weights_t + weights_t_offset, bias + bias_offset,
+                                              x + x_offset, in, out, row_from, row_to);
+}
+
+static inline void gradsign_cpu_dense_backward_input_transposed_at(float* dx, long long dx_offset,
+                                                                   const float* weights_t, long long weights_t_offset,
+                                                                   const float* dy, long long dy_offset,
+                                                                   const float* below, long long below_offset, int in,
+                                                                   int out, int row_from, int row_to) {
+    gradsign_cpu_dense_backward_input_transposed(dx + dx_offset, weights_t + weights_t_offset, dy + dy_offset,
+                                                 below + below_offset, in, out, row_from, row_to);
+}
+
 static inline void gradsign_cpu_dense_backward_input_rows_at(float* dx, long long dx_offset, const float* weights,
                                                              long long weights_offset, const float* dy,
                                                              long long dy_offset, int in, int row_from, int row_to) {

@@ -3,6 +3,8 @@ package io.gradsign.benchmarks;
 import io.gradsign.Backend;
 import io.gradsign.BackendKind;
 import io.gradsign.Backends;
+import io.gradsign.data.Dataset;
+import io.gradsign.data.FashionMnist;
 import io.gradsign.model.Fgsm;
 import io.gradsign.model.Sequential;
 import java.util.SplittableRandom;
@@ -26,6 +28,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code steps} FGSM steps (forward, backward to the input, fused sign step; steps = 10 is the
  * PGD-style iterated attack), host arrays in and out, buffers reused. {@link BenchmarkReport}
  * converts to images/s and to the fraction of the sgemm rate of the same run.
+ *
+ * <p>{@code images}: {@code uniform}, one batch of pixels uniform in [0, 1] attacked again and again
+ * (no pixel is zero, the case where the CPU's batch-1 step cannot skip any input), or
+ * {@code fashion}, the Fashion-MNIST test images of the sample shipped in the jar, the next batch of
+ * them copied into the same arrays before each operation (half of a Fashion-MNIST image is zero
+ * background, which the CPU's batch-1 step skips).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -46,12 +54,19 @@ public class FgsmBenchmark {
     @Param({"cpu"})
     public String backend;
 
+    @Param({"uniform"})
+    public String images;
+
     private Backend device;
     private Sequential network;
     private Fgsm fgsm;
-    private float[] images;
+    private float[] batchImages;
     private int[] labels;
     private float[] adversarial;
+    /** For {@code images=fashion}: the test images and labels (null otherwise), and the next one to copy in. */
+    private float[] poolImages;
+    private int[] poolLabels;
+    private int next;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -59,12 +74,21 @@ public class FgsmBenchmark {
         network = Sequential.create(device, Models.layers(model), 1);
         fgsm = new Fgsm(network, batch);
         SplittableRandom random = new SplittableRandom(2);
-        images = new float[batch * 784];
-        for (int i = 0; i < images.length; i++) {
-            images[i] = (float) random.nextDouble();
+        batchImages = new float[batch * 784];
+        for (int i = 0; i < batchImages.length; i++) {
+            batchImages[i] = (float) random.nextDouble();
         }
         labels = random.ints(batch, 0, 10).toArray();
-        adversarial = new float[images.length];
+        adversarial = new float[batchImages.length];
+        switch (images) {
+            case "uniform" -> poolImages = null;
+            case "fashion" -> {
+                Dataset test = FashionMnist.embeddedSample().test();
+                poolImages = test.images();
+                poolLabels = test.labels();
+            }
+            default -> throw new IllegalArgumentException("images: uniform or fashion, got " + images);
+        }
     }
 
     @TearDown(Level.Trial)
@@ -76,7 +100,14 @@ public class FgsmBenchmark {
 
     @Benchmark
     public float[] fgsm() {
-        fgsm.perturb(Fgsm.Mode.UNTARGETED, images, labels, 0.1f, 0f, 1f, steps, adversarial);
+        if (poolImages != null) {
+            for (int n = 0; n < batch; n++) {
+                System.arraycopy(poolImages, next * 784, batchImages, n * 784, 784);
+                labels[n] = poolLabels[next];
+                next = Boolean.getBoolean("fixed") ? next : next + 1 == poolLabels.length ? 0 : next + 1;
+            }
+        }
+        fgsm.perturb(Fgsm.Mode.UNTARGETED, batchImages, labels, 0.1f, 0f, 1f, steps, adversarial);
         return adversarial;
     }
 }

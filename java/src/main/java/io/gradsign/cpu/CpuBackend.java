@@ -10,9 +10,17 @@ import java.util.Optional;
 
 /** Plain Java on the CPU: runs anywhere, and is the reference the CUDA backend is checked against. */
 public final class CpuBackend extends AbstractBackend<CpuTensor> {
+    /** Whether one sample's fused step may run a layer's forward pass over its transposed weights. */
+    private final boolean transposedForward;
 
     public CpuBackend() {
+        this(true);
+    }
+
+    /** With {@code transposedForward} false, the fused step gives the separate operations' bits (for tests). */
+    CpuBackend(boolean transposedForward) {
         super(CpuTensor.class);
+        this.transposedForward = transposedForward;
     }
 
     @Override
@@ -31,7 +39,7 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> {
             throw new IllegalArgumentException("the CPU backend holds at most " + (Integer.MAX_VALUE - 8)
                     + " floats in a tensor, got " + length);
         }
-        return new CpuTensor(this, new float[(int) length], 0, (int) length, null);
+        return new CpuTensor(this, new float[(int) length]);
     }
 
     /** The array itself, no copy: the CPU backend computes on Java arrays. */
@@ -43,16 +51,18 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> {
             throw new IllegalArgumentException("wrap: range [" + offset + ", " + offset + " + " + length
                     + ") is outside the array's [0, " + array.length + ")");
         }
-        return Optional.of(new CpuTensor(this, array, offset, length, null, true));
+        return Optional.of(CpuTensor.wrapping(this, array, offset, length));
     }
 
     @Override
     protected void copyChecked(CpuTensor destination, CpuTensor source) {
+        destination.written();
         System.arraycopy(source.data(), source.offset(), destination.data(), destination.offset(), (int) source.length());
     }
 
     @Override
     protected void signStepChecked(CpuTensor out, CpuTensor x, CpuTensor gradient, float epsilon, float lo, float hi) {
+        out.written();
         SignStep.signStep(out.data(), out.offset(), x.data(), x.offset(), gradient.data(), gradient.offset(),
                 (int) x.length(), epsilon, lo, hi);
     }
@@ -60,6 +70,7 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> {
     @Override
     protected void denseForwardChecked(CpuTensor y, CpuTensor x, CpuTensor weights, CpuTensor bias, int batch,
                                        int inFeatures, int outFeatures, Activation activation) {
+        y.written();
         Dense.denseForward(y.data(), y.offset(), x.data(), x.offset(), weights.data(), weights.offset(), bias.data(),
                 bias.offset(), batch, inFeatures, outFeatures, activation);
     }
@@ -67,6 +78,7 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> {
     @Override
     protected void denseBackwardInputChecked(CpuTensor dx, CpuTensor dy, CpuTensor weights, int batch, int inFeatures,
                                              int outFeatures) {
+        dx.written();
         Dense.denseBackwardInput(dx.data(), dx.offset(), dy.data(), dy.offset(), weights.data(), weights.offset(), batch,
                 inFeatures, outFeatures);
     }
@@ -74,12 +86,15 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> {
     @Override
     protected void denseBackwardWeightsChecked(CpuTensor dWeights, CpuTensor dBias, CpuTensor dy, CpuTensor x, int batch,
                                                int inFeatures, int outFeatures) {
+        dWeights.written();
+        dBias.written();
         Dense.denseBackwardWeights(dWeights.data(), dWeights.offset(), dBias.data(), dBias.offset(), dy.data(),
                 dy.offset(), x.data(), x.offset(), batch, inFeatures, outFeatures);
     }
 
     @Override
     protected void activationBackwardChecked(CpuTensor dPre, CpuTensor dy, CpuTensor y, Activation activation) {
+        dPre.written();
         ActivationBackward.activationBackward(dPre.data(), dPre.offset(), dy.data(), dy.offset(), y.data(), y.offset(),
                 (int) dy.length(), activation);
     }
@@ -88,6 +103,11 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> {
     protected void softmaxCrossEntropyChecked(CpuTensor probabilities, CpuTensor losses, CpuTensor dLogits,
                                               CpuTensor logits, CpuTensor labels, int batch, int classes,
                                               float gradientScale) {
+        probabilities.written();
+        losses.written();
+        if (dLogits != null) {
+            dLogits.written();
+        }
         SoftmaxCrossEntropy.softmaxCrossEntropy(probabilities.data(), probabilities.offset(), losses.data(),
                 losses.offset(), dLogits == null ? null : dLogits.data(), dLogits == null ? 0 : dLogits.offset(),
                 logits.data(), logits.offset(), labels.data(), labels.offset(), batch, classes, gradientScale);
@@ -96,6 +116,8 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> {
     @Override
     protected void sgdMomentumChecked(CpuTensor parameters, CpuTensor velocity, CpuTensor gradient, float learningRate,
                                       float momentum) {
+        parameters.written();
+        velocity.written();
         SgdMomentum.sgdMomentum(parameters.data(), parameters.offset(), velocity.data(), velocity.offset(),
                 gradient.data(), gradient.offset(), (int) parameters.length(), learningRate, momentum);
     }
@@ -106,7 +128,7 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> {
      */
     @Override
     protected Optional<GradientStep> fuseGradientStepChecked(DenseChain chain) {
-        return chain.batch() == 1 ? Optional.of(new FusedStepOne(chain)) : Optional.empty();
+        return chain.batch() == 1 ? Optional.of(new FusedStepOne(chain, transposedForward)) : Optional.empty();
     }
 
     @Override

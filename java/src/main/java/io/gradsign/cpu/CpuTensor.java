@@ -2,24 +2,70 @@ package io.gradsign.cpu;
 
 import io.gradsign.Tensor;
 
-/** A tensor in a Java array: floats [offset, offset + length) of {@link #data()}. */
+/**
+ * A tensor in a Java array: floats [offset, offset + length) of {@link #data()}. The array's writes
+ * through this backend are counted ({@link #writes()}), so that what a fused step derives from a
+ * tensor (the transposed weights of {@link FusedStepOne}) is derived again after a write.
+ */
 public final class CpuTensor extends Tensor {
+    /**
+     * The count of writes through this backend to one array (a tensor and all its views), and whether
+     * the array is a caller's, wrapped: the caller may then write it without the backend seeing it.
+     */
+    static final class Writes {
+        private final boolean external;
+        private long count;
+
+        Writes(boolean external) {
+            this.external = external;
+        }
+
+        /** Whether writes to this array can bypass the backend (a wrapped caller's array). */
+        boolean external() {
+            return external;
+        }
+
+        long count() {
+            return count;
+        }
+    }
+
     private final CpuBackend backend;
     private final float[] data;
     private final int offset;
     /** A caller's array wrapped without a copy: owned by the caller, not by the backend. */
     private final boolean wrapped;
+    /** Shared with this tensor's views and the tensor it is a view of. */
+    private final Writes writes;
 
-    CpuTensor(CpuBackend backend, float[] data, int offset, int length, Tensor parent) {
-        this(backend, data, offset, length, parent, false);
+    /** A tensor over a new array of the backend's. */
+    CpuTensor(CpuBackend backend, float[] data) {
+        this(backend, data, 0, data.length, null, false, new Writes(false));
     }
 
-    CpuTensor(CpuBackend backend, float[] data, int offset, int length, Tensor parent, boolean wrapped) {
+    /** A caller's array, wrapped. */
+    static CpuTensor wrapping(CpuBackend backend, float[] data, int offset, int length) {
+        return new CpuTensor(backend, data, offset, length, null, true, new Writes(true));
+    }
+
+    private CpuTensor(CpuBackend backend, float[] data, int offset, int length, Tensor parent, boolean wrapped,
+                      Writes writes) {
         super(backend, length, parent);
         this.backend = backend;
         this.data = data;
         this.offset = offset;
         this.wrapped = wrapped;
+        this.writes = writes;
+    }
+
+    /** The count of writes to this tensor's array, shared with its views. */
+    Writes writes() {
+        return writes;
+    }
+
+    /** Counts a write to this tensor's array: every operation of the backend that writes it calls this. */
+    void written() {
+        writes.count++;
     }
 
     @Override
@@ -50,6 +96,7 @@ public final class CpuTensor extends Tensor {
     @Override
     protected void write(float[] source, int sourceOffset, long offset, int count) {
         System.arraycopy(source, sourceOffset, data, this.offset + (int) offset, count);
+        written();
     }
 
     @Override
@@ -59,7 +106,7 @@ public final class CpuTensor extends Tensor {
 
     @Override
     protected Tensor createView(long offset, long length) {
-        return new CpuTensor(backend, data, this.offset + (int) offset, (int) length, this);
+        return new CpuTensor(backend, data, this.offset + (int) offset, (int) length, this, false, writes);
     }
 
     @Override

@@ -21,6 +21,17 @@ import java.util.List;
  * itself, and goes on with its own backward pass, instead of all waiting on one core. For the MLP
  * 784-512-512-10 on two cores that is five phases where the separate operations hand out four split
  * pieces and run the rest on the caller alone.
+ *
+ * <p>The step is bound by streaming the weights from the caches, so a layer whose input is often
+ * zero runs its forward pass over a transposed copy of its weights (in, out) that skips the zero
+ * inputs' rows: a hidden layer above a ReLU (about half its inputs are zero), and the first layer
+ * when at least a quarter of the image is zero (Fashion-MNIST's background is half of it). Its sums
+ * then run in another order than the separate operations' (each row's terms added one at a time in
+ * ascending input order, see gradsign_cpu.h), so those outputs, and what follows from them, may
+ * differ from the operations' in the last bits; every other layer, and the whole backward pass from
+ * given outputs, gives the operations' bits. The copy is made on the first step and again on the
+ * first step after any write to the weights' array through this backend ({@link CpuTensor#writes});
+ * weights wrapped over a caller's array, which the caller may write unseen, get no copy.
  */
 final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
     private static final int FORWARD = 0;
@@ -63,6 +74,19 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
     private final float[][] headInputGradients;
     private final double[][] exps;
 
+    /** The fewest outputs for which a layer's forward pass runs over transposed weights (a vector of rows per core at least). */
+    static final int TRANSPOSED_MIN_OUTPUTS = 64;
+    /** Per layer, whether its forward pass runs over transposed weights (the first layer's only when its input is sparse). */
+    private final boolean[] transposes;
+    /** Per layer, its weights transposed (in, out), made on first use; null until then or where it is not transposed. */
+    private final float[][] transposed;
+    /** Per layer, the write count of its weights' array. */
+    private final CpuTensor.Writes[] weightWrites;
+    /** Per layer, the write count its transposed copy was made at. */
+    private final long[] transposedAt;
+    /** The tensors the step writes, whose write counts it advances. */
+    private final CpuTensor[] written;
+
     /** The phases with and without the forward pass; each phase a list of operations (kind, layer). */
     private final PhasedWork withForward;
     private final int[][] withForwardOps;
@@ -71,6 +95,8 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
 
     // the run in progress: written by the caller before the work is published
     private int[][] ops;
+    /** Whether the first layer runs over its transposed weights in this run (its input is sparse). */
+    private boolean sparseInput;
     private float[] from;
     private int fromOffset;
     private float[] to;
@@ -81,8 +107,12 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
     private float hi;
     private boolean forward;
 
-    /** The step for a chain of batch 1, its tensors this backend's (validated by the caller). */
-    FusedStepOne(DenseChain chain) {
+    /**
+     * The step for a chain of batch 1, its tensors this backend's (validated by the caller); with
+     * {@code transposedForward} false no layer runs over transposed weights, and the step gives the
+     * separate operations' bits in every buffer (for tests).
+     */
+    FusedStepOne(DenseChain chain, boolean transposedForward) {
         layers = chain.layers();
         widths = chain.widths();
         activations = chain.activations();
@@ -132,6 +162,26 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
                 headInputGradients[item] = new float[widths[layers - 1]];
             }
         }
+
+        transposes = new boolean[layers];
+        transposed = new float[layers][];
+        weightWrites = new CpuTensor.Writes[layers];
+        transposedAt = new long[layers];
+        for (int l = 0; l < layers; l++) {
+            weightWrites[l] = ((CpuTensor) w[l]).writes();
+            boolean ownForward = !(headPerRange() && l == layers - 1);
+            transposes[l] = transposedForward && ownForward && widths[l + 1] >= TRANSPOSED_MIN_OUTPUTS
+                    && !weightWrites[l].external() && (l == 0 || activations[l - 1] == Activation.RELU);
+        }
+        List<CpuTensor> writes = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            writes.add((CpuTensor) y[l]);
+            writes.add((CpuTensor) dx[l]);
+        }
+        writes.add((CpuTensor) chain.probabilities());
+        writes.add((CpuTensor) chain.losses());
+        writes.add((CpuTensor) chain.logitGradients());
+        written = writes.toArray(new CpuTensor[0]);
 
         withForwardOps = phases(true);
         withForward = new PhasedWork(items(withForwardOps), this);
@@ -216,6 +266,16 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
         return items;
     }
 
+    /** Whether layer l's forward pass runs over transposed weights, the first layer's for a sparse input (for tests). */
+    boolean transposes(int layer, boolean sparseInput) {
+        return transposes[layer] && (layer > 0 || sparseInput);
+    }
+
+    /** Whether the first layer would take an input with this many zeros of its width as sparse. */
+    static boolean sparse(int zeros, int width) {
+        return 4L * zeros >= width;
+    }
+
     /** The number of phases of a step, with or without the forward pass (for tests). */
     int phaseCount(boolean forward) {
         return (forward ? withForwardOps : withoutForwardOps).length;
@@ -233,6 +293,13 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
         this.lo = lo;
         this.hi = hi;
         this.forward = forward;
+        sparseInput = forward && transposes[0] && sparse(zeros(this.from, fromOffset, widths[0]), widths[0]);
+        for (int l = 0; l < layers; l++) {
+            if (transposes(l, sparseInput)) {
+                transposeIfWritten(l);
+            }
+        }
+        countWrites(to);
         try {
             (forward ? withForward : withoutForward).run();
         } finally {
@@ -256,6 +323,65 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
         }
     }
 
+    /** Counts this run's writes: x' and the chain's buffers (never its weights, which it only reads). */
+    private void countWrites(Tensor to) {
+        ((CpuTensor) to).written();
+        for (CpuTensor tensor : written) {
+            tensor.written();
+        }
+    }
+
+    private static int zeros(float[] x, int offset, int length) {
+        int zeros = 0;
+        for (int i = offset; i < offset + length; i++) {
+            zeros += x[i] == 0f ? 1 : 0;
+        }
+        return zeros;
+    }
+
+    /** Makes layer l's transposed weights, unless its copy is of the weights as they are. */
+    private void transposeIfWritten(int l) {
+        long writes = weightWrites[l].count();
+        if (transposed[l] != null && transposedAt[l] == writes) {
+            return;
+        }
+        int in = widths[l];
+        int out = widths[l + 1];
+        if (transposed[l] == null) {
+            transposed[l] = new float[Math.multiplyExact(in, out)];
+        }
+        transpose(weights[l], weightsOffsets[l], out, in, parts[l], transposed[l]);
+        transposedAt[l] = writes;
+    }
+
+    /**
+     * The weights (rows, columns) from {@code offset} transposed, range by range of rows as the step
+     * splits them: range [r0, r1) at {@code to[columns * r0]}, (columns, r1 - r0) row-major, so that each
+     * core streams a block of its own instead of half of every row. In tiles, so that both sides stay
+     * in the cache.
+     */
+    static void transpose(float[] from, int offset, int rows, int columns, int parts, float[] to) {
+        final int tile = 32;
+        for (int part = 0; part < parts; part++) {
+            int first = CpuWorkers.start(rows, part, parts, Dense.ROW_ALIGN);
+            int end = CpuWorkers.start(rows, part + 1, parts, Dense.ROW_ALIGN);
+            int width = end - first;
+            int block = columns * first;
+            for (int r0 = first; r0 < end; r0 += tile) {
+                int r1 = Math.min(end, r0 + tile);
+                for (int c0 = 0; c0 < columns; c0 += tile) {
+                    int c1 = Math.min(columns, c0 + tile);
+                    for (int r = r0; r < r1; r++) {
+                        int row = offset + r * columns;
+                        for (int c = c0; c < c1; c++) {
+                            to[block + c * width + r - first] = from[row + c];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** Rows [from, to) of layer l's output: the kernel, then the activation. */
     private void forward(int l, int item, int items) {
         int out = widths[l + 1];
@@ -263,8 +389,15 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
         int rowTo = CpuWorkers.start(out, item + 1, items, Dense.ROW_ALIGN);
         float[] x = l == 0 ? from : outputs[l - 1];
         int xOffset = l == 0 ? fromOffset : outputOffsets[l - 1];
-        CpuKernels.gradsign_cpu_dense_forward_one_at(outputs[l], outputOffsets[l], weights[l], weightsOffsets[l],
-                biases[l], biasOffsets[l], x, xOffset, widths[l], rowFrom, rowTo);
+        if (transposes(l, sparseInput)) {
+            // this range's block of the transposed weights (see transpose)
+            CpuKernels.gradsign_cpu_dense_forward_one_transposed_at(outputs[l], outputOffsets[l] + rowFrom,
+                    transposed[l], (long) widths[l] * rowFrom, biases[l], biasOffsets[l] + rowFrom, x, xOffset,
+                    widths[l], rowTo - rowFrom, 0, rowTo - rowFrom);
+        } else {
+            CpuKernels.gradsign_cpu_dense_forward_one_at(outputs[l], outputOffsets[l], weights[l], weightsOffsets[l],
+                    biases[l], biasOffsets[l], x, xOffset, widths[l], rowFrom, rowTo);
+        }
         Dense.activate(outputs[l], outputOffsets[l] + rowFrom, outputOffsets[l] + rowTo, activations[l]);
     }
 
@@ -342,7 +475,15 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
             addShares(dy, dyOffset, shares[l + 1], parts[l + 1], out, rowFrom, rowTo);
         }
         derivative(dy, dyOffset, outputs[l], outputOffsets[l], rowFrom, rowTo, activations[l]);
-        if (item == 0) {
+        if (l > 0 && transposes[l]) {
+            // over the transposed weights, at the inputs the ReLU below let through: the bytes the
+            // forward pass over this range just read
+            float[] target = item == 0 ? inputGradients[l] : shares[l];
+            long targetOffset = item == 0 ? inputGradientOffsets[l] : (long) (item - 1) * in;
+            CpuKernels.gradsign_cpu_dense_backward_input_transposed_at(target, targetOffset, transposed[l],
+                    (long) in * rowFrom, dy, dyOffset + rowFrom, outputs[l - 1], outputOffsets[l - 1], in,
+                    rowTo - rowFrom, 0, rowTo - rowFrom);
+        } else if (item == 0) {
             CpuKernels.gradsign_cpu_dense_backward_input_rows_at(inputGradients[l], inputGradientOffsets[l],
                     weights[l], weightsOffsets[l], dy, dyOffset, in, rowFrom, rowTo);
         } else {

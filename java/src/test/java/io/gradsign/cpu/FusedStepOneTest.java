@@ -20,7 +20,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The CPU backend's fused step at batch 1 gives the bits of the separate operations in every buffer
+ * The CPU backend's fused step at batch 1, no layer over transposed weights (those are the business of
+ * {@link FusedStepOneTransposedTest}), gives the bits of the separate operations in every buffer
  * (those operations are checked against finite differences and the CUDA kernels elsewhere), on
  * chains whose widths are and are not multiples of the 16-row ranges, whose layers are split over
  * the cores or not, with and without the forward pass, ascending and descending, in place or not.
@@ -30,7 +31,7 @@ class FusedStepOneTest {
 
     @BeforeEach
     void open() {
-        backend = new CpuBackend();
+        backend = new CpuBackend(false);
     }
 
     @AfterEach
@@ -98,14 +99,14 @@ class FusedStepOneTest {
     void theMlpRunsInFivePhasesAndSoftmaxRegressionInOne() {
         Tensor[][] mlp = parameters(new int[] {784, 512, 512, 10}, 1);
         Activation[] relu = {Activation.RELU, Activation.RELU, Activation.NONE};
-        FusedStepOne step = new FusedStepOne(buffers(new int[] {784, 512, 512, 10}, 1).chain(relu, mlp));
+        FusedStepOne step = new FusedStepOne(buffers(new int[] {784, 512, 512, 10}, 1).chain(relu, mlp), true);
         boolean split = CpuWorkers.CORES > 1;
         // forward 1 | forward 2 | the head (last layer, loss, its backward) and backward 2 | backward 1 | sign step
         assertEquals(split ? 5 : 1, step.phaseCount(true));
         assertEquals(split ? 3 : 1, step.phaseCount(false));
         Tensor[][] regression = parameters(new int[] {784, 10}, 1);
         FusedStepOne one = new FusedStepOne(buffers(new int[] {784, 10}, 1).chain(new Activation[] {
-            Activation.NONE}, regression));
+            Activation.NONE}, regression), true);
         assertEquals(1, one.phaseCount(true));
     }
 

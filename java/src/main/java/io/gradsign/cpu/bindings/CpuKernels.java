@@ -7,8 +7,9 @@ import org.bytedeco.javacpp.annotation.Platform;
 
 /**
  * The CPU backend's own kernels (native/cpu, linked into this binding's JNI library) on Java arrays
- * in place: one sample's dense forward pass and backward pass to the input (the latter skips the rows
- * whose gradient is zero), the fused sign step, the scan for non-finite inputs. Each call covers a
+ * in place: one sample's dense forward pass (over the weights, or over their transpose skipping the
+ * zero inputs) and backward pass to the input (which skips the rows whose gradient is zero), the fused
+ * sign step, the scan for non-finite inputs. Each call covers a
  * range of rows or elements,
  * so the Java side splits the work over cores; see native/include/gradsign_cpu.h.
  */
@@ -27,6 +28,36 @@ public final class CpuKernels {
                                                                 long weightsOffset, @Cast("const float*") float[] bias,
                                                                 long biasOffset, @Cast("const float*") float[] x,
                                                                 long xOffset, int in, int rowFrom, int rowTo);
+
+    /**
+     * y[r] = bias[r] + sum over c &lt; in with x[c] != 0 of x[c] weightsT[c, r] for r in [rowFrom, rowTo):
+     * the forward pass over transposed weights (in, out) at weightsTOffset, skipping the zero inputs;
+     * each row's terms added in ascending c, so the bits do not depend on the split.
+     */
+    @CriticalRegion
+    public static native void gradsign_cpu_dense_forward_one_transposed_at(float[] y, long yOffset,
+                                                                           @Cast("const float*") float[] weightsT,
+                                                                           long weightsTOffset,
+                                                                           @Cast("const float*") float[] bias,
+                                                                           long biasOffset,
+                                                                           @Cast("const float*") float[] x,
+                                                                           long xOffset, int in, int out, int rowFrom,
+                                                                           int rowTo);
+
+    /**
+     * dx[i] = sum over r in [rowFrom, rowTo) of weightsT[i, r] dy[r] for every i &lt; in with below[i] != 0,
+     * 0 for the others: the backward pass over transposed weights (in, out) at weightsTOffset, one row
+     * range's share, each dx[i] a dot product in a fixed order (see gradsign_cpu.h).
+     */
+    @CriticalRegion
+    public static native void gradsign_cpu_dense_backward_input_transposed_at(float[] dx, long dxOffset,
+                                                                              @Cast("const float*") float[] weightsT,
+                                                                              long weightsTOffset,
+                                                                              @Cast("const float*") float[] dy,
+                                                                              long dyOffset,
+                                                                              @Cast("const float*") float[] below,
+                                                                              long belowOffset, int in, int out,
+                                                                              int rowFrom, int rowTo);
 
     /**
      * dx[c] = sum over r in [rowFrom, rowTo) of dy[r] weights[r, c] for every c &lt; in (one row range's
