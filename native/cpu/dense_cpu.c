@@ -5,7 +5,9 @@
    streaming the weights from the last-level cache, twice a step (forward, backward): the forward
    kernel reads four rows at a time, the backward one skips the rows a ReLU zeroed and visits its
    rows in the reverse order, so that those the forward pass read last, still in this core's cache,
-   come first. */
+   come first. A layer whose input is often zero has a pair over its transposed weights: the forward
+   pass skips the rows of the zero inputs, and the backward pass reads only the rows the forward pass
+   read (the inputs a ReLU let through), last first. */
 #include "cpu_vector.h"
 #include "gradsign_cpu.h"
 

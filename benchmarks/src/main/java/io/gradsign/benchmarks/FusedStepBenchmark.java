@@ -29,7 +29,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * One image's FGSM step on the CPU backend, two ways over the same buffers: the backend's fused step
  * ({@link Backend#fuseGradientStep}, what {@code Fgsm} runs at batch 1) and its baseline, the separate
  * operations one by one (forward per layer, softmax cross-entropy, activation and dense backward per
- * layer, sign step), which give the same bits. Steps per second; no host copies.
+ * layer, sign step), which give the same bits where no layer runs over transposed weights (see
+ * {@code cpu.FusedStepOne}). Steps per second; no host copies. {@code path=fused-after-write} writes one
+ * weight of every layer (its own value, through a view) before each fused step: what a step costs
+ * when it must make its transposed copies again, as after a training step.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -44,6 +47,9 @@ public class FusedStepBenchmark {
     @Param({"fused", "operations"})
     public String path;
 
+    private Tensor[] weights;
+    private float[][] firstWeights;
+
     private Backend backend;
     private DenseChain chain;
     private Backend.GradientStep fused;
@@ -57,7 +63,8 @@ public class FusedStepBenchmark {
         int layers = shape.size();
         int[] widths = new int[layers + 1];
         Activation[] activations = new Activation[layers];
-        Tensor[] weights = new Tensor[layers];
+        weights = new Tensor[layers];
+        firstWeights = new float[layers][];
         Tensor[] biases = new Tensor[layers];
         Tensor[] outputs = new Tensor[layers];
         Tensor[] inputGradients = new Tensor[layers];
@@ -69,6 +76,7 @@ public class FusedStepBenchmark {
             activations[l] = layer.activation();
             float limit = (float) Math.sqrt(6.0 / (layer.inFeatures() + layer.outFeatures()));
             weights[l] = backend.upload(uniform(random, layer.weightCount(), limit));
+            firstWeights[l] = new float[] {weights[l].toArray()[0]};
             biases[l] = backend.allocate(layer.outFeatures());
             outputs[l] = backend.allocate(layer.outFeatures());
             inputGradients[l] = backend.allocate(layer.inFeatures());
@@ -102,11 +110,17 @@ public class FusedStepBenchmark {
 
     @Benchmark
     public Tensor step() {
-        if (path.equals("fused")) {
-            fused.run(x, adversarial, 1f, 0.1f, 0f, 1f, true);
-            return adversarial;
+        switch (path) {
+            case "fused" -> fused.run(x, adversarial, 1f, 0.1f, 0f, 1f, true);
+            case "fused-after-write" -> {
+                for (int l = 0; l < weights.length; l++) {
+                    weights[l].view(0, 1).copyFrom(firstWeights[l]);
+                }
+                fused.run(x, adversarial, 1f, 0.1f, 0f, 1f, true);
+            }
+            case "operations" -> chain.stepByOperations(backend, x, adversarial, 1f, 0.1f, 0f, 1f, true);
+            default -> throw new IllegalArgumentException("path: fused, fused-after-write or operations, got " + path);
         }
-        chain.stepByOperations(backend, x, adversarial, 1f, 0.1f, 0f, 1f, true);
         return adversarial;
     }
 }

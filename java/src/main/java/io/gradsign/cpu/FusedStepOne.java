@@ -74,11 +74,11 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
     private final float[][] headInputGradients;
     private final double[][] exps;
 
-    /** The fewest outputs for which a layer's forward pass runs over transposed weights (a vector of rows per core at least). */
+    /** The fewest outputs for which a layer runs over transposed weights (a few vectors of rows per core). */
     static final int TRANSPOSED_MIN_OUTPUTS = 64;
-    /** Per layer, whether its forward pass runs over transposed weights (the first layer's only when its input is sparse). */
+    /** Per layer, whether it runs over transposed weights (the first layer only when its input is sparse). */
     private final boolean[] transposes;
-    /** Per layer, its weights transposed (in, out), made on first use; null until then or where it is not transposed. */
+    /** Per layer, its weights transposed, a block per range of rows (see transpose); null until made or unused. */
     private final float[][] transposed;
     /** Per layer, the write count of its weights' array. */
     private final CpuTensor.Writes[] weightWrites;
@@ -266,7 +266,7 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
         return items;
     }
 
-    /** Whether layer l's forward pass runs over transposed weights, the first layer's for a sparse input (for tests). */
+    /** Whether layer l runs over transposed weights in a step whose input is or is not sparse (for tests). */
     boolean transposes(int layer, boolean sparseInput) {
         return transposes[layer] && (layer > 0 || sparseInput);
     }

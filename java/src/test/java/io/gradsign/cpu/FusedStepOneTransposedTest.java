@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gradsign.Activation;
 import io.gradsign.Backend;
-import io.gradsign.DenseChain;
 import io.gradsign.StepBuffers;
 import io.gradsign.Tensor;
 import io.gradsign.TestBackends;
