@@ -17,7 +17,7 @@ mkdir -p "$bundle"
 rm -f "$bundle"/lib/junit-* "$bundle"/lib/opentest4j-* "$bundle"/lib/apiguardian-*
 mvn -B -q dependency:copy -Dartifact="org.junit.platform:junit-platform-console-standalone:$platform" \
     -DoutputDirectory="$bundle"
-jlink --add-modules java.base,java.logging,java.xml,jdk.unsupported,java.management --strip-debug \
+jlink --add-modules java.base,java.logging,java.xml,jdk.unsupported,java.management,jdk.management --strip-debug \
     --no-man-pages --no-header-files --compress=2 --output "$bundle/jre"
 cp -r java/target/classes "$bundle/classes"
 cp -r java/target/test-classes "$bundle/test-classes"

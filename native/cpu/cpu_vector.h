@@ -34,8 +34,10 @@ static inline void store(float* p, vec v) { memcpy(p, &v, sizeof v); }
 static inline vec broadcast(float s) { return s - (vec){0}; }
 
 /* c + a b, in one rounding where the instruction set has a fused multiply-add (AVX2, AVX-512), in
-   two otherwise: spelled out, because whether GCC contracts a scalar a * b + c depends on the loop
-   around it (a tail it vectorizes across rows can come out unfused) */
+   two otherwise (x86-64 without FMA cannot fuse them): spelled out for kernels whose order of
+   operations is documented, because whether the compiler contracts a * b + c depends on the loop
+   around it and on its version (GCC 12 fused a dot product's loop that GCC 13 did not; a tail
+   vectorized across rows came out unfused) */
 static inline float madd(float a, float b, float c) {
 #ifdef __FMA__
     return __builtin_fmaf(a, b, c);
@@ -43,5 +45,15 @@ static inline float madd(float a, float b, float c) {
     return c + a * b;
 #endif
 }
+
+#if defined(__AVX512F__) && GRADSIGN_CPU_LANES == 16
+#include <immintrin.h>
+static inline vec vmadd(vec a, vec b, vec c) { return (vec)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c); }
+#elif defined(__FMA__) && GRADSIGN_CPU_LANES == 8
+#include <immintrin.h>
+static inline vec vmadd(vec a, vec b, vec c) { return (vec)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c); }
+#else
+static inline vec vmadd(vec a, vec b, vec c) { return c + a * b; }
+#endif
 
 #endif /* GRADSIGN_CPU_VECTOR_H */

@@ -198,9 +198,9 @@ static inline __attribute__((always_inline)) void transposed_terms(vec* acc, con
         int c = nonzero[j];
         vec v = broadcast(x[c]);
         const float* w = weights_t + (long)c * out;
-        h += v * load(w + head);
-        for (int k = 0; k < body; k++) b[k] += v * load(w + base + k * LANES);
-        t += v * load(w + tail);
+        h = vmadd(v, load(w + head), h);
+        for (int k = 0; k < body; k++) b[k] = vmadd(v, load(w + base + k * LANES), b[k]);
+        t = vmadd(v, load(w + tail), t);
     }
     acc[0] = h;
     acc[1] = t;
@@ -284,7 +284,7 @@ void VARIANT(gradsign_cpu_dense_forward_one_transposed)(float* y, const float* w
 static inline float dot_in_order(const float* w, const float* d, int length) {
     vec a = {0};
     int j = 0;
-    for (; j + LANES <= length; j += LANES) a += load(w + j) * load(d + j);
+    for (; j + LANES <= length; j += LANES) a = vmadd(load(w + j), load(d + j), a);
     float s = lane_sum(a);
     for (; j < length; j++) s = madd(w[j], d[j], s);
     return s;
@@ -302,7 +302,7 @@ static inline __attribute__((always_inline)) void dots_in_order(float* dx, const
     for (int k = n - 1; k >= 0; k--) {
         const float* w = weights_t + (long)live[k] * out + row_from;
         vec a = {0};
-        for (int m = 0; m < count; m++) a += load(w + m * LANES) * dv[m];
+        for (int m = 0; m < count; m++) a = vmadd(load(w + m * LANES), dv[m], a);
         float s = lane_sum(a);
         for (int j = count * LANES; j < length; j++) s = madd(w[j], d[j], s);
         dx[live[k]] = s;

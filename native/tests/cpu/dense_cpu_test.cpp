@@ -69,6 +69,25 @@ void check(const char* variant, const char* what, int in, int out, int batch, co
 
 void forward_transposed(const Variant& v, std::mt19937& random, int in, int out, int batch,
                         const std::vector<float>& w, const std::vector<float>& bias, const std::vector<float>& x);
+
+// y[s, r] = bias[r] + sum_i w[r, i] x[s, i] in double, and the sum of the terms' magnitudes (for check)
+void forward_reference(const std::vector<float>& w, const std::vector<float>& bias, const std::vector<float>& x, int in,
+                       int out, int batch, std::vector<double>& want, std::vector<double>& scale) {
+    want.assign(static_cast<size_t>(batch) * out, 0);
+    scale.assign(want.size(), 0);
+    for (int s = 0; s < batch; s++) {
+        for (int r = 0; r < out; r++) {
+            double sum = bias[r], terms = std::fabs(sum);
+            for (int i = 0; i < in; i++) {
+                double term = static_cast<double>(w[static_cast<size_t>(r) * in + i]) * x[static_cast<size_t>(s) * in + i];
+                sum += term;
+                terms += std::fabs(term);
+            }
+            want[static_cast<size_t>(s) * out + r] = sum;
+            scale[static_cast<size_t>(s) * out + r] = terms;
+        }
+    }
+}
 void backward_transposed(const Variant& v, std::mt19937& random, int in, int out, const float* wt,
                          const std::vector<float>& w, const float* x, const int* splits);
 
@@ -113,19 +132,8 @@ void run_shape(const Variant& v, std::mt19937& random, int in, int out, int batc
     // forward: y[s, r] = bias[r] + sum_i w[r, i] x[s, i], rows in the same three ranges
     std::vector<float> x = uniform(random, static_cast<size_t>(batch) * in, -1, 1);
     std::vector<float> bias = uniform(random, static_cast<size_t>(out), -1, 1);
-    std::vector<double> y_want(static_cast<size_t>(batch) * out), y_scale(y_want.size());
-    for (int s = 0; s < batch; s++) {
-        for (int r = 0; r < out; r++) {
-            double sum = bias[r], scale = std::fabs(sum);
-            for (int i = 0; i < in; i++) {
-                double term = static_cast<double>(w[static_cast<size_t>(r) * in + i]) * x[static_cast<size_t>(s) * in + i];
-                sum += term;
-                scale += std::fabs(term);
-            }
-            y_want[static_cast<size_t>(s) * out + r] = sum;
-            y_scale[static_cast<size_t>(s) * out + r] = scale;
-        }
-    }
+    std::vector<double> y_want, y_scale;
+    forward_reference(w, bias, x, in, out, batch, y_want, y_scale);
     std::vector<float> y(y_want.size(), NAN);
     for (int s = 0; s < batch; s++) {
         for (int k = 0; k < 3; k++) {
@@ -159,19 +167,8 @@ float transposed_order(const Variant& v, const std::vector<float>& w, const std:
 
 void forward_transposed(const Variant& v, std::mt19937& random, int in, int out, int batch,
                         const std::vector<float>& w, const std::vector<float>& bias, const std::vector<float>& x) {
-    std::vector<double> want(static_cast<size_t>(batch) * out), scale(want.size());
-    for (int s = 0; s < batch; s++) {
-        for (int r = 0; r < out; r++) {
-            double sum = bias[r], terms = std::fabs(sum);
-            for (int i = 0; i < in; i++) {
-                double term = static_cast<double>(w[static_cast<size_t>(r) * in + i]) * x[static_cast<size_t>(s) * in + i];
-                sum += term;
-                terms += std::fabs(term);
-            }
-            want[static_cast<size_t>(s) * out + r] = sum;
-            scale[static_cast<size_t>(s) * out + r] = terms;
-        }
-    }
+    std::vector<double> want, scale;
+    forward_reference(w, bias, x, in, out, batch, want, scale);
     // the transposed weights at every offset from a cache line (Java's arrays start 16 bytes past
     // one), the rows split in three ranges, then in ranges of 1, LANES - 1 and a random size
     for (int shift = 0; shift < 16; shift += 3) {
