@@ -48,13 +48,6 @@ static inline int aligned_start(const float* p) {
     return misaligned % sizeof(float) == 0 ? (int)((LANES * sizeof(float) - misaligned) % (LANES * sizeof(float)) / sizeof(float)) : 0;
 }
 
-/* all bits set in lanes [0, n), clear in the others */
-static inline ivec lanes_below(int n) {
-    ivec lane;
-    for (int l = 0; l < LANES; l++) lane[l] = l;
-    return lane < n;
-}
-
 void VARIANT(gradsign_cpu_dense_forward_one)(float* y, const float* weights, const float* bias, const float* x, int in,
                                              int row_from, int row_to) {
     int r = row_from;
@@ -65,17 +58,11 @@ void VARIANT(gradsign_cpu_dense_forward_one)(float* y, const float* weights, con
         const float* w2 = w1 + in;
         const float* w3 = w2 + in;
         vec a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0};
-        /* the first columns, up to where w0's loads stop crossing cache lines, as one vector whose
-           other lanes are cleared (the loop below adds them) */
-        int c = in >= 2 * LANES + LANES ? aligned_start(w0) : 0;
-        if (c > 0) {
-            ivec head = lanes_below(c);
-            vec xa = load(x);
-            a0 = (vec)((ivec)(load(w0) * xa) & head);
-            a1 = (vec)((ivec)(load(w1) * xa) & head);
-            a2 = (vec)((ivec)(load(w2) * xa) & head);
-            a3 = (vec)((ivec)(load(w3) * xa) & head);
-        }
+        /* from column 0, whatever the address: which lane adds which column then depends on the
+           column alone, so an array the garbage collector moves gives the same bits (starting the
+           vectors on a cache line made the order depend on where the array lay); the CPU backend
+           allocates its large tensors to start on a line, so that these loads do not cross lines */
+        int c = 0;
         float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
         for (; c + 2 * LANES <= in; c += 2 * LANES) {
             vec xa = load(x + c), xb = load(x + c + LANES);

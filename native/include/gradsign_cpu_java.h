@@ -49,4 +49,11 @@ static inline long long gradsign_cpu_first_non_finite_at(const float* values, lo
     return gradsign_cpu_first_non_finite(values + offset, count);
 }
 
+/* how many floats from values[0] the next 64-byte cache line starts (0 where it starts on one): the
+   CPU backend starts its large tensors there, so that the kernels' vector loads do not cross lines */
+static inline int gradsign_cpu_line_offset(const float* values) {
+    unsigned long long address = (unsigned long long)values;
+    return (int)(((64 - (address & 63)) & 63) / sizeof(float));
+}
+
 #endif /* GRADSIGN_CPU_JAVA_H */

@@ -5,12 +5,13 @@ import io.gradsign.Activation;
 import io.gradsign.BackendKind;
 import io.gradsign.DenseChain;
 import io.gradsign.Tensor;
+import io.gradsign.cpu.bindings.CpuKernels;
 import java.util.Objects;
 import java.util.Optional;
 
 /** Plain Java on the CPU: runs anywhere, and is the reference the CUDA backend is checked against. */
 public final class CpuBackend extends AbstractBackend<CpuTensor> {
-    /** Whether one sample's fused step may run a layer's forward pass over its transposed weights. */
+    /** Whether one sample's fused step may run a layer over its transposed weights (see FusedStepOne). */
     private final boolean transposedForward;
 
     public CpuBackend() {
@@ -33,13 +34,25 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> {
         return "cpu (Java " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors() + " cores)";
     }
 
+    /** Floats in a 64-byte cache line. */
+    private static final int LINE_FLOATS = 16;
+    /** The length from which a new tensor starts on a cache line: weights and a batch's buffers (16 KiB). */
+    private static final int LINE_ALIGNED_LENGTH = 4096;
+
     @Override
     protected CpuTensor allocateZeroed(long length) {
-        if (length > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("the CPU backend holds at most " + (Integer.MAX_VALUE - 8)
-                    + " floats in a tensor, got " + length);
+        int most = Integer.MAX_VALUE - 8 - LINE_FLOATS;
+        if (length > most) {
+            throw new IllegalArgumentException("the CPU backend holds at most " + most + " floats in a tensor, got "
+                    + length);
         }
-        return new CpuTensor(this, new float[(int) length]);
+        if (length < LINE_ALIGNED_LENGTH) {
+            return new CpuTensor(this, new float[(int) length], 0, (int) length);
+        }
+        // a few floats more, so that the tensor can start on a cache line (the CPU kernels' vector
+        // loads then do not cross lines; where the garbage collector moves the array, only speed changes)
+        float[] data = new float[(int) length + LINE_FLOATS - 1];
+        return new CpuTensor(this, data, CpuKernels.gradsign_cpu_line_offset(data), (int) length);
     }
 
     /** The array itself, no copy: the CPU backend computes on Java arrays. */

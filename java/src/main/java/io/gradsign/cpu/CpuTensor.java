@@ -38,9 +38,9 @@ public final class CpuTensor extends Tensor {
     /** Shared with this tensor's views and the tensor it is a view of. */
     private final Writes writes;
 
-    /** A tensor over a new array of the backend's. */
-    CpuTensor(CpuBackend backend, float[] data) {
-        this(backend, data, 0, data.length, null, false, new Writes(false));
+    /** A tensor over floats [offset, offset + length) of a new array of the backend's. */
+    CpuTensor(CpuBackend backend, float[] data, int offset, int length) {
+        this(backend, data, offset, length, null, false, new Writes(false));
     }
 
     /** A caller's array, wrapped. */

@@ -22,16 +22,18 @@ import java.util.List;
  * 784-512-512-10 on two cores that is five phases where the separate operations hand out four split
  * pieces and run the rest on the caller alone.
  *
- * <p>The step is bound by streaming the weights from the caches, so a layer whose input is often
- * zero runs its forward pass over a transposed copy of its weights (in, out) that skips the zero
- * inputs' rows: a hidden layer above a ReLU (about half its inputs are zero), and the first layer
- * when at least a quarter of the image is zero (Fashion-MNIST's background is half of it). Its sums
- * then run in another order than the separate operations' (each row's terms added one at a time in
- * ascending input order, see gradsign_cpu.h), so those outputs, and what follows from them, may
- * differ from the operations' in the last bits; every other layer, and the whole backward pass from
- * given outputs, gives the operations' bits. The copy is made on the first step and again on the
- * first step after any write to the weights' array through this backend ({@link CpuTensor#writes});
- * weights wrapped over a caller's array, which the caller may write unseen, get no copy.
+ * <p>The step is bound by streaming the weights through the caches, so a layer whose input is often
+ * zero runs its forward pass over a transposed copy of its weights, one block (in, rows of the range)
+ * per range of output rows, that skips the zero inputs' rows: a hidden layer above a ReLU (about half
+ * its inputs are zero), and the first layer when at least a quarter of the image is zero
+ * (Fashion-MNIST's background is half of it). The hidden layer also runs its backward product over
+ * its block, reading only the rows its forward pass read (the inputs the ReLU let through), still in
+ * that core's cache. Both run in orders of their own (see gradsign_cpu.h), so those layers' outputs
+ * and input gradients, and what follows from them, may differ from the separate operations' in the
+ * last bits; every other product gives the operations' bits. The copy is made on the first step and
+ * again on the first step after any write to the weights' array through this backend
+ * ({@link CpuTensor#writes}); weights wrapped over a caller's array, which the caller may write
+ * unseen, get no copy.
  */
 final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
     private static final int FORWARD = 0;
@@ -84,6 +86,8 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
     private final CpuTensor.Writes[] weightWrites;
     /** Per layer, the write count its transposed copy was made at. */
     private final long[] transposedAt;
+    /** Per layer, where its transposed copy starts in its array: on a cache line when it was made. */
+    private final int[] transposedStart;
     /** The tensors the step writes, whose write counts it advances. */
     private final CpuTensor[] written;
 
@@ -167,6 +171,7 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
         transposed = new float[layers][];
         weightWrites = new CpuTensor.Writes[layers];
         transposedAt = new long[layers];
+        transposedStart = new int[layers];
         for (int l = 0; l < layers; l++) {
             weightWrites[l] = ((CpuTensor) w[l]).writes();
             boolean ownForward = !(headPerRange() && l == layers - 1);
@@ -348,25 +353,27 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
         int in = widths[l];
         int out = widths[l + 1];
         if (transposed[l] == null) {
-            transposed[l] = new float[Math.multiplyExact(in, out)];
+            // 15 floats more, to start on a cache line (the kernels' loads then do not cross lines)
+            transposed[l] = new float[Math.addExact(Math.multiplyExact(in, out), 15)];
+            transposedStart[l] = CpuKernels.gradsign_cpu_line_offset(transposed[l]);
         }
-        transpose(weights[l], weightsOffsets[l], out, in, parts[l], transposed[l]);
+        transpose(weights[l], weightsOffsets[l], out, in, parts[l], transposed[l], transposedStart[l]);
         transposedAt[l] = writes;
     }
 
     /**
      * The weights (rows, columns) from {@code offset} transposed, range by range of rows as the step
-     * splits them: range [r0, r1) at {@code to[columns * r0]}, (columns, r1 - r0) row-major, so that each
+     * splits them: range [r0, r1) at {@code to[start + columns * r0]}, (columns, r1 - r0) row-major, so that each
      * core streams a block of its own instead of half of every row. In tiles, so that both sides stay
      * in the cache.
      */
-    static void transpose(float[] from, int offset, int rows, int columns, int parts, float[] to) {
+    static void transpose(float[] from, int offset, int rows, int columns, int parts, float[] to, int start) {
         final int tile = 32;
         for (int part = 0; part < parts; part++) {
             int first = CpuWorkers.start(rows, part, parts, Dense.ROW_ALIGN);
             int end = CpuWorkers.start(rows, part + 1, parts, Dense.ROW_ALIGN);
             int width = end - first;
-            int block = columns * first;
+            int block = start + columns * first;
             for (int r0 = first; r0 < end; r0 += tile) {
                 int r1 = Math.min(end, r0 + tile);
                 for (int c0 = 0; c0 < columns; c0 += tile) {
@@ -392,8 +399,8 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
         if (transposes(l, sparseInput)) {
             // this range's block of the transposed weights (see transpose)
             CpuKernels.gradsign_cpu_dense_forward_one_transposed_at(outputs[l], outputOffsets[l] + rowFrom,
-                    transposed[l], (long) widths[l] * rowFrom, biases[l], biasOffsets[l] + rowFrom, x, xOffset,
-                    widths[l], rowTo - rowFrom, 0, rowTo - rowFrom);
+                    transposed[l], transposedStart[l] + (long) widths[l] * rowFrom, biases[l],
+                    biasOffsets[l] + rowFrom, x, xOffset, widths[l], rowTo - rowFrom, 0, rowTo - rowFrom);
         } else {
             CpuKernels.gradsign_cpu_dense_forward_one_at(outputs[l], outputOffsets[l], weights[l], weightsOffsets[l],
                     biases[l], biasOffsets[l], x, xOffset, widths[l], rowFrom, rowTo);
@@ -481,8 +488,8 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
             float[] target = item == 0 ? inputGradients[l] : shares[l];
             long targetOffset = item == 0 ? inputGradientOffsets[l] : (long) (item - 1) * in;
             CpuKernels.gradsign_cpu_dense_backward_input_transposed_at(target, targetOffset, transposed[l],
-                    (long) in * rowFrom, dy, dyOffset + rowFrom, outputs[l - 1], outputOffsets[l - 1], in,
-                    rowTo - rowFrom, 0, rowTo - rowFrom);
+                    transposedStart[l] + (long) in * rowFrom, dy, dyOffset + rowFrom, outputs[l - 1],
+                    outputOffsets[l - 1], in, rowTo - rowFrom, 0, rowTo - rowFrom);
         } else if (item == 0) {
             CpuKernels.gradsign_cpu_dense_backward_input_rows_at(inputGradients[l], inputGradientOffsets[l],
                     weights[l], weightsOffsets[l], dy, dyOffset, in, rowFrom, rowTo);

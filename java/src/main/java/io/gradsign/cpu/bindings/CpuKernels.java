@@ -82,6 +82,13 @@ public final class CpuKernels {
     public static native long gradsign_cpu_first_non_finite_at(@Cast("const float*") float[] values, long offset,
                                                                long count);
 
+    /**
+     * How many floats from element 0 of {@code values} the next 64-byte cache line starts, where the
+     * array lies now (the garbage collector may move it; only speed depends on it, never a result).
+     */
+    @CriticalRegion
+    public static native int gradsign_cpu_line_offset(@Cast("const float*") float[] values);
+
     /** The instruction set in use: 0 generic, 1 AVX2, 2 AVX-512. */
     public static native int gradsign_cpu_isa();
 
