@@ -41,8 +41,9 @@ static inline float lane_sum(vec v) {
 }
 
 /* the first column (below LANES) from which p's loads of whole vectors start on a cache line, 0 where
-   p is not float-aligned: Java arrays start 16 bytes past a line, so a large array's rows are all off
-   by the same amount, and a load that crosses lines costs two */
+   p is not float-aligned: a load that crosses lines costs two. Used only where it changes no result
+   (the transposed forward pass picks its vectors of rows by it); the backend starts its own large
+   arrays on a line, but a caller's wrapped array may start anywhere */
 static inline int aligned_start(const float* p) {
     unsigned long misaligned = (unsigned long)p & (LANES * sizeof(float) - 1);
     return misaligned % sizeof(float) == 0 ? (int)((LANES * sizeof(float) - misaligned) % (LANES * sizeof(float)) / sizeof(float)) : 0;

@@ -104,7 +104,7 @@ public class FgsmBenchmark {
             for (int n = 0; n < batch; n++) {
                 System.arraycopy(poolImages, next * 784, batchImages, n * 784, 784);
                 labels[n] = poolLabels[next];
-                next = Boolean.getBoolean("fixed") ? next : next + 1 == poolLabels.length ? 0 : next + 1;
+                next = next + 1 == poolLabels.length ? 0 : next + 1;
             }
         }
         fgsm.perturb(Fgsm.Mode.UNTARGETED, batchImages, labels, 0.1f, 0f, 1f, steps, adversarial);

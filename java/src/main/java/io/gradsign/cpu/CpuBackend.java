@@ -34,8 +34,8 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> {
         return "cpu (Java " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors() + " cores)";
     }
 
-    /** Floats in a 64-byte cache line. */
-    private static final int LINE_FLOATS = 16;
+    /** Floats in a 64-byte cache line: an array this much less one longer can start a tensor on a line. */
+    static final int LINE_FLOATS = 16;
     /** The length from which a new tensor starts on a cache line: weights and a batch's buffers (16 KiB). */
     private static final int LINE_ALIGNED_LENGTH = 4096;
 

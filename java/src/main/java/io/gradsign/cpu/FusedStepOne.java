@@ -353,8 +353,8 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
         int in = widths[l];
         int out = widths[l + 1];
         if (transposed[l] == null) {
-            // 15 floats more, to start on a cache line (the kernels' loads then do not cross lines)
-            transposed[l] = new float[Math.addExact(Math.multiplyExact(in, out), 15)];
+            // a few floats more, to start on a cache line (the kernels' loads then do not cross lines)
+            transposed[l] = new float[Math.addExact(Math.multiplyExact(in, out), CpuBackend.LINE_FLOATS - 1)];
             transposedStart[l] = CpuKernels.gradsign_cpu_line_offset(transposed[l]);
         }
         transpose(weights[l], weightsOffsets[l], out, in, parts[l], transposed[l], transposedStart[l]);
