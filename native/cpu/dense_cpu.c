@@ -124,6 +124,26 @@ static void add_four_rows(float* restrict dx, const float* restrict w0, const fl
     for (; i < columns; i++) dx[i] = (first ? 0.0f : dx[i]) + (g0 * w0[i] + g1 * w1[i] + (g2 * w2[i] + g3 * w3[i]));
 }
 
+/* add_four_rows twice, the second four rows added to the first's result, vector by vector: the same
+   additions in the same order as two calls, with one load and store of dx instead of two */
+static void add_eight_rows(float* restrict dx, const float* const* w, const float* g, int columns, int first) {
+    vec v0 = broadcast(g[0]), v1 = broadcast(g[1]), v2 = broadcast(g[2]), v3 = broadcast(g[3]);
+    vec u0 = broadcast(g[4]), u1 = broadcast(g[5]), u2 = broadcast(g[6]), u3 = broadcast(g[7]);
+    const float *restrict w0 = w[0], *restrict w1 = w[1], *restrict w2 = w[2], *restrict w3 = w[3];
+    const float *restrict x0 = w[4], *restrict x1 = w[5], *restrict x2 = w[6], *restrict x3 = w[7];
+    int i = 0;
+    for (; i + LANES <= columns; i += LANES) {
+        vec d = first ? (vec){0} : load(dx + i);
+        d += v0 * load(w0 + i) + v1 * load(w1 + i) + (v2 * load(w2 + i) + v3 * load(w3 + i));
+        d += u0 * load(x0 + i) + u1 * load(x1 + i) + (u2 * load(x2 + i) + u3 * load(x3 + i));
+        store(dx + i, d);
+    }
+    for (; i < columns; i++) {
+        float d = (first ? 0.0f : dx[i]) + (g[0] * w0[i] + g[1] * w1[i] + (g[2] * w2[i] + g[3] * w3[i]));
+        dx[i] = d + (g[4] * x0[i] + g[5] * x1[i] + (g[6] * x2[i] + g[7] * x3[i]));
+    }
+}
+
 void VARIANT(gradsign_cpu_dense_backward_input_rows)(float* dx, const float* weights, const float* dy, int in,
                                                      int row_from, int row_to) {
     /* columns in chunks that stay in the first-level cache while every row passes over them */
@@ -147,7 +167,20 @@ void VARIANT(gradsign_cpu_dense_backward_input_rows)(float* dx, const float* wei
             }
             int done = r < row_from;
             int groups = done ? (listed + 3) / 4 : listed / 4;
-            for (int group = 0; group < groups; group++) {
+            int group = 0;
+            for (; group + 2 <= groups; group += 2) {
+                float g[8];
+                const float* w[8];
+                for (int k = 0; k < 8; k++) {
+                    int listed_k = 4 * group + k;
+                    int live = listed_k < listed;
+                    g[k] = live ? dy[rows[listed_k]] : 0.0f;
+                    w[k] = w_chunk + (long)rows[live ? listed_k : 4 * group + (k & 4)] * in;
+                }
+                add_eight_rows(dx_chunk, w, g, columns, first);
+                first = 0;
+            }
+            for (; group < groups; group++) {
                 const int* four = rows + 4 * group;
                 int count = listed - 4 * group < 4 ? listed - 4 * group : 4;
                 float g[4];
@@ -168,6 +201,30 @@ void VARIANT(gradsign_cpu_dense_backward_input_rows)(float* dx, const float* wei
     }
 }
 
+/* the indices i in [from, to) with v[i] != 0 (NaN included, as for !=), ascending, into list, which has
+   room for to - from + LANES; returns their count. Without a branch per index: which inputs are zero
+   is as random as the data. AVX-512 compresses sixteen indices at a time by a mask. */
+static inline int list_nonzero(int* list, const float* v, int from, int to) {
+    int n = 0;
+    int i = from;
+#if defined(__AVX512F__) && GRADSIGN_CPU_LANES == 16
+    __m512i index = _mm512_add_epi32(_mm512_set1_epi32(from),
+                                     _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+    const __m512i sixteen = _mm512_set1_epi32(16);
+    for (; i + 16 <= to; i += 16) {
+        __mmask16 live = _mm512_cmp_ps_mask(_mm512_loadu_ps(v + i), _mm512_setzero_ps(), _CMP_NEQ_UQ);
+        _mm512_storeu_si512(list + n, _mm512_maskz_compress_epi32(live, index));
+        n += __builtin_popcount(live);
+        index = _mm512_add_epi32(index, sixteen);
+    }
+#endif
+    for (; i < to; i++) {
+        list[n] = i;
+        n += v[i] != 0.0f;
+    }
+    return n;
+}
+
 /* the most vectors of rows on the cache lines' grid one pass of gradsign_cpu_dense_forward_one_transposed
    keeps in registers, beside the two off it (AVX-512 has 32 registers, AVX2 and SSE 16): 256 rows, a
    core's share of a 512-wide layer, are 16 vectors */
@@ -182,13 +239,17 @@ static inline __attribute__((always_inline)) void transposed_terms(vec* acc, con
     vec h = acc[0], t = acc[1];
     vec b[TRANSPOSED_BODY];
     for (int k = 0; k < body; k++) b[k] = acc[2 + k];
+    /* one pointer per input, the vectors at constant distances from it: with an offset per vector the
+       compiler kept eighteen of them in registers and spilled half */
+    const float* wb = weights_t + base;
+    const long to_head = head - base, to_tail = tail - base;
     for (int j = 0; j < n; j++) {
         int c = nonzero[j];
         vec v = broadcast(x[c]);
-        const float* w = weights_t + (long)c * out;
-        h = vmadd(v, load(w + head), h);
-        for (int k = 0; k < body; k++) b[k] = vmadd(v, load(w + base + k * LANES), b[k]);
-        t = vmadd(v, load(w + tail), t);
+        const float* w = wb + (long)c * out;
+        h = vmadd(v, load(w + to_head), h);
+        for (int k = 0; k < body; k++) b[k] = vmadd(v, load(w + k * LANES), b[k]);
+        t = vmadd(v, load(w + to_tail), t);
     }
     acc[0] = h;
     acc[1] = t;
@@ -200,18 +261,14 @@ static inline __attribute__((always_inline)) void transposed_terms(vec* acc, con
 static void forward_transposed_block(float* y, const float* weights_t, const float* bias, const float* x, int in,
                                      int out, long head, long base, long tail, int body) {
     vec acc[2 + TRANSPOSED_BODY];
-    int nonzero[NONZERO_CHUNK];
+    int nonzero[NONZERO_CHUNK + LANES];
     acc[0] = load(bias + head);
     acc[1] = load(bias + tail);
     for (int k = 0; k < body; k++) acc[2 + k] = load(bias + base + k * LANES);
     for (int chunk = 0; chunk < in; chunk += NONZERO_CHUNK) {
         /* the inputs that are not zero, listed without a branch: which ones are is as random as the data */
         int end = in - chunk < NONZERO_CHUNK ? in : chunk + NONZERO_CHUNK;
-        int n = 0;
-        for (int c = chunk; c < end; c++) {
-            nonzero[n] = c;
-            n += x[c] != 0.0f;
-        }
+        int n = list_nonzero(nonzero, x, chunk, end);
         switch (body) {
 #define GRADSIGN_TRANSPOSED_CASE(k) \
     case k: transposed_terms(acc, weights_t, x, out, head, base, tail, k, nonzero, n); break;
@@ -301,7 +358,7 @@ void VARIANT(gradsign_cpu_dense_backward_input_transposed)(float* dx, const floa
                                                            const float* below, int in, int out, int row_from,
                                                            int row_to) {
     enum { LISTED = 1024 };
-    int live[LISTED];
+    int live[LISTED + LANES];
     int length = row_to - row_from;
     int vectors = length / LANES;
     const float* d = dy + row_from;
@@ -310,11 +367,15 @@ void VARIANT(gradsign_cpu_dense_backward_input_transposed)(float* dx, const floa
     for (int end = in; end > 0; end -= LISTED) {
         int chunk = end - LISTED > 0 ? end - LISTED : 0;
         /* the inputs whose gradient is wanted, listed without a branch; the others get zero */
-        int n = 0;
-        for (int i = chunk; i < end; i++) {
-            live[n] = i;
-            n += below == 0 || below[i] != 0.0f;
-            dx[i] = 0.0f;
+        /* zeros first, whole vectors at a time: the other cores read this range last step, and a
+           store per input waited for each line to come back */
+        memset(dx + chunk, 0, (size_t)(end - chunk) * sizeof(float));
+        int n;
+        if (below) {
+            n = list_nonzero(live, below, chunk, end);
+        } else {
+            n = end - chunk;
+            for (int i = 0; i < n; i++) live[i] = chunk + i;
         }
         switch (vectors) {
 #define GRADSIGN_DOTS_CASE(k) \

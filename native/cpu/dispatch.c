@@ -7,6 +7,8 @@ typedef struct {
     void (*backward_input_rows)(float*, const float*, const float*, int, int, int);
     void (*forward_one_transposed)(float*, const float*, const float*, const float*, int, int, int, int);
     void (*backward_input_transposed)(float*, const float*, const float*, const float*, int, int, int, int);
+    void (*relu)(float*, long long);
+    void (*activation_gradient)(float*, const float*, long long, int, const float*, int, long long);
     void (*sign_step)(float*, const float*, const float*, long long, float, float, float);
     long long (*first_non_finite)(const float*, long long);
 } kernels;
@@ -14,6 +16,7 @@ typedef struct {
 #define KERNELS(suffix)                                                                                    \
     {gradsign_cpu_dense_forward_one_##suffix, gradsign_cpu_dense_backward_input_rows_##suffix,             \
      gradsign_cpu_dense_forward_one_transposed_##suffix, gradsign_cpu_dense_backward_input_transposed_##suffix, \
+     gradsign_cpu_relu_##suffix, gradsign_cpu_activation_gradient_##suffix,                                \
      gradsign_cpu_sign_step_##suffix,                                                                      \
      gradsign_cpu_first_non_finite_##suffix}
 
@@ -74,6 +77,13 @@ void gradsign_cpu_dense_forward_one_transposed(float* y, const float* weights_t,
 void gradsign_cpu_dense_backward_input_transposed(float* dx, const float* weights_t, const float* dy,
                                                   const float* below, int in, int out, int row_from, int row_to) {
     variants[gradsign_cpu_isa()].backward_input_transposed(dx, weights_t, dy, below, in, out, row_from, row_to);
+}
+
+void gradsign_cpu_relu(float* y, long long count) { variants[gradsign_cpu_isa()].relu(y, count); }
+
+void gradsign_cpu_activation_gradient(float* dy, const float* shares, long long share_stride, int share_count,
+                                      const float* y, int activation, long long count) {
+    variants[gradsign_cpu_isa()].activation_gradient(dy, shares, share_stride, share_count, y, activation, count);
 }
 
 void gradsign_cpu_sign_step(float* out, const float* x, const float* gradient, long long count, float epsilon,

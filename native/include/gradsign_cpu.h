@@ -1,6 +1,7 @@
 /* gradsign_cpu.h: the CPU backend's own kernels, where they beat OpenBLAS or Java: one sample's
    dense forward pass and backward pass to the input (the latter skips the rows whose gradient is
-   zero), the fused sign step, and the scan for non-finite inputs. Matrices are row-major; weights are
+   zero), the element-wise work between them (ReLU, the gradient at a layer's outputs), the fused sign
+   step, and the scan for non-finite inputs. Matrices are row-major; weights are
    (out, in) as in the CUDA kernels. Each call covers a range of rows or elements, so the Java side
    splits the work over cores. Sizes are checked by the caller. */
 #ifndef GRADSIGN_CPU_H
@@ -49,6 +50,23 @@ void gradsign_cpu_dense_backward_input_transposed(float* dx, const float* weight
 void gradsign_cpu_dense_backward_input_rows(float* dx, const float* weights, const float* dy, int in, int row_from,
                                             int row_to);
 
+/* the activations gradsign_cpu_activation_gradient takes: GRADSIGN_ACTIVATION_NONE and _RELU of gradsign.h */
+#define GRADSIGN_CPU_ACTIVATION_NONE 0
+#define GRADSIGN_CPU_ACTIVATION_RELU 1
+
+/* y[i] = max(y[i], 0) for i < count, as Java's Math.max(y, 0f): NaN stays NaN, -0 becomes +0 */
+void gradsign_cpu_relu(float* y, long long count);
+
+/* dy[i] = (dy[i] + shares[0 * share_stride + i] + ... + shares[(share_count - 1) * share_stride + i]) * f'(y[i])
+   for i < count, the shares added one at a time in that order, then f' the derivative from the
+   output y: 1 for GRADSIGN_CPU_ACTIVATION_NONE (y and the multiplication unused), and for _RELU
+   min(y * 2^126 * 2^126, 1) as Java's Math.min (0 at y = 0, 1 above, NaN for NaN). The gradient at a
+   layer's outputs in one sample's step: its ranges' shares of the layer above summed, then the
+   activation's derivative applied, in the bits of the Java loops that do the same (tanh stays there:
+   1 - y * y must not become a fused multiply-add). shares may be null where share_count is 0. */
+void gradsign_cpu_activation_gradient(float* dy, const float* shares, long long share_stride, int share_count,
+                                      const float* y, int activation, long long count);
+
 /* out[i] = clip(x[i] + epsilon * sign(gradient[i]), lo, hi) for i < count: the CPU twin of the
    CUDA kernel sign_step (native/src/sign_step.cu), the same bits (Java's max and min: NaN in, NaN
    out; +0 above -0); lo and hi are not NaN; out may be x or gradient */
@@ -75,6 +93,9 @@ const char* gradsign_cpu_isa_name(int isa);
                                                             int, int, int);                                         \
     void gradsign_cpu_dense_backward_input_transposed_##suffix(float*, const float*, const float*, const float*, int, \
                                                                int, int, int);                                      \
+    void gradsign_cpu_relu_##suffix(float*, long long);                                                             \
+    void gradsign_cpu_activation_gradient_##suffix(float*, const float*, long long, int, const float*, int,          \
+                                                   long long);                                                     \
     void gradsign_cpu_sign_step_##suffix(float*, const float*, const float*, long long, float, float, float);         \
     long long gradsign_cpu_first_non_finite_##suffix(const float*, long long);
 GRADSIGN_CPU_DECLARE_VARIANT(generic)

@@ -39,6 +39,18 @@ static inline void gradsign_cpu_dense_backward_input_rows_at(float* dx, long lon
                                            row_to);
 }
 
+static inline void gradsign_cpu_relu_at(float* y, long long y_offset, long long count) {
+    gradsign_cpu_relu(y + y_offset, count);
+}
+
+static inline void gradsign_cpu_activation_gradient_at(float* dy, long long dy_offset, const float* shares,
+                                                       long long shares_offset, long long share_stride,
+                                                       int share_count, const float* y, long long y_offset,
+                                                       int activation, long long count) {
+    gradsign_cpu_activation_gradient(dy + dy_offset, shares ? shares + shares_offset : 0, share_stride, share_count,
+                                     y ? y + y_offset : 0, activation, count);
+}
+
 static inline void gradsign_cpu_sign_step_at(float* out, long long out_offset, const float* x, long long x_offset,
                                              const float* gradient, long long gradient_offset, long long count,
                                              float epsilon, float lo, float hi) {

@@ -405,7 +405,16 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
             CpuKernels.gradsign_cpu_dense_forward_one_at(outputs[l], outputOffsets[l], weights[l], weightsOffsets[l],
                     biases[l], biasOffsets[l], x, xOffset, widths[l], rowFrom, rowTo);
         }
-        Dense.activate(outputs[l], outputOffsets[l] + rowFrom, outputOffsets[l] + rowTo, activations[l]);
+        activate(outputs[l], outputOffsets[l] + rowFrom, outputOffsets[l] + rowTo, activations[l]);
+    }
+
+    /** Dense.activate on [from, to); ReLU in native code (C2 leaves the loop scalar here), the same bits. */
+    private static void activate(float[] y, int from, int to, Activation activation) {
+        if (activation == Activation.RELU) {
+            CpuKernels.gradsign_cpu_relu_at(y, from, to - from);
+        } else {
+            Dense.activate(y, from, to, activation);
+        }
     }
 
     private void loss() {
@@ -478,10 +487,8 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
         int rowTo = CpuWorkers.start(out, item + 1, items, Dense.ROW_ALIGN);
         float[] dy = l == layers - 1 ? logitGradients : inputGradients[l + 1];
         int dyOffset = l == layers - 1 ? logitGradientsOffset : inputGradientOffsets[l + 1];
-        if (l < layers - 1) {
-            addShares(dy, dyOffset, shares[l + 1], parts[l + 1], out, rowFrom, rowTo);
-        }
-        derivative(dy, dyOffset, outputs[l], outputOffsets[l], rowFrom, rowTo, activations[l]);
+        gradient(dy, dyOffset, l < layers - 1 ? shares[l + 1] : null, l < layers - 1 ? parts[l + 1] : 1, out, rowFrom,
+                rowTo, outputs[l], outputOffsets[l], activations[l]);
         if (l > 0 && transposes[l]) {
             // over the transposed weights, at the inputs the ReLU below let through: the bytes the
             // forward pass over this range just read
@@ -504,9 +511,26 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
         int in = widths[0];
         int columnFrom = CpuWorkers.start(in, item, items, 16);
         int columnTo = CpuWorkers.start(in, item + 1, items, 16);
-        addShares(inputGradients[0], inputGradientOffsets[0], shares[0], parts[0], in, columnFrom, columnTo);
+        gradient(inputGradients[0], inputGradientOffsets[0], shares[0], parts[0], in, columnFrom, columnTo, null, 0,
+                Activation.NONE);
         CpuKernels.gradsign_cpu_sign_step_at(to, toOffset + columnFrom, from, fromOffset + columnFrom,
                 inputGradients[0], inputGradientOffsets[0] + columnFrom, columnTo - columnFrom, epsilon, lo, hi);
+    }
+
+    /**
+     * The gradient at rows [from, to) of a layer's outputs: the shares of its ranges after the first
+     * added (addShares), then the activation's derivative applied (derivative); in native code but for
+     * tanh, whose derivative C would contract into a fused multiply-add. The same bits either way.
+     */
+    private static void gradient(float[] dy, int dyOffset, float[] shares, int parts, int length, int from, int to,
+                                 float[] y, int yOffset, Activation activation) {
+        if (activation == Activation.TANH) {
+            addShares(dy, dyOffset, shares, parts, length, from, to);
+            derivative(dy, dyOffset, y, yOffset, from, to, activation);
+        } else if (parts > 1 || activation != Activation.NONE) {
+            CpuKernels.gradsign_cpu_activation_gradient_at(dy, dyOffset + from, shares, from, length, parts - 1, y,
+                    yOffset + from, activation.code(), to - from);
+        }
     }
 
     /** gradient[i] += share p's [i] for p = 1 to parts - 1 in order, i in [from, to): Dense's sum. */

@@ -26,7 +26,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The CPU backend's native kernels (native/cpu) through the Java entry points that split them over
  * the cores: {@link Dense}'s routes (one sample: gradsign's kernels, forward and zero-skipping
  * backward; batches: sgemm) against a double-precision reference, {@link SignStep#signStep} against
- * its Java formula bit for bit, and {@link NonFinite#firstIndex}; each on every instruction set this CPU has (generic, AVX2, AVX-512).
+ * its Java formula bit for bit, the batch-1 step's ReLU and gradient at a layer's outputs against the
+ * Java loops they replace bit for bit, and {@link NonFinite#firstIndex}; each on every instruction set this CPU has (generic, AVX2, AVX-512).
  * Every array sits at an odd offset inside a larger one: inputs are surrounded by NaN (a read outside
  * the range poisons the result), outputs are NaN inside (an unwritten element fails) and a sentinel
  * outside (a write outside the range fails).
@@ -521,6 +522,88 @@ class CpuKernelsTest {
                     && Float.floatToRawIntBits(before[k]) != Float.floatToRawIntBits(after[k])) {
                 fail(what + ": element " + k + " outside the output range [" + offset + ", " + (offset + count)
                         + ") changed from " + before[k] + " to " + after[k]);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- the batch-1 step's element-wise work
+
+    static Stream<Arguments> elementwiseCases() {
+        List<Arguments> cases = new ArrayList<>();
+        for (int isa = 0; isa <= BEST_ISA; isa++) {
+            for (int count : new int[] {0, 1, 15, 16, 17, 256, 392, 1000}) {
+                cases.add(Arguments.of(ISA_NAMES[isa], isa, count));
+            }
+        }
+        return cases.stream();
+    }
+
+    /** The native ReLU gives Dense.activate's bits (Java's Math.max: NaN stays, -0 becomes +0) and writes nothing else. */
+    @ParameterizedTest(name = "{0}, {2} floats")
+    @MethodSource("elementwiseCases")
+    void reluEqualsJavaMaxBitForBit(String isaName, int isa, int count) {
+        useIsa(isa);
+        Random random = new Random(7_000_003L * count + isa);
+        int offset = 5;
+        float[] y = specialInput(random, offset, count, -2f, 2f);
+        float[] want = y.clone();
+        Dense.activate(want, offset, offset + count, Activation.RELU);
+        CpuKernels.gradsign_cpu_relu_at(y, offset, count);
+        assertBitsEqual(want, y, isaName + " relu, " + count + " floats");
+    }
+
+    /**
+     * The native gradient at a layer's outputs gives the Java loops' bits: shares added in order, then
+     * ActivationBackward's ReLU derivative (or none); shares at an offset and a stride, y and shares
+     * null where unused; nothing outside the range written.
+     */
+    @ParameterizedTest(name = "{0}, {2} floats")
+    @MethodSource("elementwiseCases")
+    void activationGradientEqualsTheJavaLoopsBitForBit(String isaName, int isa, int count) {
+        useIsa(isa);
+        for (Activation activation : new Activation[] {Activation.NONE, Activation.RELU}) {
+            for (int shareCount = 0; shareCount <= 2; shareCount++) {
+                Random random = new Random(9_000_011L * count + 31L * shareCount + activation.ordinal() + isa);
+                int offset = 3;
+                int stride = count + 4;
+                float[] dy = specialInput(random, offset, count, -1f, 1f);
+                float[] shares = shareCount == 0 ? null : specialInput(random, 2, shareCount * stride, -1f, 1f);
+                float[] y = activation == Activation.NONE ? null : input(random, 6, count, 0f, 1f);
+                if (y != null) {
+                    for (int i = 0; i < count; i++) {
+                        y[6 + i] = random.nextInt(3) == 0 ? 0f
+                                : random.nextInt(5) == 0 ? Math.abs(SPECIALS[random.nextInt(SPECIALS.length)]) : y[6 + i];
+                    }
+                }
+                float[] want = dy.clone();
+                for (int i = 0; i < count; i++) {
+                    float g = want[offset + i];
+                    for (int p = 0; p < shareCount; p++) {
+                        g += shares[2 + p * stride + i];
+                    }
+                    if (activation == Activation.RELU) {
+                        g *= ActivationBackward.reluDerivative(y[6 + i]);
+                    }
+                    want[offset + i] = g;
+                }
+                CpuKernels.gradsign_cpu_activation_gradient_at(dy, offset, shares, 2, stride, shareCount, y, 6,
+                        activation.code(), count);
+                assertBitsEqual(want, dy, isaName + " activation gradient, " + count + " floats, " + shareCount
+                        + " shares, " + activation);
+            }
+        }
+    }
+
+    /** Every element the same bits, NaN as NaN. */
+    private static void assertBitsEqual(float[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what + ": length");
+        for (int i = 0; i < want.length; i++) {
+            boolean same = Float.isNaN(want[i]) ? Float.isNaN(got[i])
+                    : Float.floatToRawIntBits(want[i]) == Float.floatToRawIntBits(got[i]);
+            if (!same) {
+                fail(what + ": element " + i + " want " + want[i] + " (0x" + Integer.toHexString(
+                        Float.floatToRawIntBits(want[i])) + ") got " + got[i] + " (0x"
+                        + Integer.toHexString(Float.floatToRawIntBits(got[i])) + ")");
             }
         }
     }

@@ -8,10 +8,10 @@ import org.bytedeco.javacpp.annotation.Platform;
 /**
  * The CPU backend's own kernels (native/cpu, linked into this binding's JNI library) on Java arrays
  * in place: one sample's dense forward pass (over the weights, or over their transpose skipping the
- * zero inputs) and backward pass to the input (which skips the rows whose gradient is zero), the fused
- * sign step, the scan for non-finite inputs. Each call covers a
- * range of rows or elements,
- * so the Java side splits the work over cores; see native/include/gradsign_cpu.h.
+ * zero inputs) and backward pass to the input (which skips the rows whose gradient is zero), the
+ * element-wise work between them (ReLU, the gradient at a layer's outputs), the fused sign step, the
+ * scan for non-finite inputs. Each call covers a range of rows or elements, so the Java side splits
+ * the work over cores; see native/include/gradsign_cpu.h.
  */
 @Platform(include = "gradsign_cpu_java.h")
 public final class CpuKernels {
@@ -69,6 +69,22 @@ public final class CpuKernels {
                                                                         long weightsOffset,
                                                                         @Cast("const float*") float[] dy,
                                                                         long dyOffset, int in, int rowFrom, int rowTo);
+
+    /** y[i] = Math.max(y[i], 0f) for i &lt; count, the bits of Java's max. */
+    @CriticalRegion
+    public static native void gradsign_cpu_relu_at(float[] y, long yOffset, long count);
+
+    /**
+     * dy[i] = (dy[i] + shares[shareStride p + i] for p &lt; shareCount, in order) f'(y[i]) for i &lt; count,
+     * with f' the derivative from the output of activation code 0 (none: 1) or 1 (relu), as
+     * ActivationBackward computes it; shares may be null when shareCount is 0, y when activation is 0.
+     */
+    @CriticalRegion
+    public static native void gradsign_cpu_activation_gradient_at(float[] dy, long dyOffset,
+                                                                   @Cast("const float*") float[] shares,
+                                                                   long sharesOffset, long shareStride, int shareCount,
+                                                                   @Cast("const float*") float[] y, long yOffset,
+                                                                   int activation, long count);
 
     /** out[i] = clip(x[i] + epsilon sign(gradient[i]), lo, hi) for i &lt; count; the CUDA kernel's bits. */
     @CriticalRegion
