@@ -12,6 +12,7 @@
 #include <random>
 #include <vector>
 
+#include "cpu_isa.h"
 #include "gradsign_cpu.h"
 
 namespace {
@@ -283,21 +284,16 @@ int main() {
          gradsign_cpu_dense_forward_one_transposed_generic, gradsign_cpu_dense_backward_input_transposed_generic,
          false, 4}};
 #if defined(__x86_64__) || defined(__i386__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    if (runs_avx2()) {
         variants.push_back({"avx2", gradsign_cpu_dense_forward_one_avx2, gradsign_cpu_dense_backward_input_rows_avx2,
                             gradsign_cpu_dense_forward_one_transposed_avx2,
                             gradsign_cpu_dense_backward_input_transposed_avx2, true, 8});
-    } else {
-        std::printf("skipped avx2: this CPU lacks AVX2 or FMA\n");
     }
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) {
+    if (runs_avx512()) {
         variants.push_back(
             {"avx512", gradsign_cpu_dense_forward_one_avx512, gradsign_cpu_dense_backward_input_rows_avx512,
              gradsign_cpu_dense_forward_one_transposed_avx512, gradsign_cpu_dense_backward_input_transposed_avx512,
              true, 16});
-    } else {
-        std::printf("skipped avx512: this CPU lacks AVX-512 F/DQ/VL\n");
     }
 #endif
     const int ins[] = {1, 3, 8, 15, 16, 17, 33, 100, 129, 784};

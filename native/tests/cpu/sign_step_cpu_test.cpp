@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "cpu_isa.h"
 #include "gradsign_cpu.h"
 
 namespace {
@@ -105,16 +106,11 @@ void run_scan(const Variant& v, std::mt19937& random, long long count) {
 int main() {
     std::vector<Variant> variants = {{"generic", gradsign_cpu_sign_step_generic, gradsign_cpu_first_non_finite_generic}};
 #if defined(__x86_64__) || defined(__i386__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    if (runs_avx2()) {
         variants.push_back({"avx2", gradsign_cpu_sign_step_avx2, gradsign_cpu_first_non_finite_avx2});
-    } else {
-        std::printf("skipped avx2: this CPU lacks AVX2 or FMA\n");
     }
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) {
+    if (runs_avx512()) {
         variants.push_back({"avx512", gradsign_cpu_sign_step_avx512, gradsign_cpu_first_non_finite_avx512});
-    } else {
-        std::printf("skipped avx512: this CPU lacks AVX-512 F/DQ/VL\n");
     }
 #endif
     unsigned seed = 20261125;
