@@ -372,9 +372,9 @@ void VARIANT(gradsign_cpu_dense_backward_input_transposed)(float* dx, const floa
        they are still in this core's cache (first to last, each read would evict one needed soon) */
     for (int end = in; end > 0; end -= LISTED) {
         int chunk = end - LISTED > 0 ? end - LISTED : 0;
-        /* the inputs whose gradient is wanted, listed without a branch; the others get zero */
-        /* zeros first, whole vectors at a time: the other cores read this range last step, and a
-           store per input waited for each line to come back */
+        /* zeros first, whole vectors at a time (the other cores read this range last step, and a store
+           per input waited for its line to come back), then the inputs whose gradient is wanted,
+           listed without a branch */
         memset(dx + chunk, 0, (size_t)(end - chunk) * sizeof(float));
         int n;
         if (below) {
