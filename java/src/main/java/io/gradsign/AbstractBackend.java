@@ -1,9 +1,6 @@
 package io.gradsign;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -29,7 +26,18 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
         if (length < 0) {
             throw new IllegalArgumentException("length must be >= 0, got " + length);
         }
-        T tensor = allocateZeroed(length);
+        T tensor = allocateZeroed(length, DType.FLOAT32);
+        owned.add(tensor);
+        return tensor;
+    }
+
+    @Override
+    public final Tensor allocate(Shape shape, DType dtype) {
+        checkOpen();
+        Objects.requireNonNull(shape, "shape");
+        Objects.requireNonNull(dtype, "dtype");
+        T tensor = allocateZeroed(shape.size(), dtype);
+        tensor.assignShape(shape);
         owned.add(tensor);
         return tensor;
     }
@@ -39,6 +47,10 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
         checkOpen();
         T to = mine(destination, "destination");
         T from = mine(source, "source");
+        if (destination.dtype() != source.dtype()) {
+            throw new IllegalArgumentException("types differ: destination=" + destination.dtype() + ", source="
+                    + source.dtype());
+        }
         if (destination.length() != source.length()) {
             throw new IllegalArgumentException("lengths differ: destination=" + destination.length() + ", source="
                     + source.length());
@@ -52,9 +64,9 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
     @Override
     public final void signStep(Tensor out, Tensor x, Tensor gradient, float epsilon, float lo, float hi) {
         checkOpen();
-        T outTensor = mine(out, "out");
-        T xTensor = mine(x, "x");
-        T gradientTensor = mine(gradient, "gradient");
+        T outTensor = mine(out, "out", -1);
+        T xTensor = mine(x, "x", -1);
+        T gradientTensor = mine(gradient, "gradient", -1);
         if (!(epsilon >= 0) || Float.isInfinite(epsilon)) {
             throw new IllegalArgumentException("epsilon must be finite and >= 0, got " + epsilon);
         }
@@ -145,13 +157,128 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
         T lossesT = mine(losses, "losses", batch);
         T dLogitsT = dLogits == null ? null : mine(dLogits, "dLogits", size);
         T logitsT = mine(logits, "logits", size);
-        T labelsT = mine(labels.storage(), "labels", batch);
+        T labelsT = mineInts(labels.storage(), "labels", batch);
         checkDisjoint(probabilities, "probabilities", losses, logits, labels.storage());
         checkDisjoint(losses, "losses", logits, labels.storage());
         if (dLogits != null) {
             checkDisjoint(dLogits, "dLogits", probabilities, losses, logits, labels.storage());
         }
         softmaxCrossEntropyChecked(probabilitiesT, lossesT, dLogitsT, logitsT, labelsT, batch, classes, gradientScale);
+    }
+
+    @Override
+    public final void activationForward(Tensor y, Tensor x, Activation activation) {
+        checkOpen();
+        Objects.requireNonNull(activation, "activation");
+        T xT = mine(x, "x", -1);
+        T yT = mine(y, "y", x.length());
+        if (y.overlapsPartially(x)) {
+            throw new IllegalArgumentException("y overlaps x without being the same range");
+        }
+        activationForwardChecked(yT, xT, activation);
+    }
+
+    @Override
+    public final void conv2dForward(Tensor y, Tensor x, Tensor weights, Tensor bias, ConvGeometry geometry,
+                                    Activation activation) {
+        checkOpen();
+        Objects.requireNonNull(geometry, "geometry");
+        Objects.requireNonNull(activation, "activation");
+        T yT = mineShaped(y, "y", convOutput(geometry));
+        T xT = mineShaped(x, "x", convInput(geometry));
+        T weightsT = mineShaped(weights, "weights", convWeights(geometry));
+        T biasT = mineShaped(bias, "bias", Shape.of(geometry.outChannels()));
+        checkDisjoint(y, "y", x, weights, bias);
+        conv2dForwardChecked(yT, xT, weightsT, biasT, geometry, activation);
+    }
+
+    @Override
+    public final void conv2dBackwardInput(Tensor dx, Tensor dy, Tensor weights, ConvGeometry geometry) {
+        checkOpen();
+        Objects.requireNonNull(geometry, "geometry");
+        T dxT = mineShaped(dx, "dx", convInput(geometry));
+        T dyT = mineShaped(dy, "dy", convOutput(geometry));
+        T weightsT = mineShaped(weights, "weights", convWeights(geometry));
+        checkDisjoint(dx, "dx", dy, weights);
+        conv2dBackwardInputChecked(dxT, dyT, weightsT, geometry);
+    }
+
+    @Override
+    public final void conv2dBackwardWeights(Tensor dWeights, Tensor dBias, Tensor dy, Tensor x, ConvGeometry geometry) {
+        checkOpen();
+        Objects.requireNonNull(geometry, "geometry");
+        T dWeightsT = mineShaped(dWeights, "dWeights", convWeights(geometry));
+        T dBiasT = mineShaped(dBias, "dBias", Shape.of(geometry.outChannels()));
+        T dyT = mineShaped(dy, "dy", convOutput(geometry));
+        T xT = mineShaped(x, "x", convInput(geometry));
+        checkDisjoint(dWeights, "dWeights", dBias, dy, x);
+        checkDisjoint(dBias, "dBias", dy, x);
+        conv2dBackwardWeightsChecked(dWeightsT, dBiasT, dyT, xT, geometry);
+    }
+
+    @Override
+    public final void maxPool2dForward(Tensor y, Tensor argmax, Tensor x, PoolGeometry geometry) {
+        checkOpen();
+        Objects.requireNonNull(geometry, "geometry");
+        T yT = mineShaped(y, "y", poolOutput(geometry));
+        T argmaxT = mineInts(argmax, "argmax", geometry.outputSize());
+        checkShape(argmax, "argmax", poolOutput(geometry));
+        T xT = mineShaped(x, "x", poolInput(geometry));
+        checkDisjoint(y, "y", x, argmax);
+        checkDisjoint(argmax, "argmax", x);
+        maxPool2dForwardChecked(yT, argmaxT, xT, geometry);
+    }
+
+    @Override
+    public final void maxPool2dBackward(Tensor dx, Tensor dy, Tensor argmax, PoolGeometry geometry) {
+        checkOpen();
+        Objects.requireNonNull(geometry, "geometry");
+        T dxT = mineShaped(dx, "dx", poolInput(geometry));
+        T dyT = mineShaped(dy, "dy", poolOutput(geometry));
+        T argmaxT = mineInts(argmax, "argmax", geometry.outputSize());
+        checkShape(argmax, "argmax", poolOutput(geometry));
+        checkDisjoint(dx, "dx", dy, argmax);
+        maxPool2dBackwardChecked(dxT, dyT, argmaxT, geometry);
+    }
+
+    @Override
+    public final void avgPool2dForward(Tensor y, Tensor x, PoolGeometry geometry) {
+        checkOpen();
+        Objects.requireNonNull(geometry, "geometry");
+        T yT = mineShaped(y, "y", poolOutput(geometry));
+        T xT = mineShaped(x, "x", poolInput(geometry));
+        checkDisjoint(y, "y", x);
+        avgPool2dForwardChecked(yT, xT, geometry);
+    }
+
+    @Override
+    public final void avgPool2dBackward(Tensor dx, Tensor dy, PoolGeometry geometry) {
+        checkOpen();
+        Objects.requireNonNull(geometry, "geometry");
+        T dxT = mineShaped(dx, "dx", poolInput(geometry));
+        T dyT = mineShaped(dy, "dy", poolOutput(geometry));
+        checkDisjoint(dx, "dx", dy);
+        avgPool2dBackwardChecked(dxT, dyT, geometry);
+    }
+
+    private static Shape convInput(ConvGeometry g) {
+        return Shape.of(g.batch(), g.inChannels(), g.height(), g.width());
+    }
+
+    private static Shape convOutput(ConvGeometry g) {
+        return Shape.of(g.batch(), g.outChannels(), g.outHeight(), g.outWidth());
+    }
+
+    private static Shape convWeights(ConvGeometry g) {
+        return Shape.of(g.outChannels(), g.inChannels(), g.kernelHeight(), g.kernelWidth());
+    }
+
+    private static Shape poolInput(PoolGeometry g) {
+        return Shape.of(g.batch(), g.channels(), g.height(), g.width());
+    }
+
+    private static Shape poolOutput(PoolGeometry g) {
+        return Shape.of(g.batch(), g.channels(), g.outHeight(), g.outWidth());
     }
 
     @Override
@@ -170,78 +297,6 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
         checkDisjoint(parameters, "parameters", velocity, gradient);
         checkDisjoint(velocity, "velocity", gradient);
         sgdMomentumChecked(parametersT, velocityT, gradientT, learningRate, momentum);
-    }
-
-    @Override
-    public final Optional<GradientStep> fuseGradientStep(DenseChain chain) {
-        checkOpen();
-        Objects.requireNonNull(chain, "chain");
-        List<Tensor> tensors = new ArrayList<>();
-        List<String> roles = new ArrayList<>();
-        chain.forEachTensor((tensor, role) -> {
-            mine(tensor, role);
-            for (int t = 0; t < tensors.size(); t++) {
-                if (tensor.overlaps(tensors.get(t))) {
-                    throw new IllegalArgumentException(role + " shares memory with " + roles.get(t));
-                }
-            }
-            tensors.add(tensor);
-            roles.add(role);
-        });
-        return fuseGradientStepChecked(chain).map(step -> new CheckedGradientStep(chain, step,
-                tensors.toArray(new Tensor[0]), roles.toArray(new String[0])));
-    }
-
-    /** The checks of every run of a fused step, before the backend's own step runs. */
-    private final class CheckedGradientStep implements GradientStep {
-        private final GradientStep step;
-        private final long inputs;
-        private final Tensor[] tensors;
-        private final String[] roles;
-
-        CheckedGradientStep(DenseChain chain, GradientStep step, Tensor[] tensors, String[] roles) {
-            this.step = step;
-            this.inputs = (long) chain.batch() * chain.widths()[0];
-            this.tensors = tensors;
-            this.roles = roles;
-        }
-
-        @Override
-        public void run(Tensor from, Tensor to, float gradientScale, float epsilon, float lo, float hi,
-                        boolean forward) {
-            checkOpen();
-            mine(from, "from", inputs);
-            mine(to, "to", inputs);
-            if (!Float.isFinite(gradientScale)) {
-                throw new IllegalArgumentException("gradientScale must be finite, got " + gradientScale);
-            }
-            if (!(epsilon >= 0) || Float.isInfinite(epsilon)) {
-                throw new IllegalArgumentException("epsilon must be finite and >= 0, got " + epsilon);
-            }
-            if (Float.isNaN(lo) || Float.isNaN(hi) || lo > hi) {
-                throw new IllegalArgumentException("clip bounds must satisfy lo <= hi, got lo=" + lo + ", hi=" + hi);
-            }
-            if (to.overlapsPartially(from)) {
-                throw new IllegalArgumentException("to overlaps from without being the same range: " + to + ", " + from);
-            }
-            for (int t = 0; t < tensors.length; t++) {
-                if (tensors[t].isClosed()) {
-                    tensors[t].checkOpen(roles[t]);
-                }
-                if (from.overlaps(tensors[t]) || to.overlaps(tensors[t])) {
-                    throw new IllegalArgumentException("from or to shares memory with the chain's " + roles[t]);
-                }
-            }
-            step.run(from, to, gradientScale, epsilon, lo, hi, forward);
-        }
-    }
-
-    /**
-     * The backend's fused step for a validated chain, or empty (the default: no fused step). The
-     * step it returns runs with validated arguments.
-     */
-    protected Optional<GradientStep> fuseGradientStepChecked(DenseChain chain) {
-        return Optional.empty();
     }
 
     @Override
@@ -291,13 +346,51 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
         owned.remove(tensor);
     }
 
-    /** {@link #mine(Tensor, String)}, and the tensor must hold {@code length} floats (any, if negative). */
+    /** {@link #mine(Tensor, String)}, float32, and the tensor must hold {@code length} floats (any, if negative). */
     private T mine(Tensor tensor, String role, long length) {
         T checked = mine(tensor, role);
+        if (tensor.dtype() != DType.FLOAT32) {
+            throw new IllegalArgumentException(role + " holds " + tensor.dtype() + ", not float32");
+        }
         if (length >= 0 && tensor.length() != length) {
             throw new IllegalArgumentException(role + " has " + tensor.length() + " floats, the shapes need " + length);
         }
         return checked;
+    }
+
+    /** {@link #mine(Tensor, String)}, int32, {@code length} ints. */
+    private T mineInts(Tensor tensor, String role, long length) {
+        T checked = mine(tensor, role);
+        if (tensor.dtype() != DType.INT32) {
+            throw new IllegalArgumentException(role + " holds " + tensor.dtype() + ", not int32");
+        }
+        if (tensor.length() != length) {
+            throw new IllegalArgumentException(role + " has " + tensor.length() + " ints, the shapes need " + length);
+        }
+        return checked;
+    }
+
+    /**
+     * A float32 tensor of {@code expected}'s element count; one of rank above 1 must have that shape
+     * exactly (a flat one is taken as laid out so).
+     */
+    private T mineShaped(Tensor tensor, String role, Shape expected) {
+        T checked = mine(tensor, role, -1);
+        if (tensor.length() != expected.size()) {
+            throw new IllegalArgumentException(role + " has shape " + describeShape(tensor) + ", expected " + expected);
+        }
+        checkShape(tensor, role, expected);
+        return checked;
+    }
+
+    private static void checkShape(Tensor tensor, String role, Shape expected) {
+        if (tensor.shape().rank() > 1 && !tensor.shape().equals(expected)) {
+            throw new IllegalArgumentException(role + " has shape " + tensor.shape() + ", expected " + expected);
+        }
+    }
+
+    private static String describeShape(Tensor tensor) {
+        return tensor.length() <= Integer.MAX_VALUE ? tensor.shape().toString() : "(" + tensor.length() + ",)";
     }
 
     private static void checkShape(int batch, int inFeatures, int outFeatures) {
@@ -326,8 +419,8 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
         return tensorClass.cast(tensor);
     }
 
-    /** A new zeroed owning tensor; length already validated. */
-    protected abstract T allocateZeroed(long length);
+    /** A new zeroed owning tensor of {@code length} elements of {@code dtype}; length already validated. */
+    protected abstract T allocateZeroed(long length, DType dtype);
 
     /** The copy with validated arguments. */
     protected abstract void copyChecked(T destination, T source);
@@ -345,7 +438,25 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
 
     protected abstract void activationBackwardChecked(T dPre, T dy, T y, Activation activation);
 
-    /** dLogits may be null; labels holds int32 bits. */
+    protected abstract void activationForwardChecked(T y, T x, Activation activation);
+
+    protected abstract void conv2dForwardChecked(T y, T x, T weights, T bias, ConvGeometry geometry,
+                                                 Activation activation);
+
+    protected abstract void conv2dBackwardInputChecked(T dx, T dy, T weights, ConvGeometry geometry);
+
+    protected abstract void conv2dBackwardWeightsChecked(T dWeights, T dBias, T dy, T x, ConvGeometry geometry);
+
+    /** argmax is int32. */
+    protected abstract void maxPool2dForwardChecked(T y, T argmax, T x, PoolGeometry geometry);
+
+    protected abstract void maxPool2dBackwardChecked(T dx, T dy, T argmax, PoolGeometry geometry);
+
+    protected abstract void avgPool2dForwardChecked(T y, T x, PoolGeometry geometry);
+
+    protected abstract void avgPool2dBackwardChecked(T dx, T dy, PoolGeometry geometry);
+
+    /** dLogits may be null; labels is int32. */
     protected abstract void softmaxCrossEntropyChecked(T probabilities, T losses, T dLogits, T logits, T labels, int batch,
                                                        int classes, float gradientScale);
 

@@ -20,6 +20,14 @@ public interface Backend extends AutoCloseable {
     /** A new tensor of {@code length} floats, all zero, owned by this backend. */
     Tensor allocate(long length);
 
+    /** A new float32 tensor of the given shape, all zero, owned by this backend. */
+    default Tensor allocate(Shape shape) {
+        return allocate(shape, DType.FLOAT32);
+    }
+
+    /** A new tensor of the given shape and element type, all zero, owned by this backend. */
+    Tensor allocate(Shape shape, DType dtype);
+
     /** A new tensor holding a copy of {@code values}. */
     default Tensor upload(float[] values) {
         Tensor tensor = allocate(values.length);
@@ -85,6 +93,39 @@ public interface Backend extends AutoCloseable {
     void denseBackwardWeights(Tensor dWeights, Tensor dBias, Tensor dy, Tensor x, int batch, int inFeatures,
                               int outFeatures);
 
+    /** y = f(x) element-wise (a standalone activation layer); y may be x. */
+    void activationForward(Tensor y, Tensor x, Activation activation);
+
+    /**
+     * The 2-D convolution's forward pass, bias and activation fused: y = activation(conv(x, weights) + bias),
+     * with x, weights, bias and y as {@link ConvGeometry} lays them out. y must not overlap the inputs.
+     * Tensors of rank above 1 must have exactly the geometry's shapes.
+     */
+    void conv2dForward(Tensor y, Tensor x, Tensor weights, Tensor bias, ConvGeometry geometry, Activation activation);
+
+    /** The gradient at the convolution's input, dx (overwritten), from dy at its output (before the bias). */
+    void conv2dBackwardInput(Tensor dx, Tensor dy, Tensor weights, ConvGeometry geometry);
+
+    /** The gradients of the convolution's weights and bias (both overwritten) from dy and the layer's input x. */
+    void conv2dBackwardWeights(Tensor dWeights, Tensor dBias, Tensor dy, Tensor x, ConvGeometry geometry);
+
+    /**
+     * Max pooling: y = the largest element of each window, and argmax (int32, y's shape) its index in
+     * the input plane (row * width + column). A window is scanned row-major from its first element;
+     * a later element replaces the best when it is larger or NaN (as PyTorch's). Every backend gives
+     * the same bits.
+     */
+    void maxPool2dForward(Tensor y, Tensor argmax, Tensor x, PoolGeometry geometry);
+
+    /** dx (overwritten) = dy routed to the elements argmax names, added in the windows' row-major order. */
+    void maxPool2dBackward(Tensor dx, Tensor dy, Tensor argmax, PoolGeometry geometry);
+
+    /** Average pooling: the window's sum (row-major, in float) divided by its size. Same bits on every backend. */
+    void avgPool2dForward(Tensor y, Tensor x, PoolGeometry geometry);
+
+    /** dx (overwritten) = the sum over the windows containing each element, in row-major order, of dy / window size. */
+    void avgPool2dBackward(Tensor dx, Tensor dy, PoolGeometry geometry);
+
     /** dPre = dy &middot; f'(pre), written from the activation's output y; dPre may be dy. */
     void activationBackward(Tensor dPre, Tensor dy, Tensor y, Activation activation);
 
@@ -96,41 +137,6 @@ public interface Backend extends AutoCloseable {
      */
     void softmaxCrossEntropy(Tensor probabilities, Tensor losses, Tensor dLogits, Tensor logits, Labels labels,
                              int batch, int classes, float gradientScale);
-
-    /**
-     * One gradient step of a dense chain fused into a single piece of work, bound to the chain's
-     * buffers, or empty where this backend has no fused step for the chain (then run the separate
-     * operations: forward, softmax cross-entropy, activation and dense backward, sign step). The CPU
-     * backend fuses one sample's step, whose phases are too short to hand out one by one; the CUDA
-     * backend fuses every chain's, folding the element-wise steps into the backward products.
-     *
-     * @throws IllegalArgumentException if a tensor of the chain belongs to another backend
-     * @throws IllegalStateException if the backend or a tensor of the chain is closed
-     */
-    default Optional<GradientStep> fuseGradientStep(DenseChain chain) {
-        return Optional.empty();
-    }
-
-    /**
-     * A fused gradient step of a {@link DenseChain}, from {@link #fuseGradientStep}. Like the chain's
-     * buffers it writes, it serves one caller at a time.
-     */
-    interface GradientStep {
-        /**
-         * to = clip(from + epsilon &middot; sign(d loss / d from), lo, hi), the values the separate
-         * operations give: with {@code forward}, the forward pass at {@code from} into the chain's
-         * outputs (without, the outputs must already hold it); the loss of the chain's labels, its
-         * gradient at the logits scaled by {@code gradientScale}; the backward pass to the input
-         * (no weight gradients); the sign step. Every buffer of the chain holds its part afterwards.
-         * {@code to} may be {@code from}, and neither may share memory with the chain.
-         *
-         * @throws IllegalArgumentException for lengths other than batch &times; the input width,
-         *     overlapping tensors, a non-finite gradientScale, a negative or non-finite epsilon, or
-         *     lo &gt; hi
-         * @throws IllegalStateException if the backend or a tensor is closed
-         */
-        void run(Tensor from, Tensor to, float gradientScale, float epsilon, float lo, float hi, boolean forward);
-    }
 
     /** SGD with momentum: velocity = momentum &middot; velocity + gradient; parameters -= learningRate &middot; velocity. */
     void sgdMomentum(Tensor parameters, Tensor velocity, Tensor gradient, float learningRate, float momentum);

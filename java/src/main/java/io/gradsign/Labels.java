@@ -10,8 +10,6 @@ import java.util.Objects;
 public final class Labels implements AutoCloseable {
     private final Tensor storage;
     private final int classes;
-    /** The labels' bits as floats, the form the storage takes; made at the first write. */
-    private float[] bits;
 
     Labels(Tensor storage, int classes) {
         this.storage = storage;
@@ -26,7 +24,7 @@ public final class Labels implements AutoCloseable {
         if (capacity < 0) {
             throw new IllegalArgumentException("capacity must be >= 0, got " + capacity);
         }
-        return new Labels(backend.allocate(capacity), classes);
+        return new Labels(backend.allocate(Shape.of(capacity), DType.INT32), classes);
     }
 
     /** Labels over the first {@code count} entries of these, sharing their memory (closing it frees nothing). */
@@ -54,32 +52,19 @@ public final class Labels implements AutoCloseable {
             throw new IllegalArgumentException("labels [" + offset + ", " + offset + " + " + count
                     + ") are outside the source's [0, " + source.length + ")");
         }
-        // kept between calls: a batch's labels are written again for every batch
-        float[] bits = this.bits;
-        if (bits == null) {
-            bits = new float[count];
-            this.bits = bits;
-        }
         for (int i = 0; i < count; i++) {
             int label = source[offset + i];
             if (label < 0 || label >= classes) {
                 throw new IllegalArgumentException("label " + label + " at index " + (offset + i) + " is outside [0, "
                         + classes + ")");
             }
-            // the int's bits travel in a float slot: copies move bits, never values
-            bits[i] = Float.intBitsToFloat(label);
         }
-        storage.copyFrom(bits);
+        storage.copyFrom(source, offset, 0, count);
     }
 
     /** The labels, read back. */
     public int[] toArray() {
-        float[] bits = storage.toArray();
-        int[] labels = new int[bits.length];
-        for (int i = 0; i < bits.length; i++) {
-            labels[i] = Float.floatToRawIntBits(bits[i]);
-        }
-        return labels;
+        return storage.toIntArray();
     }
 
     /** Number of labels. */

@@ -1,5 +1,8 @@
 package io.gradsign;
 
+import io.gradsign.plan.DenseChain;
+import io.gradsign.plan.GradientStep;
+import io.gradsign.plan.Plans;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /**

@@ -1,10 +1,12 @@
 package io.gradsign.benchmarks;
 
+import io.gradsign.plan.DenseChain;
+import io.gradsign.plan.GradientStep;
+import io.gradsign.plan.Plans;
 import io.gradsign.Activation;
 import io.gradsign.Backend;
 import io.gradsign.BackendKind;
 import io.gradsign.Backends;
-import io.gradsign.DenseChain;
 import io.gradsign.Labels;
 import io.gradsign.Tensor;
 import io.gradsign.model.DenseLayer;
@@ -27,7 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One image's FGSM step on the CPU backend, two ways over the same buffers: the backend's fused step
- * ({@link Backend#fuseGradientStep}, what {@code Fgsm} runs at batch 1) and its baseline, the separate
+ * ({@link Plans#denseStep}, what {@code Fgsm} runs at batch 1) and its baseline, the separate
  * operations one by one (forward per layer, softmax cross-entropy, activation and dense backward per
  * layer, sign step), which give the same bits where no layer runs over transposed weights (see
  * {@code cpu.FusedStepOne}). Steps per second; no host copies. {@code path=fused-after-write} writes one
@@ -52,7 +54,7 @@ public class FusedStepBenchmark {
 
     private Backend backend;
     private DenseChain chain;
-    private Backend.GradientStep fused;
+    private GradientStep fused;
     private Tensor x;
     private Tensor adversarial;
 
@@ -92,7 +94,7 @@ public class FusedStepBenchmark {
         adversarial = backend.allocate(widths[0]);
         chain = new DenseChain(1, widths, activations, weights, biases, outputs, inputGradients,
                 backend.allocate(classes), backend.allocate(1), backend.allocate(classes), labels);
-        fused = backend.fuseGradientStep(chain).orElseThrow();
+        fused = Plans.denseStep(backend, chain).orElseThrow();
     }
 
     private static float[] uniform(SplittableRandom random, int count, float limit) {

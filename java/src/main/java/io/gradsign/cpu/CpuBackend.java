@@ -3,14 +3,19 @@ package io.gradsign.cpu;
 import io.gradsign.AbstractBackend;
 import io.gradsign.Activation;
 import io.gradsign.BackendKind;
-import io.gradsign.DenseChain;
+import io.gradsign.ConvGeometry;
+import io.gradsign.DType;
+import io.gradsign.PoolGeometry;
 import io.gradsign.Tensor;
 import io.gradsign.cpu.bindings.CpuKernels;
+import io.gradsign.plan.DenseChain;
+import io.gradsign.plan.DenseStepPlanner;
+import io.gradsign.plan.GradientStep;
 import java.util.Objects;
 import java.util.Optional;
 
 /** Plain Java on the CPU: runs anywhere, and is the reference the CUDA backend is checked against. */
-public final class CpuBackend extends AbstractBackend<CpuTensor> {
+public final class CpuBackend extends AbstractBackend<CpuTensor> implements DenseStepPlanner {
     /** Whether one sample's fused step may run a layer over its transposed weights (see FusedStepOne). */
     private final boolean transposedForward;
 
@@ -40,11 +45,14 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> {
     private static final int LINE_ALIGNED_LENGTH = 4096;
 
     @Override
-    protected CpuTensor allocateZeroed(long length) {
+    protected CpuTensor allocateZeroed(long length, DType dtype) {
         int most = Integer.MAX_VALUE - 8 - LINE_FLOATS;
         if (length > most) {
             throw new IllegalArgumentException("the CPU backend holds at most " + most + " floats in a tensor, got "
                     + length);
+        }
+        if (dtype == DType.INT32) {
+            return new CpuTensor(this, new int[(int) length]);
         }
         if (length < LINE_ALIGNED_LENGTH) {
             return new CpuTensor(this, new float[(int) length], 0, (int) length);
@@ -70,7 +78,9 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> {
     @Override
     protected void copyChecked(CpuTensor destination, CpuTensor source) {
         destination.written();
-        System.arraycopy(source.data(), source.offset(), destination.data(), destination.offset(), (int) source.length());
+        Object from = source.data() != null ? source.data() : source.ints();
+        Object to = destination.data() != null ? destination.data() : destination.ints();
+        System.arraycopy(from, source.offset(), to, destination.offset(), (int) source.length());
     }
 
     @Override
@@ -113,6 +123,61 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> {
     }
 
     @Override
+    protected void activationForwardChecked(CpuTensor y, CpuTensor x, Activation activation) {
+        y.written();
+        ActivationForward.activationForward(y.data(), y.offset(), x.data(), x.offset(), (int) x.length(), activation);
+    }
+
+    @Override
+    protected void conv2dForwardChecked(CpuTensor y, CpuTensor x, CpuTensor weights, CpuTensor bias,
+                                        ConvGeometry geometry, Activation activation) {
+        y.written();
+        Convolution.forward(y.data(), y.offset(), x.data(), x.offset(), weights.data(), weights.offset(), bias.data(),
+                bias.offset(), geometry, activation);
+    }
+
+    @Override
+    protected void conv2dBackwardInputChecked(CpuTensor dx, CpuTensor dy, CpuTensor weights, ConvGeometry geometry) {
+        dx.written();
+        Convolution.backwardInput(dx.data(), dx.offset(), dy.data(), dy.offset(), weights.data(), weights.offset(),
+                geometry);
+    }
+
+    @Override
+    protected void conv2dBackwardWeightsChecked(CpuTensor dWeights, CpuTensor dBias, CpuTensor dy, CpuTensor x,
+                                                ConvGeometry geometry) {
+        dWeights.written();
+        dBias.written();
+        Convolution.backwardWeights(dWeights.data(), dWeights.offset(), dBias.data(), dBias.offset(), dy.data(),
+                dy.offset(), x.data(), x.offset(), geometry);
+    }
+
+    @Override
+    protected void maxPool2dForwardChecked(CpuTensor y, CpuTensor argmax, CpuTensor x, PoolGeometry geometry) {
+        y.written();
+        argmax.written();
+        Pooling.maxForward(y.data(), y.offset(), argmax.ints(), argmax.offset(), x.data(), x.offset(), geometry);
+    }
+
+    @Override
+    protected void maxPool2dBackwardChecked(CpuTensor dx, CpuTensor dy, CpuTensor argmax, PoolGeometry geometry) {
+        dx.written();
+        Pooling.maxBackward(dx.data(), dx.offset(), dy.data(), dy.offset(), argmax.ints(), argmax.offset(), geometry);
+    }
+
+    @Override
+    protected void avgPool2dForwardChecked(CpuTensor y, CpuTensor x, PoolGeometry geometry) {
+        y.written();
+        Pooling.avgForward(y.data(), y.offset(), x.data(), x.offset(), geometry);
+    }
+
+    @Override
+    protected void avgPool2dBackwardChecked(CpuTensor dx, CpuTensor dy, PoolGeometry geometry) {
+        dx.written();
+        Pooling.avgBackward(dx.data(), dx.offset(), dy.data(), dy.offset(), geometry);
+    }
+
+    @Override
     protected void softmaxCrossEntropyChecked(CpuTensor probabilities, CpuTensor losses, CpuTensor dLogits,
                                               CpuTensor logits, CpuTensor labels, int batch, int classes,
                                               float gradientScale) {
@@ -123,7 +188,7 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> {
         }
         SoftmaxCrossEntropy.softmaxCrossEntropy(probabilities.data(), probabilities.offset(), losses.data(),
                 losses.offset(), dLogits == null ? null : dLogits.data(), dLogits == null ? 0 : dLogits.offset(),
-                logits.data(), logits.offset(), labels.data(), labels.offset(), batch, classes, gradientScale);
+                logits.data(), logits.offset(), labels.ints(), labels.offset(), batch, classes, gradientScale);
     }
 
     @Override
@@ -140,7 +205,7 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> {
      * batches are matrix products long enough to be handed out one by one.
      */
     @Override
-    protected Optional<GradientStep> fuseGradientStepChecked(DenseChain chain) {
+    public Optional<GradientStep> planDenseStep(DenseChain chain) {
         return chain.batch() == 1 ? Optional.of(new FusedStepOne(chain, transposedForward)) : Optional.empty();
     }
 

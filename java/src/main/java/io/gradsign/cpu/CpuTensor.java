@@ -1,9 +1,11 @@
 package io.gradsign.cpu;
 
+import io.gradsign.DType;
 import io.gradsign.Tensor;
 
 /**
- * A tensor in a Java array: floats [offset, offset + length) of {@link #data()}. The array's writes
+ * A tensor in a Java array: floats [offset, offset + length) of {@link #data()}, or for int32 ints of
+ * {@link #ints()}. The array's writes
  * through this backend are counted ({@link #writes()}), so that what a fused step derives from a
  * tensor (the transposed weights of {@link FusedStepOne}) is derived again after a write.
  */
@@ -32,6 +34,8 @@ public final class CpuTensor extends Tensor {
 
     private final CpuBackend backend;
     private final float[] data;
+    /** The int32 tensor's array (null for float32, whose {@link #data} is then null). */
+    private final int[] ints;
     private final int offset;
     /** A caller's array wrapped without a copy: owned by the caller, not by the backend. */
     private final boolean wrapped;
@@ -40,19 +44,25 @@ public final class CpuTensor extends Tensor {
 
     /** A tensor over floats [offset, offset + length) of a new array of the backend's. */
     CpuTensor(CpuBackend backend, float[] data, int offset, int length) {
-        this(backend, data, offset, length, null, false, new Writes(false));
+        this(backend, data, null, offset, length, null, false, new Writes(false));
+    }
+
+    /** An int32 tensor over a new array of the backend's. */
+    CpuTensor(CpuBackend backend, int[] ints) {
+        this(backend, null, ints, 0, ints.length, null, false, new Writes(false));
     }
 
     /** A caller's array, wrapped. */
     static CpuTensor wrapping(CpuBackend backend, float[] data, int offset, int length) {
-        return new CpuTensor(backend, data, offset, length, null, true, new Writes(true));
+        return new CpuTensor(backend, data, null, offset, length, null, true, new Writes(true));
     }
 
-    private CpuTensor(CpuBackend backend, float[] data, int offset, int length, Tensor parent, boolean wrapped,
-                      Writes writes) {
-        super(backend, length, parent);
+    private CpuTensor(CpuBackend backend, float[] data, int[] ints, int offset, int length, Tensor parent,
+                      boolean wrapped, Writes writes) {
+        super(backend, length, ints == null ? DType.FLOAT32 : DType.INT32, parent);
         this.backend = backend;
         this.data = data;
+        this.ints = ints;
         this.offset = offset;
         this.wrapped = wrapped;
         this.writes = writes;
@@ -78,14 +88,19 @@ public final class CpuTensor extends Tensor {
         return data;
     }
 
-    /** Where this tensor starts in {@link #data()}. */
+    /** The backing int array of an int32 tensor, shared with views; null for float32. */
+    int[] ints() {
+        return ints;
+    }
+
+    /** Where this tensor starts in {@link #data()} (or {@link #ints()}). */
     int offset() {
         return offset;
     }
 
     @Override
     protected Object memoryIdentity() {
-        return data;
+        return data != null ? data : ints;
     }
 
     @Override
@@ -105,8 +120,19 @@ public final class CpuTensor extends Tensor {
     }
 
     @Override
+    protected void writeInts(int[] source, int sourceOffset, long offset, int count) {
+        System.arraycopy(source, sourceOffset, ints, this.offset + (int) offset, count);
+        written();
+    }
+
+    @Override
+    protected void readInts(long offset, int[] destination, int destinationOffset, int count) {
+        System.arraycopy(ints, this.offset + (int) offset, destination, destinationOffset, count);
+    }
+
+    @Override
     protected Tensor createView(long offset, long length) {
-        return new CpuTensor(backend, data, this.offset + (int) offset, (int) length, this, false, writes);
+        return new CpuTensor(backend, data, ints, this.offset + (int) offset, (int) length, this, false, writes);
     }
 
     @Override
@@ -118,7 +144,7 @@ public final class CpuTensor extends Tensor {
 
     @Override
     public String toString() {
-        return "CpuTensor[length=" + length() + (wrapped ? ", wraps an array at " + offset
+        return "CpuTensor[" + (ints != null ? "int32, " : "") + "shape=" + (length() <= Integer.MAX_VALUE ? shape() : "?") + (wrapped ? ", wraps an array at " + offset
                 : ownsMemory() ? "" : ", view at " + offset) + "]";
     }
 }

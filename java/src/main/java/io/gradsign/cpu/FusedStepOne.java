@@ -2,7 +2,8 @@ package io.gradsign.cpu;
 
 import io.gradsign.Activation;
 import io.gradsign.Backend;
-import io.gradsign.DenseChain;
+import io.gradsign.plan.DenseChain;
+import io.gradsign.plan.GradientStep;
 import io.gradsign.Tensor;
 import io.gradsign.cpu.bindings.CpuKernels;
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ import java.util.List;
  * ({@link CpuTensor#writes}); weights wrapped over a caller's array, which the caller may write
  * unseen, get no copy.
  */
-final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
+final class FusedStepOne implements GradientStep, PhasedWork.Item {
     private static final int FORWARD = 0;
     private static final int LOSS = 1;
     private static final int BACKWARD = 2;
@@ -68,7 +69,7 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
     private final int lossesOffset;
     private final float[] logitGradients;
     private final int logitGradientsOffset;
-    private final float[] labels;
+    private final int[] labels;
     private final int labelsOffset;
     /** The head's copies for each range after the first (logits, probabilities, loss, logit gradient), or null. */
     private final float[][] headScratch;
@@ -153,7 +154,7 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
         lossesOffset = offset(chain.losses());
         logitGradients = array(chain.logitGradients());
         logitGradientsOffset = offset(chain.logitGradients());
-        labels = array(chain.labels().storage());
+        labels = ((CpuTensor) chain.labels().storage()).ints();
         labelsOffset = offset(chain.labels().storage());
         int classes = widths[layers];
         int rangesBelowHead = layers >= 2 ? parts[layers - 2] : 1;
@@ -418,7 +419,7 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
     }
 
     private void loss() {
-        int label = Float.floatToRawIntBits(labels[labelsOffset]);
+        int label = labels[labelsOffset];
         SoftmaxCrossEntropy.row(probabilities, probabilitiesOffset, losses, lossesOffset, logitGradients,
                 logitGradientsOffset, outputs[layers - 1], outputOffsets[layers - 1], label, widths[layers],
                 gradientScale, exps[0]);
@@ -461,7 +462,7 @@ final class FusedStepOne implements Backend.GradientStep, PhasedWork.Item {
                     biases[last], biasOffsets[last], outputs[last - 1], outputOffsets[last - 1], hidden, 0, classes);
             Dense.activate(logits, logitsOffset, logitsOffset + classes, activations[last]);
         }
-        int label = Float.floatToRawIntBits(labels[labelsOffset]);
+        int label = labels[labelsOffset];
         SoftmaxCrossEntropy.row(probabilities, probabilitiesOffset, losses, lossesOffset, logitGradients,
                 logitGradientsOffset, logits, logitsOffset, label, classes, gradientScale, exps[item]);
         derivative(logitGradients, logitGradientsOffset, logits, logitsOffset, 0, classes, activations[last]);

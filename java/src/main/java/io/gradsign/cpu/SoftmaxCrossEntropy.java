@@ -26,13 +26,13 @@ public final class SoftmaxCrossEntropy {
      */
     public static void softmaxCrossEntropy(float[] probabilities, int probabilitiesOffset, float[] losses,
                                            int lossesOffset, float[] dLogits, int dLogitsOffset, float[] logits,
-                                           int logitsOffset, float[] labels, int labelsOffset, int batch, int classes,
+                                           int logitsOffset, int[] labels, int labelsOffset, int batch, int classes,
                                            float gradientScale) {
         long work = (long) batch * classes * EXP_COST;
         CpuWorkers.forRanges(batch, 1, work, CpuWorkers.ELEMENTS_PER_PART, (from, to) -> {
             double[] exps = exps(classes);
             for (int b = from; b < to; b++) {
-                int label = Float.floatToRawIntBits(labels[labelsOffset + b]);
+                int label = labels[labelsOffset + b];
                 row(probabilities, probabilitiesOffset + b * classes, losses, lossesOffset + b, dLogits,
                         dLogitsOffset + b * classes, logits, logitsOffset + b * classes, label, classes, gradientScale,
                         exps);

@@ -3,7 +3,12 @@ package io.gradsign.cuda;
 import io.gradsign.AbstractBackend;
 import io.gradsign.Activation;
 import io.gradsign.BackendKind;
-import io.gradsign.DenseChain;
+import io.gradsign.ConvGeometry;
+import io.gradsign.DType;
+import io.gradsign.PoolGeometry;
+import io.gradsign.plan.DenseChain;
+import io.gradsign.plan.DenseStepPlanner;
+import io.gradsign.plan.GradientStep;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
@@ -12,7 +17,7 @@ import java.util.Optional;
  * libgradsign_emu, the CPU emulation of CUDA. Each operation is one native call; arguments are
  * validated before it (see {@link AbstractBackend}).
  */
-public final class CudaBackend extends AbstractBackend<DeviceBuffer> {
+public final class CudaBackend extends AbstractBackend<DeviceBuffer> implements DenseStepPlanner {
     private final CudaLibrary library;
     private final DeviceProperties device;
 
@@ -99,7 +104,7 @@ public final class CudaBackend extends AbstractBackend<DeviceBuffer> {
     }
 
     @Override
-    protected DeviceBuffer allocateZeroed(long length) {
+    protected DeviceBuffer allocateZeroed(long length, DType dtype) {
         if (length > Long.MAX_VALUE / Float.BYTES) {
             throw new IllegalArgumentException("length too large: " + length);
         }
@@ -111,7 +116,7 @@ public final class CudaBackend extends AbstractBackend<DeviceBuffer> {
             library.free(address[0]);
             library.check(status, "allocate(" + length + " floats): memset");
         }
-        return new DeviceBuffer(this, address[0], length, null, true);
+        return new DeviceBuffer(this, address[0], length, dtype, null, true);
     }
 
     @Override
@@ -155,6 +160,62 @@ public final class CudaBackend extends AbstractBackend<DeviceBuffer> {
     }
 
     @Override
+    protected void activationForwardChecked(DeviceBuffer y, DeviceBuffer x, Activation activation) {
+        library.check(library.activationForward(y.rawAddress(), x.rawAddress(), x.length(), activation.code()),
+                "activationForward");
+    }
+
+    @Override
+    protected void conv2dForwardChecked(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weights, DeviceBuffer bias,
+                                        ConvGeometry g, Activation activation) {
+        library.check(library.conv2dForward(y.rawAddress(), x.rawAddress(), weights.rawAddress(), bias.rawAddress(),
+                g.batch(), g.inChannels(), g.height(), g.width(), g.outChannels(), g.kernelHeight(), g.kernelWidth(),
+                g.strideHeight(), g.strideWidth(), g.padHeight(), g.padWidth(), activation.code()), "conv2dForward");
+    }
+
+    @Override
+    protected void conv2dBackwardInputChecked(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer weights, ConvGeometry g) {
+        library.check(library.conv2dBackwardInput(dx.rawAddress(), dy.rawAddress(), weights.rawAddress(), g.batch(),
+                g.inChannels(), g.height(), g.width(), g.outChannels(), g.kernelHeight(), g.kernelWidth(),
+                g.strideHeight(), g.strideWidth(), g.padHeight(), g.padWidth()), "conv2dBackwardInput");
+    }
+
+    @Override
+    protected void conv2dBackwardWeightsChecked(DeviceBuffer dWeights, DeviceBuffer dBias, DeviceBuffer dy,
+                                                DeviceBuffer x, ConvGeometry g) {
+        library.check(library.conv2dBackwardWeights(dWeights.rawAddress(), dBias.rawAddress(), dy.rawAddress(),
+                x.rawAddress(), g.batch(), g.inChannels(), g.height(), g.width(), g.outChannels(), g.kernelHeight(),
+                g.kernelWidth(), g.strideHeight(), g.strideWidth(), g.padHeight(), g.padWidth()),
+                "conv2dBackwardWeights");
+    }
+
+    @Override
+    protected void maxPool2dForwardChecked(DeviceBuffer y, DeviceBuffer argmax, DeviceBuffer x, PoolGeometry g) {
+        library.check(library.maxPool2dForward(y.rawAddress(), argmax.rawAddress(), x.rawAddress(), g.batch(),
+                g.channels(), g.height(), g.width(), g.kernelHeight(), g.kernelWidth(), g.strideHeight(),
+                g.strideWidth()), "maxPool2dForward");
+    }
+
+    @Override
+    protected void maxPool2dBackwardChecked(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer argmax, PoolGeometry g) {
+        library.check(library.maxPool2dBackward(dx.rawAddress(), dy.rawAddress(), argmax.rawAddress(), g.batch(),
+                g.channels(), g.height(), g.width(), g.kernelHeight(), g.kernelWidth(), g.strideHeight(),
+                g.strideWidth()), "maxPool2dBackward");
+    }
+
+    @Override
+    protected void avgPool2dForwardChecked(DeviceBuffer y, DeviceBuffer x, PoolGeometry g) {
+        library.check(library.avgPool2dForward(y.rawAddress(), x.rawAddress(), g.batch(), g.channels(), g.height(),
+                g.width(), g.kernelHeight(), g.kernelWidth(), g.strideHeight(), g.strideWidth()), "avgPool2dForward");
+    }
+
+    @Override
+    protected void avgPool2dBackwardChecked(DeviceBuffer dx, DeviceBuffer dy, PoolGeometry g) {
+        library.check(library.avgPool2dBackward(dx.rawAddress(), dy.rawAddress(), g.batch(), g.channels(), g.height(),
+                g.width(), g.kernelHeight(), g.kernelWidth(), g.strideHeight(), g.strideWidth()), "avgPool2dBackward");
+    }
+
+    @Override
     protected void softmaxCrossEntropyChecked(DeviceBuffer probabilities, DeviceBuffer losses, DeviceBuffer dLogits,
                                               DeviceBuffer logits, DeviceBuffer labels, int batch, int classes,
                                               float gradientScale) {
@@ -172,7 +233,7 @@ public final class CudaBackend extends AbstractBackend<DeviceBuffer> {
 
     /** Every chain: its step with the element-wise steps folded into the backward products ({@link CudaGradientStep}). */
     @Override
-    protected Optional<GradientStep> fuseGradientStepChecked(DenseChain chain) {
+    public Optional<GradientStep> planDenseStep(DenseChain chain) {
         return Optional.of(new CudaGradientStep(library, chain));
     }
 
@@ -188,6 +249,14 @@ public final class CudaBackend extends AbstractBackend<DeviceBuffer> {
 
     void copyToHost(float[] destination, int destinationOffset, long source, int count) {
         library.check(library.copyToHost(destination, destinationOffset, source, count), "copyTo");
+    }
+
+    void copyIntsToDevice(long destination, int[] source, int sourceOffset, int count) {
+        library.check(library.copyIntsToDevice(destination, source, sourceOffset, count), "copyFrom");
+    }
+
+    void copyIntsToHost(int[] destination, int destinationOffset, long source, int count) {
+        library.check(library.copyIntsToHost(destination, destinationOffset, source, count), "copyTo");
     }
 
     void free(DeviceBuffer buffer) {

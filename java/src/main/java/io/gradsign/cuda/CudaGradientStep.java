@@ -1,8 +1,8 @@
 package io.gradsign.cuda;
 
 import io.gradsign.Activation;
-import io.gradsign.Backend;
-import io.gradsign.DenseChain;
+import io.gradsign.plan.DenseChain;
+import io.gradsign.plan.GradientStep;
 import io.gradsign.Tensor;
 
 /**
@@ -14,7 +14,7 @@ import io.gradsign.Tensor;
  * {@link DenseChain#stepByOperations}. Built once per chain; its arguments are validated by the
  * backend before {@link #run}.
  */
-final class CudaGradientStep implements Backend.GradientStep {
+final class CudaGradientStep implements GradientStep {
     private final CudaLibrary library;
     private final int batch;
     private final int[] widths;

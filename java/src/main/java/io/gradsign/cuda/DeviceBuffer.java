@@ -1,5 +1,6 @@
 package io.gradsign.cuda;
 
+import io.gradsign.DType;
 import io.gradsign.Tensor;
 
 /**
@@ -13,7 +14,11 @@ public final class DeviceBuffer extends Tensor {
     private final boolean owner;
 
     DeviceBuffer(CudaBackend backend, long address, long length, Tensor parent, boolean owner) {
-        super(backend, length, parent);
+        this(backend, address, length, DType.FLOAT32, parent, owner);
+    }
+
+    DeviceBuffer(CudaBackend backend, long address, long length, DType dtype, Tensor parent, boolean owner) {
+        super(backend, length, dtype, parent);
         this.backend = backend;
         this.address = address;
         this.owner = owner;
@@ -55,8 +60,18 @@ public final class DeviceBuffer extends Tensor {
     }
 
     @Override
+    protected void writeInts(int[] source, int sourceOffset, long offset, int count) {
+        backend.copyIntsToDevice(address + offset * Integer.BYTES, source, sourceOffset, count);
+    }
+
+    @Override
+    protected void readInts(long offset, int[] destination, int destinationOffset, int count) {
+        backend.copyIntsToHost(destination, destinationOffset, address + offset * Integer.BYTES, count);
+    }
+
+    @Override
     protected Tensor createView(long offset, long length) {
-        return new DeviceBuffer(backend, address + offset * Float.BYTES, length, this, false);
+        return new DeviceBuffer(backend, address + offset * Float.BYTES, length, dtype(), this, false);
     }
 
     @Override
@@ -68,7 +83,7 @@ public final class DeviceBuffer extends Tensor {
 
     @Override
     public String toString() {
-        return "DeviceBuffer[length=" + length() + ", address=0x" + Long.toHexString(address)
+        return "DeviceBuffer[" + (dtype() == DType.INT32 ? "int32, " : "") + "length=" + length() + ", address=0x" + Long.toHexString(address)
                 + (owner ? "" : ", not owned") + "]";
     }
 }

@@ -1,5 +1,8 @@
 package io.gradsign.cpu;
 
+import io.gradsign.plan.DenseChain;
+import io.gradsign.plan.GradientStep;
+import io.gradsign.plan.Plans;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gradsign.Activation;
 import io.gradsign.Backend;
-import io.gradsign.DenseChain;
 import io.gradsign.StepBuffers;
 import io.gradsign.Tensor;
 import io.gradsign.TestBackends;
@@ -72,7 +74,7 @@ class FusedStepOneTest {
             StepBuffers actual = buffers(widths, seed);
             float scale = seed % 2 == 0 ? -1f : 1f;
             expected.stepByOperations(activations, parameters, expected.x, expected.adversarial, scale, 0.1f);
-            Backend.GradientStep step = backend.fuseGradientStep(actual.chain(activations, parameters)).orElseThrow();
+            GradientStep step = Plans.denseStep(backend, actual.chain(activations, parameters)).orElseThrow();
             // twice: the second run starts from the first one's state (generations, shares)
             for (int run = 0; run < 2; run++) {
                 step.run(actual.x, actual.adversarial, scale, 0.1f, 0f, 1f, true);
@@ -89,7 +91,7 @@ class FusedStepOneTest {
         StepBuffers actual = buffers(widths, 7);
         expected.stepByOperations(activations, parameters, expected.x, expected.x, 1f, 0.05f);
         actual.forward(activations, parameters, actual.x);
-        backend.fuseGradientStep(actual.chain(activations, parameters)).orElseThrow()
+        Plans.denseStep(backend, actual.chain(activations, parameters)).orElseThrow()
                 .run(actual.x, actual.x, 1f, 0.05f, 0f, 1f, false);
         // x' written over x, as the PGD loop does; adversarial untouched in both
         actual.assertSameAs(expected, "in place, forward already run");
@@ -117,7 +119,7 @@ class FusedStepOneTest {
         DenseChain two = new DenseChain(2, widths, new Activation[] {Activation.NONE}, parameters[0], parameters[1],
                 new Tensor[] {backend.allocate(8)}, new Tensor[] {backend.allocate(16)}, backend.allocate(8),
                 backend.allocate(2), backend.allocate(8), backend.uploadLabels(new int[2], 4));
-        assertFalse(backend.fuseGradientStep(two).isPresent());
+        assertFalse(Plans.denseStep(backend, two).isPresent());
     }
 
     @Test
@@ -126,7 +128,7 @@ class FusedStepOneTest {
         Activation[] activations = {Activation.RELU, Activation.NONE};
         Tensor[][] parameters = parameters(widths, 3);
         StepBuffers buffers = buffers(widths, 3);
-        Backend.GradientStep step = backend.fuseGradientStep(buffers.chain(activations, parameters)).orElseThrow();
+        GradientStep step = Plans.denseStep(backend, buffers.chain(activations, parameters)).orElseThrow();
         Tensor x = buffers.x;
         Tensor out = buffers.adversarial;
         assertThrows(IllegalArgumentException.class, () -> step.run(x, out, 1f, -0.1f, 0f, 1f, true));
@@ -164,7 +166,7 @@ class FusedStepOneTest {
                 parameters[1], new Tensor[] {shared.view(0, 4)}, new Tensor[] {backend.allocate(8)},
                 shared.view(2, 4), backend.allocate(1), backend.allocate(4), backend.uploadLabels(new int[1], 4));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> backend.fuseGradientStep(chain));
+                () -> Plans.denseStep(backend, chain));
         assertTrue(e.getMessage().contains("probabilities"), e.getMessage());
     }
 }

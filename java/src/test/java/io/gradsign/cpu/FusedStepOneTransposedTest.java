@@ -1,5 +1,8 @@
 package io.gradsign.cpu;
 
+import io.gradsign.plan.DenseChain;
+import io.gradsign.plan.GradientStep;
+import io.gradsign.plan.Plans;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -247,7 +250,7 @@ class FusedStepOneTransposedTest {
         expected.x.copyFrom(x);
         actual.x.copyFrom(x);
         expected.stepByOperations(activations, parameters, expected.x, expected.adversarial, 1f, 0.1f);
-        backend.fuseGradientStep(actual.chain(activations, parameters)).orElseThrow()
+        Plans.denseStep(backend, actual.chain(activations, parameters)).orElseThrow()
                 .run(actual.x, actual.adversarial, 1f, 0.1f, 0f, 1f, true);
         for (int l = 0; l < activations.length; l++) {
             Tolerance.assertClose(expected.outputs[l].toArray(), actual.outputs[l].toArray(), 1e-5f, 1e-4f,

@@ -1,5 +1,8 @@
 package io.gradsign.cuda;
 
+import io.gradsign.plan.DenseChain;
+import io.gradsign.plan.GradientStep;
+import io.gradsign.plan.Plans;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -55,7 +58,7 @@ class CudaGradientStepTest {
                 StepBuffers actual = new StepBuffers(backend, batch, widths, seed);
                 float scale = seed % 2 == 0 ? -1f / batch : 1f / batch;
                 expected.stepByOperations(activations, parameters, expected.x, expected.adversarial, scale, 0.1f);
-                Backend.GradientStep step = backend.fuseGradientStep(actual.chain(activations, parameters))
+                GradientStep step = Plans.denseStep(backend, actual.chain(activations, parameters))
                         .orElseThrow();
                 for (int run = 0; run < 2; run++) {
                     step.run(actual.x, actual.adversarial, scale, 0.1f, 0f, 1f, true);
@@ -74,7 +77,7 @@ class CudaGradientStepTest {
             StepBuffers actual = new StepBuffers(backend, batch, widths, 7);
             expected.stepByOperations(activations, parameters, expected.x, expected.x, 1f, 0.05f);
             actual.forward(activations, parameters, actual.x);
-            backend.fuseGradientStep(actual.chain(activations, parameters)).orElseThrow()
+            Plans.denseStep(backend, actual.chain(activations, parameters)).orElseThrow()
                     .run(actual.x, actual.x, 1f, 0.05f, 0f, 1f, false);
             actual.assertSameAs(expected, kind + ", batch " + batch + ", in place, forward already run");
         }
@@ -87,7 +90,7 @@ class CudaGradientStepTest {
             int[] widths = {784, 512, 512, 10};
             Tensor[][] parameters = StepBuffers.parameters(backend, widths, 3);
             StepBuffers buffers = new StepBuffers(backend, 1, widths, 3);
-            Backend.GradientStep step = backend.fuseGradientStep(buffers.chain(MLP, parameters)).orElseThrow();
+            GradientStep step = Plans.denseStep(backend, buffers.chain(MLP, parameters)).orElseThrow();
             long before = library.calls();
             step.run(buffers.x, buffers.adversarial, 1f, 0.1f, 0f, 1f, true);
             // three forward products, the loss, two backward products with the ReLU's derivative, and the

@@ -1,5 +1,9 @@
-package io.gradsign;
+package io.gradsign.plan;
 
+import io.gradsign.Activation;
+import io.gradsign.Backend;
+import io.gradsign.Labels;
+import io.gradsign.Tensor;
 import java.util.Objects;
 
 /**
@@ -78,7 +82,7 @@ public record DenseChain(int batch, int[] widths, Activation[] activations, Tens
 
     /**
      * The gradient step by the separate operations of {@code backend} (the chain's), one after the
-     * other: what runs where a backend has no fused step ({@link Backend#fuseGradientStep}), and what
+     * other: what runs where a backend has no fused step ({@link Plans#denseStep}), and what
      * a fused step must equal. With {@code forward}, the forward pass at {@code from} (each layer's
      * denseForward); then softmaxCrossEntropy with its gradient scaled by {@code gradientScale};
      * from the last layer to the first, activationBackward in place and denseBackwardInput; and the
@@ -109,7 +113,7 @@ public record DenseChain(int batch, int[] widths, Activation[] activations, Tens
     }
 
     /** Every tensor of the chain, labels included, each with its role: for checks. */
-    void forEachTensor(java.util.function.BiConsumer<Tensor, String> action) {
+    public void forEachTensor(java.util.function.BiConsumer<Tensor, String> action) {
         for (int l = 0; l < layers(); l++) {
             action.accept(weights[l], "weights of layer " + l);
             action.accept(biases[l], "bias of layer " + l);
