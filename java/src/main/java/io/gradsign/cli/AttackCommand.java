@@ -5,7 +5,7 @@ import io.gradsign.data.Dataset;
 import io.gradsign.data.FashionMnist;
 import io.gradsign.model.Fgsm;
 import io.gradsign.model.FgsmResult;
-import io.gradsign.model.Sequential;
+import io.gradsign.nn.Network;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -70,7 +70,7 @@ final class AttackCommand implements Callable<Integer> {
 
         PrintWriter out = spec.commandLine().getOut();
         try (Backend backend = main.backendChoice.open(out);
-             Sequential network = model.load(backend, out)) {
+             Network network = model.load(backend, out)) {
             Dataset test = data.load(out).test();
             int n = count == null ? test.count() : Math.min(count, test.count());
             float[] images = test.images(0, n);
@@ -110,7 +110,7 @@ final class AttackCommand implements Callable<Integer> {
     /** Draws image {@code index} of {@code test}, attacked in {@code result}, to {@code file} and says so. */
     static void writeFigure(Fgsm fgsm, Fgsm.Mode mode, Dataset test, int index, Integer attackLabel,
                             FgsmResult result, float epsilon, Path file, boolean sample, String modelName,
-                            Sequential network,
+                            Network network,
                             PrintWriter out, PrintWriter err) throws IOException {
         float[] clean = test.image(index);
         int features = test.features();

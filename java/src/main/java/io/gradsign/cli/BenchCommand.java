@@ -4,7 +4,7 @@ import io.gradsign.Backend;
 import io.gradsign.data.Dataset;
 import io.gradsign.data.FashionMnist;
 import io.gradsign.model.Fgsm;
-import io.gradsign.model.Sequential;
+import io.gradsign.nn.Network;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -48,7 +48,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         try (Backend backend = main.backendChoice.open(out);
-             Sequential network = model.load(backend, out);
+             Network network = model.load(backend, out);
              Fgsm fgsm = new Fgsm(network, batch)) {
             // the embedded sample's test images, repeated to fill the batch: the data do not change the work
             Dataset test = FashionMnist.embeddedSample().test();

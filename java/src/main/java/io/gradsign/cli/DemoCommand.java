@@ -5,7 +5,8 @@ import io.gradsign.data.Dataset;
 import io.gradsign.data.FashionMnist;
 import io.gradsign.model.Fgsm;
 import io.gradsign.model.FgsmResult;
-import io.gradsign.model.Sequential;
+import io.gradsign.Shape;
+import io.gradsign.nn.Network;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -55,6 +56,9 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
+    @Mixin
+    ModelOptions model;
+
     @Override
     public Integer call() throws IOException {
         for (float epsilon : epsilons) {
@@ -67,23 +71,25 @@ final class DemoCommand implements Callable<Integer> {
 
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        out.println("gradsign demo: FGSM (Goodfellow et al. 2014) against an MLP for Fashion-MNIST");
+        out.println("gradsign demo: FGSM (Goodfellow et al. 2014) against " + (train || model.file == null
+                && model.shipped == ModelOptions.Shipped.mlp ? "an MLP" : model.file == null ? "a CNN" : "a model")
+                + " for Fashion-MNIST");
         try (Backend backend = main.backendChoice.open(out)) {
             FashionMnist fashion = data.load(out);
-            try (Sequential network = model(backend, fashion, out, err)) {
+            try (Network network = model(backend, fashion, out, err)) {
                 attack(network, fashion.test(), out, err);
             }
         }
         return 0;
     }
 
-    private Sequential model(Backend backend, FashionMnist fashion, PrintWriter out, PrintWriter err) throws IOException {
+    private Network model(Backend backend, FashionMnist fashion, PrintWriter out, PrintWriter err) throws IOException {
         if (!train) {
-            return new ModelOptions().load(backend, out);
+            return model.load(backend, out);
         }
         TrainCommand trainer = new TrainCommand();
         trainer.epochs = epochs;
-        Sequential network = Sequential.create(backend, Sequential.mlp(28 * 28, trainer.hidden, 10), trainer.seed);
+        Network network = Network.create(backend, Shape.of(28 * 28), Network.mlp(trainer.hidden, 10), trainer.seed);
         try {
             out.printf("model: training an MLP (%s) here: %d epochs, batch %d, learning rate %s, momentum %s%n",
                     ModelOptions.describe(network), trainer.epochs, trainer.batch, trainer.learningRate,
@@ -97,7 +103,7 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private void attack(Sequential network, Dataset test, PrintWriter out, PrintWriter err) throws IOException {
+    private void attack(Network network, Dataset test, PrintWriter out, PrintWriter err) throws IOException {
         float[] images = test.images();
         int[] labels = test.labels();
         out.printf(Locale.ROOT, "attack: untargeted FGSM, x' = clip(x + eps * sign(grad_x J(theta, x, y)), 0, 1), on"

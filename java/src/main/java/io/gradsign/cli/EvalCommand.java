@@ -3,7 +3,7 @@ package io.gradsign.cli;
 import io.gradsign.Backend;
 import io.gradsign.data.Dataset;
 import io.gradsign.model.Evaluation;
-import io.gradsign.model.Sequential;
+import io.gradsign.nn.Network;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -41,7 +41,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         try (Backend backend = main.backendChoice.open(out);
-             Sequential network = model.load(backend, out)) {
+             Network network = model.load(backend, out)) {
             Dataset test = data.load(out).test();
             int[] labels = test.labels();
             int[] predicted = Evaluation.predict(network, test.images(), Math.min(batch, test.count()));

@@ -1,10 +1,8 @@
 package io.gradsign.cli;
 
-import io.gradsign.Activation;
 import io.gradsign.Backend;
-import io.gradsign.model.DenseLayer;
 import io.gradsign.model.ModelFile;
-import io.gradsign.model.Sequential;
+import io.gradsign.nn.Network;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -15,59 +13,65 @@ import picocli.CommandLine.Option;
 
 /** {@code --model-file FILE}: the model to attack or evaluate, by default the MLP shipped in the jar. */
 final class ModelOptions {
-    /** Where the shipped model lies among the jar's resources. */
-    static final String SHIPPED_RESOURCE = "/io/gradsign/models/fashion-mlp.gsm";
+    /** The models shipped in the jar for Fashion-MNIST. */
+    enum Shipped {
+        cnn("/io/gradsign/models/fashion-cnn.gsm"),
+        mlp("/io/gradsign/models/fashion-mlp.gsm");
+
+        final String resource;
+
+        Shipped(String resource) {
+            this.resource = resource;
+        }
+    }
 
     @Option(names = "--model-file", paramLabel = "FILE",
-            description = "a model written by 'train' (default: the MLP for Fashion-MNIST shipped in the jar)")
+            description = "a model written by 'train' (default: a model shipped in the jar, see --shipped)")
     Path file;
 
+    @Option(names = "--shipped", paramLabel = "MODEL",
+            description = "the shipped model used without --model-file: cnn or mlp (default: ${DEFAULT-VALUE})")
+    Shipped shipped = Shipped.cnn;
+
     /** Loads the model onto {@code backend} and says which it is. */
-    Sequential load(Backend backend, PrintWriter out) throws IOException {
+    Network load(Backend backend, PrintWriter out) throws IOException {
         Sequential model;
         String source;
         if (file != null) {
             model = ModelFile.load(backend, file);
             source = file.toString();
         } else {
-            model = loadShipped(backend);
-            source = "fashion-mlp, shipped in the jar";
+            model = loadShipped(backend, shipped);
+            source = "fashion-" + shipped + ", shipped in the jar";
         }
-        if (model.inputs() != 28 * 28 || model.classes() != 10) {
+        if (model.inputSize() != 28 * 28 || model.classes() != 10) {
             String shape = describe(model);
             model.close();
             throw new IllegalArgumentException(source + " is a " + shape + " model, Fashion-MNIST needs 784 inputs"
-                    + " and 10 classes");
+                    + " (28x28 pixels) and 10 classes");
         }
         out.println("model: " + source + " (" + describe(model) + ")");
         out.flush();
         return model;
     }
 
-    /** The model's short name: its file's name, or fashion-mlp for the shipped one. */
+    /** The model's short name: its file's name, or fashion-cnn / fashion-mlp for a shipped one. */
     String name() {
-        return file == null ? "fashion-mlp" : String.valueOf(file.getFileName());
+        return file == null ? "fashion-" + shipped : String.valueOf(file.getFileName());
     }
 
-    /** The MLP shipped in the jar, on {@code backend}. */
-    static Sequential loadShipped(Backend backend) throws IOException {
-        try (InputStream in = ModelOptions.class.getResourceAsStream(SHIPPED_RESOURCE)) {
+    /** A model shipped in the jar, on {@code backend}. */
+    static Network loadShipped(Backend backend, Shipped which) throws IOException {
+        try (InputStream in = ModelOptions.class.getResourceAsStream(which.resource)) {
             if (in == null) {
-                throw new NoSuchFileException(SHIPPED_RESOURCE, null, "the shipped model is missing from the jar");
+                throw new NoSuchFileException(which.resource, null, "the shipped model is missing from the jar");
             }
-            return ModelFile.read(backend, ByteBuffer.wrap(in.readAllBytes()), Path.of(SHIPPED_RESOURCE.substring(1)));
+            return ModelFile.read(backend, ByteBuffer.wrap(in.readAllBytes()), Path.of(which.resource.substring(1)));
         }
     }
 
-    /** Layer widths and activations, for example "784-128 relu-10". */
-    static String describe(Sequential model) {
-        StringBuilder text = new StringBuilder().append(model.inputs());
-        for (DenseLayer layer : model.layers()) {
-            text.append('-').append(layer.outFeatures());
-            if (layer.activation() != Activation.NONE) {
-                text.append(' ').append(layer.activation().name().toLowerCase(java.util.Locale.ROOT));
-            }
-        }
-        return text.toString();
+    /** The input shape and layers, for example "(1, 28, 28) conv32k3p1-relu-pool2-...". */
+    static String describe(Network model) {
+        return model.inputShape() + " " + model.spec();
     }
 }

@@ -3,10 +3,14 @@ package io.gradsign.cli;
 import io.gradsign.Backend;
 import io.gradsign.data.Dataset;
 import io.gradsign.data.FashionMnist;
-import io.gradsign.model.DenseLayer;
 import io.gradsign.model.Evaluation;
 import io.gradsign.model.ModelFile;
-import io.gradsign.model.Sequential;
+import io.gradsign.Shape;
+import io.gradsign.nn.Dense;
+import io.gradsign.nn.Flatten;
+import io.gradsign.nn.Layer;
+import io.gradsign.nn.LayerSpec;
+import io.gradsign.nn.Network;
 import io.gradsign.model.Trainer;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -20,13 +24,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code gradsign train}: trains softmax regression or an MLP on Fashion-MNIST and saves it. */
+/** {@code gradsign train}: trains softmax regression, an MLP, a CNN or any layer spec on Fashion-MNIST and saves it. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train a model on Fashion-MNIST with SGD and momentum; print the loss and test accuracy per"
                 + " epoch; save it.")
 final class TrainCommand implements Callable<Integer> {
     /** The kinds of model {@code --model} takes. */
-    enum Architecture { softmax, mlp }
+    enum Architecture { softmax, mlp, cnn }
 
     @ParentCommand
     Main main;
@@ -34,8 +38,12 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "KIND", description = "softmax or mlp (default: ${DEFAULT-VALUE})")
+    @Option(names = "--model", paramLabel = "KIND", description = "softmax, mlp or cnn (default: ${DEFAULT-VALUE})")
     Architecture architecture = Architecture.mlp;
+
+    @Option(names = "--layers", paramLabel = "SPEC", description = "the layers in short form, instead of --model's,"
+            + " for example conv32k3p1-relu-pool2-conv64k3p1-relu-pool2-dense128-relu-dense10 (the cnn)")
+    String layers;
 
     @Option(names = "--hidden", split = ",", paramLabel = "WIDTHS",
             description = "the MLP's hidden widths, comma-separated (default: 128)")
@@ -76,13 +84,17 @@ final class TrainCommand implements Callable<Integer> {
         if (parent != null && !Files.isDirectory(parent)) {
             throw new java.nio.file.NoSuchFileException(parent.toString(), null, "the folder of --out does not exist");
         }
+        List<Layer> chosen;
+        try {
+            chosen = layers();
+            Network.parameterShapes(inputShape(chosen), chosen);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--layers: " + e.getMessage());
+        }
         PrintWriter printer = spec.commandLine().getOut();
         try (Backend backend = main.backendChoice.open(printer)) {
             FashionMnist fashion = data.load(printer);
-            List<DenseLayer> layers = architecture == Architecture.softmax
-                    ? Sequential.softmaxRegression(28 * 28, 10)
-                    : Sequential.mlp(28 * 28, hidden, 10);
-            try (Sequential model = Sequential.create(backend, layers, seed)) {
+            try (Network model = Network.create(backend, inputShape(chosen), chosen, seed)) {
                 printer.printf("training %s (%s): %d epochs, batch %d, learning rate %s, momentum %s, seed %d%n",
                         architecture, ModelOptions.describe(model), epochs, batch, learningRate, momentum, seed);
                 printer.flush();
@@ -94,8 +106,26 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The layers --layers or --model names (Fashion-MNIST's 10 classes). */
+    List<Layer> layers() {
+        if (layers != null) {
+            return LayerSpec.parse(layers);
+        }
+        return switch (architecture) {
+            case softmax -> Network.softmaxRegression(10);
+            case mlp -> Network.mlp(hidden, 10);
+            case cnn -> LayerSpec.parse(LayerSpec.FASHION_CNN);
+        };
+    }
+
+    /** Images as (1, 28, 28) for layers that start with a convolution or pooling, else as 784 features. */
+    static Shape inputShape(List<Layer> layers) {
+        Layer first = layers.get(0);
+        return first instanceof Dense || first instanceof Flatten ? Shape.of(28 * 28) : Shape.of(1, 28, 28);
+    }
+
     /** Trains {@code model} for {@link #epochs} epochs, printing the loss and test accuracy of each. */
-    void train(Sequential model, FashionMnist fashion, PrintWriter out, PrintWriter err) {
+    void train(Network model, FashionMnist fashion, PrintWriter out, PrintWriter err) {
         Dataset train = fashion.train();
         float[] images = train.images();
         int[] labels = train.labels();

@@ -1,6 +1,8 @@
 package io.gradsign.model;
 
 import io.gradsign.Tensor;
+import io.gradsign.nn.Network;
+import io.gradsign.nn.Workspace;
 import io.gradsign.cpu.NonFinite;
 
 /** Accuracy and mean confidence of a model on labelled samples, through a {@link Workspace}. */
@@ -8,19 +10,19 @@ public final class Evaluation {
     private Evaluation() {}
 
     /** The model's predicted class of each sample (count, inputs), in batches of {@code batchSize}. */
-    public static int[] predict(Sequential model, float[] images, int batchSize) {
+    public static int[] predict(Network model, float[] images, int batchSize) {
         int count = checkSamples(model, images, null);
         int[] predicted = new int[count];
         float[] confidence = new float[count];
         int classes = model.classes();
-        try (Workspace workspace = new Workspace(model, batchSize)) {
+        try (Workspace workspace = model.workspace(batchSize)) {
             float[] probabilities = new float[batchSize * classes];
             for (int start = 0; start < count; start += batchSize) {
                 int batch = Math.min(batchSize, count - start);
                 Tensor x = workspace.input(batch);
-                x.copyFrom(images, start * model.inputs(), 0, batch * model.inputs());
-                workspace.forward(x, batch);
-                workspace.loss(batch, 1f, false);
+                x.copyFrom(images, start * model.inputSize(), 0, batch * model.inputSize());
+                workspace.logits(x);
+                workspace.crossEntropy(workspace.labels(batch), 1f, false);
                 workspace.probabilities(batch).copyTo(0, probabilities, 0, batch * classes);
                 Fgsm.predict(probabilities, batch, classes, predicted, confidence, start);
             }
@@ -29,7 +31,7 @@ public final class Evaluation {
     }
 
     /** Fraction of samples the model classifies as labelled. */
-    public static double accuracy(Sequential model, float[] images, int[] labels, int batchSize) {
+    public static double accuracy(Network model, float[] images, int[] labels, int batchSize) {
         checkSamples(model, images, labels);
         int[] predicted = predict(model, images, batchSize);
         int right = 0;
@@ -42,12 +44,12 @@ public final class Evaluation {
     }
 
     /** Checks images against the model (whole samples, finite values) and labels (count, range); returns the count. */
-    static int checkSamples(Sequential model, float[] images, int[] labels) {
+    static int checkSamples(Network model, float[] images, int[] labels) {
         model.checkOpen();
-        int inputs = model.inputs();
+        int inputs = model.inputSize();
         if (images.length % inputs != 0) {
-            throw new IllegalArgumentException(images.length + " floats is not a whole number of samples of " + inputs
-                    + " inputs");
+            throw new IllegalArgumentException(images.length + " floats is not a whole number of samples of shape "
+                    + model.inputShape() + " (" + inputs + " floats)");
         }
         int count = images.length / inputs;
         long bad = NonFinite.firstIndex(images, 0, images.length);

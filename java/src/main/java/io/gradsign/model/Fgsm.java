@@ -2,6 +2,8 @@ package io.gradsign.model;
 
 import io.gradsign.Backend;
 import io.gradsign.Tensor;
+import io.gradsign.nn.Network;
+import io.gradsign.nn.Workspace;
 import java.lang.ref.WeakReference;
 import java.util.Objects;
 
@@ -22,15 +24,15 @@ public final class Fgsm implements AutoCloseable {
         VIRTUAL
     }
 
-    private final Sequential model;
+    private final Network model;
     private final Workspace workspace;
     private final WrappedRange wrappedImages = new WrappedRange();
     private final WrappedRange wrappedAdversarial = new WrappedRange();
 
     /** An attack on {@code model} for batches of up to {@code capacity} samples. */
-    public Fgsm(Sequential model, int capacity) {
+    public Fgsm(Network model, int capacity) {
         this.model = Objects.requireNonNull(model, "model");
-        this.workspace = new Workspace(model, capacity);
+        this.workspace = model.workspace(capacity);
     }
 
     /** Untargeted FGSM with clip bounds [0, 1]. */
@@ -85,7 +87,7 @@ public final class Fgsm implements AutoCloseable {
         if (adversarial.length != images.length) {
             throw new IllegalArgumentException("adversarial has " + adversarial.length + " floats, images " + images.length);
         }
-        int inputs = model.inputs();
+        int inputs = model.inputSize();
         int classes = model.classes();
         Backend backend = model.backend();
         float[] probabilities = mode == Mode.VIRTUAL ? new float[workspace.capacity() * classes] : null;
@@ -103,13 +105,13 @@ public final class Fgsm implements AutoCloseable {
             }
             if (mode == Mode.VIRTUAL) {
                 int[] predicted = new int[batch];
-                workspace.forward(x, batch);
-                workspace.loss(batch, 1f, false);
+                workspace.logits(x);
+                workspace.crossEntropy(workspace.labels(batch), 1f, false);
                 workspace.probabilities(batch).copyTo(0, probabilities, 0, batch * classes);
                 predict(probabilities, batch, classes, predicted, new float[batch], 0);
-                workspace.setLabels(predicted, 0, batch);
+                workspace.labels(batch).copyFrom(predicted);
             } else {
-                workspace.setLabels(labels, start, batch);
+                workspace.labels(batch).copyFrom(labels, start);
             }
             Tensor current = x;
             for (int step = 0; step < steps; step++) {
@@ -131,7 +133,7 @@ public final class Fgsm implements AutoCloseable {
      */
     private void gradientStep(Mode mode, Tensor from, Tensor to, int batch, float epsilon, float lo, float hi,
                               boolean forward) {
-        workspace.gradientStep(from, to, batch, mode == Mode.TARGETED ? -1f : 1f, epsilon, lo, hi, forward);
+        workspace.fgsmStep(from, to, mode == Mode.TARGETED ? -1f : 1f, epsilon, lo, hi, forward);
     }
 
     /** Checks an attack's arguments before any native call; returns the number of samples. */
@@ -158,17 +160,17 @@ public final class Fgsm implements AutoCloseable {
     private void step(Mode mode, float[] images, int[] labels, int start, int batch, float epsilon, float lo, float hi,
                       FgsmResult result) {
         workspace.checkBatch(batch);
-        int inputs = model.inputs();
+        int inputs = model.inputSize();
         int classes = model.classes();
         Tensor x = workspace.input(batch);
         x.copyFrom(images, start * inputs, 0, batch * inputs);
-        workspace.forward(x, batch);
+        workspace.logits(x);
 
         float[] probabilities = new float[batch * classes];
         int[] batchLabels = new int[batch];
         if (mode == Mode.VIRTUAL) {
             // softmax does not depend on the labels: compute it first to learn the model's own prediction
-            workspace.loss(batch, 1f, false);
+            workspace.crossEntropy(workspace.labels(batch), 1f, false);
             workspace.probabilities(batch).copyTo(0, probabilities, 0, probabilities.length);
             predict(probabilities, batch, classes, result.cleanClass(), result.cleanConfidence(), start);
             System.arraycopy(result.cleanClass(), start, batchLabels, 0, batch);
@@ -183,8 +185,8 @@ public final class Fgsm implements AutoCloseable {
             workspace.probabilities(batch).copyTo(0, probabilities, 0, probabilities.length);
             predict(probabilities, batch, classes, result.cleanClass(), result.cleanConfidence(), start);
         }
-        workspace.forward(adversarial, batch);
-        workspace.loss(batch, 1f, false);
+        workspace.logits(adversarial);
+        workspace.crossEntropy(workspace.labels(batch), 1f, false);
         workspace.probabilities(batch).copyTo(0, probabilities, 0, probabilities.length);
         predict(probabilities, batch, classes, result.adversarialClass(), result.adversarialConfidence(), start);
         adversarial.copyTo(0, result.adversarial(), start * inputs, batch * inputs);

@@ -2,6 +2,11 @@ package io.gradsign.model;
 
 import io.gradsign.Activation;
 import io.gradsign.Backend;
+import io.gradsign.Shape;
+import io.gradsign.nn.Dense;
+import io.gradsign.nn.Layer;
+import io.gradsign.nn.LayerSpec;
+import io.gradsign.nn.Network;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -14,23 +19,29 @@ import java.util.List;
 import java.util.zip.CRC32;
 
 /**
- * Saves and loads {@link Sequential} models. The format, all integers and floats little-endian:
+ * Saves and loads {@link Network}s. Version 2, all integers and floats little-endian:
  * <pre>
  *   bytes 0-7   "GRADSIGN"
- *   int32       format version (1)
- *   int32       layer count L (1..64)
- *   L times     int32 inFeatures, int32 outFeatures, int32 activation (0 none, 1 relu, 2 tanh)
- *   L times     float32 weights[out * in] (row-major, (out, in)), float32 bias[out]
+ *   int32       format version (2)
+ *   int32       input rank R (1..4), then R int32 dimensions of one sample's input
+ *   int32       length S (1..4096) of the layer spec, then S bytes of it, ASCII ({@link LayerSpec})
+ *   for each parameter of each layer in order (weights, then bias):
+ *               float32 values, row-major in the shape the layers give it
  *   int64       CRC-32 of every byte before it
  * </pre>
- * A truncated or corrupt file fails with a {@link ModelFormatException} naming the file and the
- * problem; sizes are checked against the file's length before anything is allocated.
+ * Version 1 (dense layers only; still read): after the version, int32 layer count L (1..64); L times
+ * int32 inFeatures, int32 outFeatures, int32 activation (0 none, 1 relu, 2 tanh); L times float32
+ * weights[out * in] and bias[out]; the CRC. A truncated or corrupt file of either version fails with a
+ * {@link ModelFormatException} naming the file and the problem; sizes are checked against the file's
+ * length before anything is allocated.
  */
 public final class ModelFile {
     private static final byte[] MAGIC = "GRADSIGN".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
     private static final int MAX_LAYERS = 64;
     private static final int MAX_FEATURES = 1 << 24;
+    private static final int MAX_RANK = 4;
+    private static final int MAX_SPEC = 4096;
 
     private ModelFile() {}
 
@@ -41,23 +52,23 @@ public final class ModelFile {
         }
     }
 
-    /** Writes {@code model}'s layers and parameters to {@code file} (replacing it). */
-    public static void save(Sequential model, Path file) throws IOException {
+    /** Writes {@code model}'s input shape, layers and parameters to {@code file} (replacing it, through a temporary file beside it). */
+    public static void save(Network model, Path file) throws IOException {
         model.checkOpen();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.write(MAGIC);
             writeInt(out, VERSION);
-            List<DenseLayer> layers = model.layers();
-            writeInt(out, layers.size());
-            for (DenseLayer layer : layers) {
-                writeInt(out, layer.inFeatures());
-                writeInt(out, layer.outFeatures());
-                writeInt(out, layer.activation().code());
+            int[] dims = model.inputShape().dims();
+            writeInt(out, dims.length);
+            for (int d : dims) {
+                writeInt(out, d);
             }
-            for (int l = 0; l < layers.size(); l++) {
-                writeFloats(out, model.weights(l));
-                writeFloats(out, model.biases(l));
+            byte[] spec = model.spec().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            writeInt(out, spec.length);
+            out.write(spec);
+            for (float[] values : model.parameterValues()) {
+                writeFloats(out, values);
             }
         }
         CRC32 crc = new CRC32();
@@ -65,13 +76,20 @@ public final class ModelFile {
         ByteBuffer tail = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(crc.getValue());
         bytes.write(tail.array());
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(temporary, bytes.toByteArray());
-        Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.write(temporary, bytes.toByteArray());
+            Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
     }
 
     /** Reads a model from {@code file} onto {@code backend}. */
-    public static Sequential load(Backend backend, Path file) throws IOException {
+    public static Network load(Backend backend, Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new ModelFormatException(file, "is a directory, not a model file");
+        }
         long size = Files.size(file);
         if (size > Integer.MAX_VALUE - 8) {
             throw new ModelFormatException(file, "file of " + size + " bytes is larger than any model this format holds");
@@ -80,7 +98,7 @@ public final class ModelFile {
     }
 
     /** Reads a model from the bytes of a model file (a resource, for example); {@code name} is for messages. */
-    public static Sequential read(Backend backend, ByteBuffer data, Path name) throws ModelFormatException {
+    public static Network read(Backend backend, ByteBuffer data, Path name) throws ModelFormatException {
         data = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int length = data.remaining();
         if (length < MAGIC.length + 8 + Long.BYTES) {
@@ -92,34 +110,59 @@ public final class ModelFile {
             throw new ModelFormatException(name, "not a gradsign model file (no GRADSIGN header)");
         }
         int version = data.getInt();
-        if (version != VERSION) {
-            throw new ModelFormatException(name, "format version " + version + ", this library reads version " + VERSION);
+        Shape input;
+        List<Layer> layers;
+        if (version == 1) {
+            layers = new ArrayList<>();
+            input = readVersion1Layers(data, name, layers);
+        } else if (version == 2) {
+            int rank = data.getInt();
+            if (rank < 1 || rank > MAX_RANK) {
+                throw new ModelFormatException(name, "input rank " + rank + " is outside [1, " + MAX_RANK + "]");
+            }
+            if (data.remaining() < rank * 4L + 4 + Long.BYTES) {
+                throw new ModelFormatException(name, "truncated in the input shape");
+            }
+            int[] dims = new int[rank];
+            long count = 1;
+            for (int i = 0; i < rank; i++) {
+                dims[i] = data.getInt();
+                if (dims[i] < 1 || dims[i] > MAX_FEATURES) {
+                    throw new ModelFormatException(name, "input dimension " + i + " is " + dims[i]);
+                }
+                count *= dims[i];
+                if (count > MAX_FEATURES) {
+                    throw new ModelFormatException(name, "input of more than " + MAX_FEATURES + " floats");
+                }
+            }
+            input = Shape.of(dims);
+            int specLength = data.getInt();
+            if (specLength < 1 || specLength > MAX_SPEC || data.remaining() < specLength + (long) Long.BYTES) {
+                throw new ModelFormatException(name, "layer spec of " + specLength + " bytes is outside [1, " + MAX_SPEC
+                        + "] or past the end of the file");
+            }
+            byte[] spec = new byte[specLength];
+            data.get(spec);
+            try {
+                layers = LayerSpec.parse(new String(spec, java.nio.charset.StandardCharsets.US_ASCII));
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException(name, e.getMessage());
+            }
+            if (layers.size() > MAX_LAYERS) {
+                throw new ModelFormatException(name, layers.size() + " layers, more than " + MAX_LAYERS);
+            }
+        } else {
+            throw new ModelFormatException(name, "format version " + version + ", this library reads versions 1 and 2");
         }
-        int layerCount = data.getInt();
-        if (layerCount < 1 || layerCount > MAX_LAYERS) {
-            throw new ModelFormatException(name, "layer count " + layerCount + " is outside [1, " + MAX_LAYERS + "]");
+        List<Shape> shapes;
+        try {
+            shapes = Network.parameterShapes(input, layers);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new ModelFormatException(name, e.getMessage());
         }
-        if (data.remaining() < layerCount * 12L + Long.BYTES) {
-            throw new ModelFormatException(name, "truncated in the layer table");
-        }
-        List<DenseLayer> layers = new ArrayList<>();
         long parameterBytes = 0;
-        for (int l = 0; l < layerCount; l++) {
-            int in = data.getInt();
-            int out = data.getInt();
-            int code = data.getInt();
-            if (in < 1 || out < 1 || in > MAX_FEATURES || out > MAX_FEATURES) {
-                throw new ModelFormatException(name, "layer " + l + " has " + in + " -> " + out + " features");
-            }
-            if (code < 0 || code >= Activation.values().length) {
-                throw new ModelFormatException(name, "layer " + l + " has unknown activation " + code);
-            }
-            if (l > 0 && layers.get(l - 1).outFeatures() != in) {
-                throw new ModelFormatException(name, "layer " + l + " takes " + in + " inputs but layer " + (l - 1)
-                        + " gives " + layers.get(l - 1).outFeatures());
-            }
-            layers.add(new DenseLayer(in, out, Activation.values()[code]));
-            parameterBytes += ((long) in * out + out) * Float.BYTES;
+        for (Shape shape : shapes) {
+            parameterBytes += shape.size() * Float.BYTES;
         }
         // the declared parameters must be exactly what the file holds: checked before allocating them
         if (data.remaining() != parameterBytes + Long.BYTES) {
@@ -135,17 +178,49 @@ public final class ModelFile {
         if (stored != crc.getValue()) {
             throw new ModelFormatException(name, "checksum mismatch: the file is corrupt");
         }
-        List<float[]> weights = new ArrayList<>();
-        List<float[]> biases = new ArrayList<>();
-        for (DenseLayer layer : layers) {
-            weights.add(readFloats(data, layer.weightCount()));
-            biases.add(readFloats(data, layer.outFeatures()));
+        List<float[]> values = new ArrayList<>();
+        for (Shape shape : shapes) {
+            values.add(readFloats(data, (int) shape.size()));
         }
         try {
-            return Sequential.fromParameters(backend, layers, weights, biases);
+            return Network.fromParameters(backend, input, layers, values);
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(name, e.getMessage());
         }
+    }
+
+    /** Version 1's dense layer table into {@code layers}; returns the input shape. */
+    private static Shape readVersion1Layers(ByteBuffer data, Path name, List<Layer> layers) throws ModelFormatException {
+        int layerCount = data.getInt();
+        if (layerCount < 1 || layerCount > MAX_LAYERS) {
+            throw new ModelFormatException(name, "layer count " + layerCount + " is outside [1, " + MAX_LAYERS + "]");
+        }
+        if (data.remaining() < layerCount * 12L + Long.BYTES) {
+            throw new ModelFormatException(name, "truncated in the layer table");
+        }
+        int inputs = 0;
+        int previous = 0;
+        for (int l = 0; l < layerCount; l++) {
+            int in = data.getInt();
+            int out = data.getInt();
+            int code = data.getInt();
+            if (in < 1 || out < 1 || in > MAX_FEATURES || out > MAX_FEATURES) {
+                throw new ModelFormatException(name, "layer " + l + " has " + in + " -> " + out + " features");
+            }
+            if (code < 0 || code > 2) {
+                throw new ModelFormatException(name, "layer " + l + " has unknown activation " + code);
+            }
+            if (l > 0 && previous != in) {
+                throw new ModelFormatException(name, "layer " + l + " takes " + in + " inputs but layer " + (l - 1)
+                        + " gives " + previous);
+            }
+            if (l == 0) {
+                inputs = in;
+            }
+            layers.add(new Dense(out, Activation.values()[code]));
+            previous = out;
+        }
+        return Shape.of(inputs);
     }
 
     private static void writeInt(DataOutputStream out, int value) throws IOException {

@@ -1,6 +1,9 @@
 package io.gradsign.model;
 
 import io.gradsign.Tensor;
+import io.gradsign.nn.Network;
+import io.gradsign.nn.Workspace;
+import java.util.List;
 import java.util.Objects;
 import java.util.Random;
 
@@ -9,13 +12,13 @@ import java.util.Random;
  * and backend give the same parameters. Buffers are allocated once.
  */
 public final class Trainer implements AutoCloseable {
-    private final Sequential model;
+    private final Network model;
     private final Workspace workspace;
     private final float learningRate;
     private final float momentum;
     private final Random random;
-    private final Tensor[] weightVelocity;
-    private final Tensor[] biasVelocity;
+    /** velocity[l][p]: the momentum of parameter p of layer l. */
+    private final Tensor[][] velocity;
 
     /**
      * @param batchSize samples per step
@@ -23,7 +26,7 @@ public final class Trainer implements AutoCloseable {
      * @param momentum in [0, 1)
      * @param seed orders the samples of every epoch
      */
-    public Trainer(Sequential model, int batchSize, float learningRate, float momentum, long seed) {
+    public Trainer(Network model, int batchSize, float learningRate, float momentum, long seed) {
         this.model = Objects.requireNonNull(model, "model");
         if (!(learningRate >= 0) || Float.isInfinite(learningRate)) {
             throw new IllegalArgumentException("learningRate must be finite and >= 0, got " + learningRate);
@@ -34,14 +37,16 @@ public final class Trainer implements AutoCloseable {
         this.learningRate = learningRate;
         this.momentum = momentum;
         this.random = new Random(seed);
-        this.workspace = new Workspace(model, batchSize);
+        this.workspace = model.workspace(batchSize);
         int layers = model.layers().size();
-        weightVelocity = new Tensor[layers];
-        biasVelocity = new Tensor[layers];
+        velocity = new Tensor[layers][];
         try {
             for (int l = 0; l < layers; l++) {
-                weightVelocity[l] = model.backend().allocate(model.layers().get(l).weightCount());
-                biasVelocity[l] = model.backend().allocate(model.layers().get(l).outFeatures());
+                List<Tensor> parameters = model.parameters(l);
+                velocity[l] = new Tensor[parameters.size()];
+                for (int p = 0; p < parameters.size(); p++) {
+                    velocity[l][p] = model.backend().allocate(parameters.get(p).shape());
+                }
             }
         } catch (RuntimeException e) {
             close();
@@ -66,7 +71,7 @@ public final class Trainer implements AutoCloseable {
     public double trainEpoch(float[] images, int[] labels, java.util.function.IntConsumer batchDone) {
         java.util.Objects.requireNonNull(batchDone, "batchDone");
         int count = Evaluation.checkSamples(model, images, labels);
-        int inputs = model.inputs();
+        int inputs = model.inputSize();
         int[] order = new int[count];
         for (int i = 0; i < count; i++) {
             order[i] = i;
@@ -98,16 +103,17 @@ public final class Trainer implements AutoCloseable {
     private double step(float[] batchImages, int[] batchLabels, int batch, float[] losses) {
         workspace.checkBatch(batch);
         Tensor x = workspace.input(batch);
-        x.copyFrom(batchImages, 0, 0, batch * model.inputs());
+        x.copyFrom(batchImages, 0, 0, batch * model.inputSize());
         workspace.labels(batch).copyFrom(batchLabels);
-        workspace.forward(x, batch);
-        workspace.loss(batch, 1f / batch, true);
-        workspace.backwardToWeights(x, batch);
-        for (int l = 0; l < model.layers().size(); l++) {
-            model.backend().sgdMomentum(model.weightTensor(l), weightVelocity[l], workspace.weightGradient(l), learningRate,
-                    momentum);
-            model.backend().sgdMomentum(model.biasTensor(l), biasVelocity[l], workspace.biasGradient(l), learningRate,
-                    momentum);
+        workspace.logits(x);
+        Tensor dLogits = workspace.crossEntropy(workspace.labels(batch), 1f / batch, true);
+        workspace.parameterGradients(dLogits);
+        for (int l = 0; l < velocity.length; l++) {
+            List<Tensor> parameters = model.parameters(l);
+            for (int p = 0; p < parameters.size(); p++) {
+                model.backend().sgdMomentum(parameters.get(p), velocity[l][p], workspace.parameterGradient(l, p),
+                        learningRate, momentum);
+            }
         }
         workspace.losses(batch).copyTo(0, losses, 0, batch);
         double sum = 0;
@@ -121,7 +127,10 @@ public final class Trainer implements AutoCloseable {
     @Override
     public void close() {
         workspace.close();
-        for (Tensor[] tensors : new Tensor[][] {weightVelocity, biasVelocity}) {
+        for (Tensor[] tensors : velocity) {
+            if (tensors == null) {
+                continue;
+            }
             for (Tensor t : tensors) {
                 if (t != null) {
                     t.close();

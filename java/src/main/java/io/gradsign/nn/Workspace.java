@@ -1,0 +1,414 @@
+package io.gradsign.nn;
+
+import io.gradsign.Activation;
+import io.gradsign.Backend;
+import io.gradsign.Labels;
+import io.gradsign.Shape;
+import io.gradsign.Tensor;
+import io.gradsign.plan.DenseChain;
+import io.gradsign.plan.GradientStep;
+import io.gradsign.plan.Plans;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every buffer one batch of a {@link Network} needs, allocated once for batches of up to
+ * {@link #capacity()} samples and reused, so a stream of batches runs without allocation. Smaller
+ * batches use the leading samples of each buffer.
+ *
+ * <p>The passes: {@link #logits} runs the layers on a batch; then {@link #inputGradient} gives the
+ * gradient at the input of any scalar function J of the logits, from dJ/dlogits (cross-entropy, a
+ * targeted loss, one logit, a margin, a KL divergence: one backward pass serves them all), and
+ * {@link #parameterGradients} the gradients of the parameters. {@link #crossEntropy} computes the
+ * softmax cross-entropy and its logit gradient in one fused pass. {@link #fgsmStep} is one whole
+ * FGSM step, through a backend's plan where it offers one (a chain of dense layers) and layer by
+ * layer otherwise, with the same bits.
+ *
+ * <p>A workspace serves one thread at a time; the backward passes read the input given to the last
+ * {@link #logits} call, which must not change in between.
+ */
+public final class Workspace implements AutoCloseable {
+    private final Network network;
+    private final Backend backend;
+    private final int capacity;
+    private final int depth;
+    private final List<Tensor> owned = new ArrayList<>();
+
+    private final Tensor input;
+    private final Tensor adversarial;
+    /** outputs[l]: layer l's output (capacity, ...), after its fused activation; the last holds the logits. */
+    private final Tensor[] outputs;
+    /** gradients[l]: the gradient at layer l's input; gradients[depth]: at the logits. */
+    private final Tensor[] gradients;
+    /** indices[l]: what layer l's forward pass records for its backward pass (max pool's argmax), or null. */
+    private final Tensor[] indices;
+    private final Tensor probabilities;
+    private final Tensor losses;
+    private final Labels labels;
+    private Tensor[][] parameterGradients;
+
+    /** Views of the buffers for the last batch size (made once per change of size: garbage is slow at batch 1). */
+    private int viewBatch;
+    private Shape[] batchShapes;
+    private Tensor inputView;
+    private Tensor adversarialView;
+    private Tensor[] outputViews;
+    private Tensor[] gradientViews;
+    private Tensor[] indexViews;
+    private Tensor probabilitiesView;
+    private Tensor lossesView;
+    private Labels labelsView;
+
+    /** The input and batch size of the last forward pass. */
+    private Tensor lastInput;
+    private int lastBatch;
+
+    /** The dense chain of planBatch samples (0: none yet) and the backend's plan for it, if any. */
+    private int planBatch;
+    private DenseChain chain;
+    private Optional<GradientStep> plan = Optional.empty();
+    private final boolean denseOnly;
+
+    Workspace(Network network, int capacity) {
+        network.checkOpen();
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("capacity must be > 0, got " + capacity);
+        }
+        this.network = network;
+        this.backend = network.backend();
+        this.capacity = capacity;
+        this.depth = network.layers().size();
+        boolean dense = network.inputShape().rank() == 1;
+        for (Layer layer : network.layers()) {
+            dense &= layer instanceof Dense;
+        }
+        this.denseOnly = dense;
+        try {
+            Shape inputShape = Shape.batchOf(capacity, network.inputShape());
+            input = allocate(inputShape);
+            adversarial = allocate(inputShape);
+            outputs = new Tensor[depth];
+            gradients = new Tensor[depth + 1];
+            indices = new Tensor[depth];
+            for (int l = 0; l < depth; l++) {
+                Layer layer = network.layers().get(l);
+                outputs[l] = allocate(Shape.batchOf(capacity, network.shapeAt(l + 1)));
+                gradients[l] = allocate(Shape.batchOf(capacity, network.shapeAt(l)));
+                Optional<Shape> index = layer.indexShape(network.shapeAt(l));
+                if (index.isPresent()) {
+                    indices[l] = backend.allocate(Shape.batchOf(capacity, index.get()), layer.indexType());
+                    owned.add(indices[l]);
+                }
+            }
+            gradients[depth] = allocate(Shape.of(capacity, network.classes()));
+            probabilities = allocate(Shape.of(capacity, network.classes()));
+            losses = allocate(Shape.of(capacity));
+            labels = backend.uploadLabels(new int[capacity], network.classes());
+            owned.add(labels.storage());
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private Tensor allocate(Shape shape) {
+        Tensor t = backend.allocate(shape);
+        owned.add(t);
+        return t;
+    }
+
+    public Network network() {
+        return network;
+    }
+
+    /** The largest batch this workspace holds. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Checks a batch size against the capacity, and the network and this workspace against closing. */
+    public void checkBatch(int batch) {
+        network.checkOpen();
+        if (labels.isClosed()) {
+            throw new IllegalStateException("workspace is closed");
+        }
+        if (batch <= 0 || batch > capacity) {
+            throw new IllegalArgumentException("batch must be in [1, " + capacity + "], got " + batch);
+        }
+    }
+
+    private void viewsFor(int batch) {
+        if (batch == viewBatch) {
+            return;
+        }
+        batchShapes = new Shape[depth + 1];
+        outputViews = new Tensor[depth];
+        gradientViews = new Tensor[depth + 1];
+        indexViews = new Tensor[depth];
+        for (int l = 0; l <= depth; l++) {
+            batchShapes[l] = Shape.batchOf(batch, network.shapeAt(l));
+            gradientViews[l] = gradients[l].slice(0, batch);
+            if (l < depth) {
+                outputViews[l] = outputs[l].slice(0, batch);
+                indexViews[l] = indices[l] == null ? null : indices[l].slice(0, batch);
+            }
+        }
+        inputView = input.slice(0, batch);
+        adversarialView = adversarial.slice(0, batch);
+        probabilitiesView = probabilities.slice(0, batch);
+        lossesView = losses.slice(0, batch);
+        labelsView = labels.prefix(batch);
+        viewBatch = batch;
+    }
+
+    /** The workspace's own input buffer for {@code batch} samples, (batch, input shape...). */
+    public Tensor input(int batch) {
+        checkBatch(batch);
+        viewsFor(batch);
+        return inputView;
+    }
+
+    /** A second input-shaped buffer, where an attack writes x'. */
+    public Tensor adversarial(int batch) {
+        checkBatch(batch);
+        viewsFor(batch);
+        return adversarialView;
+    }
+
+    /** The labels buffer of {@code batch} samples, which {@link #crossEntropy} and {@link #fgsmStep} read. */
+    public Labels labels(int batch) {
+        checkBatch(batch);
+        viewsFor(batch);
+        return labelsView;
+    }
+
+    /** The softmax of the logits after {@link #crossEntropy}, (batch, classes). */
+    public Tensor probabilities(int batch) {
+        checkBatch(batch);
+        viewsFor(batch);
+        return probabilitiesView;
+    }
+
+    /** The per-sample losses after {@link #crossEntropy}, (batch). */
+    public Tensor losses(int batch) {
+        checkBatch(batch);
+        viewsFor(batch);
+        return lossesView;
+    }
+
+    /**
+     * The workspace's buffer for dJ/dlogits of {@code batch} samples, (batch, classes): where
+     * {@link #crossEntropy} writes, and a buffer a caller may fill with another loss's gradient
+     * (passing it back costs no copy).
+     */
+    public Tensor logitGradient(int batch) {
+        checkBatch(batch);
+        viewsFor(batch);
+        return gradientViews[depth];
+    }
+
+    /**
+     * Runs the layers on {@code x}, (batch, input shape...) or flat with batch &times; the input size
+     * floats, and returns the logits (batch, classes), a view of the workspace's buffer.
+     *
+     * @throws IllegalArgumentException if x is not a whole batch of at most {@link #capacity()} samples of
+     *     the network's input shape (the message names both shapes)
+     */
+    public Tensor logits(Tensor x) {
+        int batch = batchOf(x);
+        viewsFor(batch);
+        Tensor current = x;
+        List<Layer> layers = network.layers();
+        for (int l = 0; l < depth; l++) {
+            layers.get(l).forward(backend, batchShapes[l], current, outputViews[l], network.parameters(l),
+                    indexViews[l]);
+            current = outputViews[l];
+        }
+        lastInput = x;
+        lastBatch = batch;
+        return current;
+    }
+
+    /**
+     * Softmax cross-entropy of the last {@link #logits} against {@code labels} (one per sample):
+     * probabilities and losses always, and with {@code withGradient} dJ/dlogits scaled by
+     * {@code gradientScale} (1/batch for the mean loss; negative to descend, as a targeted attack
+     * does) into {@link #logitGradient}, which it returns.
+     */
+    public Tensor crossEntropy(Labels labels, float gradientScale, boolean withGradient) {
+        int batch = requireForward();
+        if (labels.count() != batch) {
+            throw new IllegalArgumentException(labels.count() + " labels for a batch of " + batch);
+        }
+        Tensor dLogits = gradientViews[depth];
+        backend.softmaxCrossEntropy(probabilitiesView, lossesView, withGradient ? dLogits : null, outputViews[depth - 1],
+                labels, batch, network.classes(), gradientScale);
+        return dLogits;
+    }
+
+    /**
+     * The gradient at the input of the last {@link #logits} call of the scalar function J whose gradient
+     * at the logits is {@code dLogits} (batch, classes): one backward pass through every layer, no
+     * parameter gradients. Returns a view of the workspace's buffer, (batch, input shape...).
+     */
+    public Tensor inputGradient(Tensor dLogits) {
+        backward(dLogits, false, true);
+        return gradientViews[0];
+    }
+
+    /**
+     * The gradients of every parameter of J whose gradient at the logits of the last {@link #logits}
+     * call is {@code dLogits}, into {@link #parameterGradient} (overwritten).
+     */
+    public void parameterGradients(Tensor dLogits) {
+        if (parameterGradients == null) {
+            parameterGradients = new Tensor[depth][];
+            for (int l = 0; l < depth; l++) {
+                List<Shape> shapes = network.layers().get(l).parameterShapes(network.shapeAt(l));
+                parameterGradients[l] = new Tensor[shapes.size()];
+                for (int p = 0; p < shapes.size(); p++) {
+                    parameterGradients[l][p] = allocate(shapes.get(p));
+                }
+            }
+        }
+        backward(dLogits, true, false);
+    }
+
+    /** The gradient of parameter {@code index} (0 weights, 1 bias) of layer {@code l} after {@link #parameterGradients}. */
+    public Tensor parameterGradient(int l, int index) {
+        if (parameterGradients == null) {
+            throw new IllegalStateException("no parameter gradients yet: call parameterGradients first");
+        }
+        return parameterGradients[l][index];
+    }
+
+    private void backward(Tensor dLogits, boolean parameters, boolean input) {
+        requireForward();
+        Tensor top = gradientViews[depth];
+        if (dLogits.length() != top.length()) {
+            throw new IllegalArgumentException("dLogits has shape " + dLogits.shape() + ", the last forward pass gives "
+                    + top.shape());
+        }
+        if (dLogits != top) {
+            backend.copy(top, dLogits);
+        }
+        List<Layer> layers = network.layers();
+        int lowest = input ? 0 : 1;
+        for (int l = depth - 1; l >= 0; l--) {
+            Layer layer = layers.get(l);
+            Tensor dy = gradientViews[l + 1];
+            if (layer.activation() != Activation.NONE) {
+                backend.activationBackward(dy, dy, outputViews[l], layer.activation());
+            }
+            Tensor x = l == 0 ? lastInput : outputViews[l - 1];
+            if (parameters && parameterGradients[l].length > 0) {
+                layer.backwardParameters(backend, batchShapes[l], dy, x, network.parameters(l),
+                        List.of(parameterGradients[l]));
+            }
+            if (l < lowest) {
+                break;
+            }
+            layer.backwardInput(backend, batchShapes[l], dy, gradientViews[l], x, outputViews[l],
+                    network.parameters(l), indexViews[l]);
+        }
+    }
+
+    /**
+     * One FGSM step: to = clip(from + epsilon &middot; sign(dJ/dfrom), lo, hi), J the cross-entropy of
+     * {@link #labels}(batch) with its logit gradient scaled by {@code gradientScale} (its sign
+     * chooses ascent or descent). With {@code forward}, the forward pass at {@code from} first
+     * (without, the last {@link #logits} call must have been at from). Runs the backend's plan for a
+     * network of dense layers where it has one (the CPU's for one sample, CUDA's for any batch), else
+     * layer by layer; both leave the same values in every buffer. {@code to} may be {@code from}.
+     */
+    public void fgsmStep(Tensor from, Tensor to, float gradientScale, float epsilon, float lo, float hi,
+                         boolean forward) {
+        int batch = batchOf(from);
+        viewsFor(batch);
+        if (denseOnly) {
+            if (planBatch != batch) {
+                chain = chain(batch);
+                plan = Plans.denseStep(backend, chain);
+                planBatch = batch;
+            }
+            if (plan.isPresent()) {
+                plan.get().run(from, to, gradientScale, epsilon, lo, hi, forward);
+            } else {
+                chain.stepByOperations(backend, from, to, gradientScale, epsilon, lo, hi, forward);
+            }
+            lastInput = from;
+            lastBatch = batch;
+            return;
+        }
+        if (forward) {
+            logits(from);
+        } else if (lastBatch != batch) {
+            throw new IllegalStateException("no forward pass at this batch of " + batch + " yet");
+        } else {
+            lastInput = from;
+        }
+        Tensor dLogits = crossEntropy(labelsView, gradientScale, true);
+        Tensor gradient = inputGradient(dLogits);
+        backend.signStep(to, from, gradient, epsilon, lo, hi);
+    }
+
+    /** The buffers of {@code batch} samples as a backend's dense plan binds them. */
+    private DenseChain chain(int batch) {
+        List<Layer> layers = network.layers();
+        int[] widths = new int[depth + 1];
+        Activation[] activations = new Activation[depth];
+        Tensor[] weights = new Tensor[depth];
+        Tensor[] biases = new Tensor[depth];
+        widths[0] = network.inputSize();
+        for (int l = 0; l < depth; l++) {
+            widths[l + 1] = ((Dense) layers.get(l)).outFeatures();
+            activations[l] = layers.get(l).activation();
+            weights[l] = network.parameters(l).get(0);
+            biases[l] = network.parameters(l).get(1);
+        }
+        Tensor[] inputGradients = new Tensor[depth];
+        System.arraycopy(gradientViews, 0, inputGradients, 0, depth);
+        return new DenseChain(batch, widths, activations, weights, biases, outputViews, inputGradients,
+                probabilitiesView, lossesView, gradientViews[depth], labelsView);
+    }
+
+    private int requireForward() {
+        if (lastBatch == 0) {
+            throw new IllegalStateException("no forward pass yet: call logits first");
+        }
+        network.checkOpen();
+        return lastBatch;
+    }
+
+    /** The number of samples in x, checked against the network's input shape and the capacity. */
+    private int batchOf(Tensor x) {
+        network.checkOpen();
+        if (labels.isClosed()) {
+            throw new IllegalStateException("workspace is closed");
+        }
+        long size = network.inputSize();
+        if (x.length() == 0 || x.length() % size != 0) {
+            throw new IllegalArgumentException("x has shape " + x.shape() + ", not a whole batch of samples of shape "
+                    + network.inputShape());
+        }
+        long batch = x.length() / size;
+        if (batch > capacity) {
+            throw new IllegalArgumentException("x holds " + batch + " samples, more than this workspace's capacity of "
+                    + capacity);
+        }
+        Shape expected = Shape.batchOf((int) batch, network.inputShape());
+        if (x.shape().rank() > 1 && !x.shape().equals(expected)) {
+            throw new IllegalArgumentException("x has shape " + x.shape() + ", expected " + expected);
+        }
+        return (int) batch;
+    }
+
+    /** Frees every buffer. Idempotent. */
+    @Override
+    public void close() {
+        for (Tensor t : owned) {
+            t.close();
+        }
+    }
+}
