@@ -152,9 +152,10 @@ public final class BenchmarkReport {
         for (RunResult result : results) {
             if (name(result).equals("epoch")) {
                 double seconds = result.getPrimaryResult().getScore();
-                System.out.printf("%ntraining epoch (%s, %s, %d images, batch 64): %.2f s, %.0f images/s%n",
-                        result.getParams().getParam("model"), result.getParams().getParam("backend"),
-                        TrainingBenchmark.IMAGES, seconds, TrainingBenchmark.IMAGES / seconds);
+                int images = Integer.parseInt(result.getParams().getParam("images"));
+                System.out.printf("%ntraining epoch (%s, %s, %d images, batch %s): %.2f s, %.0f images/s%n",
+                        result.getParams().getParam("model"), result.getParams().getParam("backend"), images,
+                        result.getParams().getParam("batch"), seconds, images / seconds);
             }
         }
     }

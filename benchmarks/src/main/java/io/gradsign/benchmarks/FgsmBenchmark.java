@@ -6,7 +6,7 @@ import io.gradsign.Backends;
 import io.gradsign.data.Dataset;
 import io.gradsign.data.FashionMnist;
 import io.gradsign.model.Fgsm;
-import io.gradsign.model.Sequential;
+import io.gradsign.nn.Network;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -58,7 +58,7 @@ public class FgsmBenchmark {
     public String images;
 
     private Backend device;
-    private Sequential network;
+    private Network network;
     private Fgsm fgsm;
     private float[] batchImages;
     private int[] labels;
@@ -71,7 +71,7 @@ public class FgsmBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         device = Backends.open(BackendKind.fromId(backend));
-        network = Sequential.create(device, Models.layers(model), 1);
+        network = Models.create(device, model, 1);
         fgsm = new Fgsm(network, batch);
         SplittableRandom random = new SplittableRandom(2);
         batchImages = new float[batch * 784];

@@ -9,7 +9,6 @@ import io.gradsign.BackendKind;
 import io.gradsign.Backends;
 import io.gradsign.Labels;
 import io.gradsign.Tensor;
-import io.gradsign.model.DenseLayer;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -61,27 +60,22 @@ public class FusedStepBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         backend = Backends.open(BackendKind.CPU);
-        List<DenseLayer> shape = Models.layers(model);
-        int layers = shape.size();
-        int[] widths = new int[layers + 1];
-        Activation[] activations = new Activation[layers];
+        int[] widths = Models.widths(model);
+        Activation[] activations = Models.activations(model);
+        int layers = activations.length;
         weights = new Tensor[layers];
         firstWeights = new float[layers][];
         Tensor[] biases = new Tensor[layers];
         Tensor[] outputs = new Tensor[layers];
         Tensor[] inputGradients = new Tensor[layers];
         SplittableRandom random = new SplittableRandom(1);
-        widths[0] = shape.get(0).inFeatures();
         for (int l = 0; l < layers; l++) {
-            DenseLayer layer = shape.get(l);
-            widths[l + 1] = layer.outFeatures();
-            activations[l] = layer.activation();
-            float limit = (float) Math.sqrt(6.0 / (layer.inFeatures() + layer.outFeatures()));
-            weights[l] = backend.upload(uniform(random, layer.weightCount(), limit));
+            float limit = (float) Math.sqrt(6.0 / (widths[l] + widths[l + 1]));
+            weights[l] = backend.upload(uniform(random, widths[l] * widths[l + 1], limit));
             firstWeights[l] = new float[] {weights[l].toArray()[0]};
-            biases[l] = backend.allocate(layer.outFeatures());
-            outputs[l] = backend.allocate(layer.outFeatures());
-            inputGradients[l] = backend.allocate(layer.inFeatures());
+            biases[l] = backend.allocate(widths[l + 1]);
+            outputs[l] = backend.allocate(widths[l + 1]);
+            inputGradients[l] = backend.allocate(widths[l]);
         }
         int classes = widths[layers];
         Labels labels = backend.uploadLabels(new int[] {3}, classes);

@@ -3,7 +3,7 @@ package io.gradsign.benchmarks;
 import io.gradsign.Backend;
 import io.gradsign.BackendKind;
 import io.gradsign.Backends;
-import io.gradsign.model.Sequential;
+import io.gradsign.nn.Network;
 import io.gradsign.model.Trainer;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +30,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Xms3g", "-Xmx3g"})
 public class TrainingBenchmark {
     /** Images in an epoch. */
-    public static final int IMAGES = 60_000;
+    @Param({"60000"})
+    public int images;
+
+    /** Samples per SGD step. */
+    @Param({"64"})
+    public int batch;
 
     @Param({"mlp"})
     public String model;
@@ -39,22 +44,22 @@ public class TrainingBenchmark {
     public String backend;
 
     private Backend device;
-    private Sequential network;
+    private Network network;
     private Trainer trainer;
-    private float[] images;
+    private float[] pixels;
     private int[] labels;
 
     @Setup(Level.Trial)
     public void setUp() {
         device = Backends.open(BackendKind.fromId(backend));
-        network = Sequential.create(device, Models.layers(model), 1);
-        trainer = new Trainer(network, 64, 0.01f, 0.9f, 4);
+        network = Models.create(device, model, 1);
+        trainer = new Trainer(network, batch, 0.01f, 0.9f, 4);
         SplittableRandom random = new SplittableRandom(5);
-        images = new float[IMAGES * 784];
-        for (int i = 0; i < images.length; i++) {
-            images[i] = (float) random.nextDouble();
+        pixels = new float[images * 784];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (float) random.nextDouble();
         }
-        labels = random.ints(IMAGES, 0, 10).toArray();
+        labels = random.ints(images, 0, 10).toArray();
     }
 
     @TearDown(Level.Trial)
@@ -66,6 +71,6 @@ public class TrainingBenchmark {
 
     @Benchmark
     public double epoch() {
-        return trainer.trainEpoch(images, labels);
+        return trainer.trainEpoch(pixels, labels);
     }
 }
