@@ -241,6 +241,16 @@ public final class Network implements AutoCloseable {
         return parameterLists.get(l);
     }
 
+    /** The weights of layer {@code l} read back (a layer with parameters: dense (out, in), convolution (K, C, kh, kw)). */
+    public float[] weights(int l) {
+        return parameters(l).get(0).toArray();
+    }
+
+    /** The bias of layer {@code l} read back. */
+    public float[] biases(int l) {
+        return parameters(l).get(1).toArray();
+    }
+
     /** Every parameter's values read back, in {@link #fromParameters}'s order. */
     public List<float[]> parameterValues() {
         checkOpen();

@@ -1,5 +1,7 @@
 package io.gradsign.model;
 
+import io.gradsign.nn.Network;
+import io.gradsign.Shape;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -62,7 +64,7 @@ class FgsmPerturbInPlaceTest {
         float[] inPlace = images.clone();
         float[] imagesBefore = images.clone();
         try (Backend cpu = Backends.open(BackendKind.CPU);
-             Sequential model = Sequential.create(cpu, Sequential.mlp(INPUTS, new int[] {17}, CLASSES), seed);
+             Network model = Network.create(cpu, Shape.of(INPUTS), Network.mlp(new int[] {17}, CLASSES), seed);
              Fgsm fgsm = new Fgsm(model, CAPACITY)) {
             fgsm.perturb(mode, images, labels, epsilon, 0f, 1f, steps, separate);
             assertSameBits(imagesBefore, images, what + ": the images changed with a separate output");
@@ -73,7 +75,7 @@ class FgsmPerturbInPlaceTest {
         // the copying route: the same CPU kernels behind a backend without wrap
         float[] copied = TestBackends.poison(images.length);
         try (Backend cpu = Backends.open(BackendKind.CPU); Backend copying = new NoWrapBackend(cpu);
-             Sequential model = Sequential.create(copying, Sequential.mlp(INPUTS, new int[] {17}, CLASSES), seed);
+             Network model = Network.create(copying, Shape.of(INPUTS), Network.mlp(new int[] {17}, CLASSES), seed);
              Fgsm fgsm = new Fgsm(model, CAPACITY)) {
             fgsm.perturb(mode, images, labels, epsilon, 0f, 1f, steps, copied);
         }
@@ -100,7 +102,7 @@ class FgsmPerturbInPlaceTest {
         float[] wantA = fresh(a, labels);
         float[] wantB = fresh(b, labels);
         try (Backend cpu = Backends.open(BackendKind.CPU);
-             Sequential model = Sequential.create(cpu, Sequential.mlp(INPUTS, new int[] {17}, CLASSES), 9);
+             Network model = Network.create(cpu, Shape.of(INPUTS), Network.mlp(new int[] {17}, CLASSES), 9);
              Fgsm fgsm = new Fgsm(model, 1)) {
             float[] out = TestBackends.poison(INPUTS);
             fgsm.perturb(Fgsm.Mode.UNTARGETED, a, labels, 0.05f, 0f, 1f, 1, out);
@@ -138,7 +140,7 @@ class FgsmPerturbInPlaceTest {
     /** What a new Fgsm of the same model makes of one image: the reference of the test above. */
     private static float[] fresh(float[] image, int[] labels) {
         try (Backend cpu = Backends.open(BackendKind.CPU);
-             Sequential model = Sequential.create(cpu, Sequential.mlp(INPUTS, new int[] {17}, CLASSES), 9);
+             Network model = Network.create(cpu, Shape.of(INPUTS), Network.mlp(new int[] {17}, CLASSES), 9);
              Fgsm fgsm = new Fgsm(model, 1)) {
             float[] out = new float[image.length];
             fgsm.perturb(Fgsm.Mode.UNTARGETED, image.clone(), labels, 0.05f, 0f, 1f, 1, out);

@@ -1,5 +1,9 @@
 package io.gradsign.model;
 
+import io.gradsign.nn.Layer;
+import io.gradsign.nn.Workspace;
+import io.gradsign.nn.Network;
+import io.gradsign.Shape;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -34,7 +38,7 @@ class FgsmTest {
     @Test
     void stepAlongSignOfWeightsRaisesLogitByEpsilonTimesL1Norm() {
         try (Backend cpu = Backends.open(BackendKind.CPU);
-             Sequential model = Sequential.create(cpu, Sequential.softmaxRegression(784, 10), 3)) {
+             Network model = Network.create(cpu, Shape.of(784), Network.softmaxRegression(10), 3)) {
             float[] x = TestBackends.uniform(4, 784, 0.2f, 0.8f);
             float epsilon = 0.05f;
             for (int k = 0; k < 10; k++) {
@@ -55,10 +59,10 @@ class FgsmTest {
         }
     }
 
-    private static double logit(Sequential model, float[] x, int k) {
+    private static double logit(Network model, float[] x, int k) {
         Backend backend = model.backend();
         try (Tensor xs = backend.upload(x); Tensor logits = backend.allocate(model.classes())) {
-            backend.denseForward(logits, xs, model.weightTensor(0), model.biasTensor(0), 1, model.inputs(),
+            backend.denseForward(logits, xs, model.parameters(0).get(0), model.parameters(0).get(1), 1, model.inputSize(),
                     model.classes(), Activation.NONE);
             return logits.toArray()[k];
         }
@@ -67,7 +71,7 @@ class FgsmTest {
     @Test
     void untargetedRaisesTheLossAndTargetedRaisesTheTarget() {
         try (Backend cpu = Backends.open(BackendKind.CPU);
-             Sequential model = Sequential.create(cpu, Sequential.mlp(INPUTS, new int[] {16}, CLASSES), 5);
+             Network model = Network.create(cpu, Shape.of(INPUTS), Network.mlp(new int[] {16}, CLASSES), 5);
              Fgsm fgsm = new Fgsm(model, 32)) {
             float[] images = TestBackends.uniform(6, 100 * INPUTS, 0f, 1f);
             int[] labels = new Random(7).ints(100, 0, CLASSES).toArray();
@@ -87,7 +91,7 @@ class FgsmTest {
     @Test
     void virtualEqualsUntargetedOnTheModelsOwnPredictions() {
         try (Backend cpu = Backends.open(BackendKind.CPU);
-             Sequential model = Sequential.create(cpu, Sequential.mlp(INPUTS, new int[] {16}, CLASSES), 8);
+             Network model = Network.create(cpu, Shape.of(INPUTS), Network.mlp(new int[] {16}, CLASSES), 8);
              Fgsm fgsm = new Fgsm(model, 16)) {
             float[] images = TestBackends.uniform(9, 50 * INPUTS, 0f, 1f);
             FgsmResult virtual = fgsm.virtual(images, 0.1f);
@@ -100,7 +104,7 @@ class FgsmTest {
     @Test
     void perturbEqualsAttackAndIteratesLikePgd() {
         try (Backend cpu = Backends.open(BackendKind.CPU);
-             Sequential model = Sequential.create(cpu, Sequential.mlp(INPUTS, new int[] {16}, CLASSES), 21);
+             Network model = Network.create(cpu, Shape.of(INPUTS), Network.mlp(new int[] {16}, CLASSES), 21);
              Fgsm fgsm = new Fgsm(model, 16)) {
             float[] images = TestBackends.uniform(22, 40 * INPUTS, 0.2f, 0.8f);
             int[] labels = new Random(23).ints(40, 0, CLASSES).toArray();
@@ -126,7 +130,7 @@ class FgsmTest {
     @Test
     void aStreamOfBatchesEqualsOneBigBatch() {
         try (Backend cpu = Backends.open(BackendKind.CPU);
-             Sequential model = Sequential.create(cpu, Sequential.mlp(INPUTS, new int[] {12, 9}, CLASSES), 10);
+             Network model = Network.create(cpu, Shape.of(INPUTS), Network.mlp(new int[] {12, 9}, CLASSES), 10);
              Fgsm small = new Fgsm(model, 7); Fgsm big = new Fgsm(model, 64)) {
             float[] images = TestBackends.uniform(11, 50 * INPUTS, 0f, 1f);
             int[] labels = new Random(12).ints(50, 0, CLASSES).toArray();
@@ -142,8 +146,8 @@ class FgsmTest {
 
     static Stream<Arguments> models() {
         return Stream.of(BackendKind.CUDA_EMULATED, BackendKind.CUDA).flatMap(kind -> Stream.of(
-                Arguments.of(kind, "softmax regression", Sequential.softmaxRegression(784, 10)),
-                Arguments.of(kind, "MLP 784-64-32-10", Sequential.mlp(784, new int[] {64, 32}, 10))));
+                Arguments.of(kind, "softmax regression", Network.softmaxRegression(10)),
+                Arguments.of(kind, "MLP 784-64-32-10", Network.mlp(new int[] {64, 32}, 10))));
     }
 
     /**
@@ -154,18 +158,18 @@ class FgsmTest {
      */
     @ParameterizedTest(name = "{0}, {1}")
     @MethodSource("models")
-    void cudaStepMatchesCpu(BackendKind kind, String name, List<DenseLayer> layers) {
+    void cudaStepMatchesCpu(BackendKind kind, String name, List<Layer> layers) {
         int count = 37;
         float epsilon = 0.1f;
         float[] images = TestBackends.uniform(13, count * 784, 0f, 1f);
         int[] labels = new Random(14).ints(count, 0, 10).toArray();
         FgsmResult want;
-        try (Backend cpu = Backends.open(BackendKind.CPU); Sequential model = Sequential.create(cpu, layers, 15);
+        try (Backend cpu = Backends.open(BackendKind.CPU); Network model = Network.create(cpu, Shape.of(784), layers, 15);
              Fgsm fgsm = new Fgsm(model, 16)) {
             want = fgsm.untargeted(images, labels, epsilon);
         }
         FgsmResult got;
-        try (Backend cuda = TestBackends.openCudaPath(kind); Sequential model = Sequential.create(cuda, layers, 15);
+        try (Backend cuda = TestBackends.openCudaPath(kind); Network model = Network.create(cuda, Shape.of(784), layers, 15);
              Fgsm fgsm = new Fgsm(model, 16)) {
             got = fgsm.untargeted(images, labels, epsilon);
         }
@@ -189,14 +193,14 @@ class FgsmTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cudaKinds")
     void oneImageAtATimeMatchesCudaAndBatches(BackendKind kind) {
-        List<DenseLayer> layers = Sequential.mlp(784, new int[] {256, 600}, 10);
+        List<Layer> layers = Network.mlp(new int[] {256, 600}, 10);
         int count = 5;
         float epsilon = 0.05f;
         float[] images = TestBackends.uniform(31, count * 784, 0f, 1f);
         int[] labels = new Random(32).ints(count, 0, 10).toArray();
-        try (Backend cpu = Backends.open(BackendKind.CPU); Sequential cpuModel = Sequential.create(cpu, layers, 33);
+        try (Backend cpu = Backends.open(BackendKind.CPU); Network cpuModel = Network.create(cpu, Shape.of(784), layers, 33);
              Fgsm one = new Fgsm(cpuModel, 1); Fgsm batched = new Fgsm(cpuModel, 8);
-             Backend cuda = TestBackends.openCudaPath(kind); Sequential cudaModel = Sequential.create(cuda, layers, 33);
+             Backend cuda = TestBackends.openCudaPath(kind); Network cudaModel = Network.create(cuda, Shape.of(784), layers, 33);
              Fgsm cudaOne = new Fgsm(cudaModel, 1)) {
             for (Fgsm.Mode mode : Fgsm.Mode.values()) {
                 int[] given = mode == Fgsm.Mode.VIRTUAL ? null : labels;
@@ -248,7 +252,7 @@ class FgsmTest {
     void badInputThrowsBeforeNativeCode() {
         CountingCudaLibrary library = new CountingCudaLibrary(CudaLibrary.loadEmulated());
         try (CudaBackend cuda = CudaBackend.open(library);
-             Sequential model = Sequential.create(cuda, Sequential.softmaxRegression(INPUTS, CLASSES), 1);
+             Network model = Network.create(cuda, Shape.of(INPUTS), Network.softmaxRegression(CLASSES), 1);
              Fgsm fgsm = new Fgsm(model, 8)) {
             float[] images = TestBackends.uniform(1, 3 * INPUTS, 0f, 1f);
             long before = library.calls();
@@ -271,14 +275,14 @@ class FgsmTest {
         }
     }
 
-    private static double meanLoss(Sequential model, float[] images, int[] labels) {
+    private static double meanLoss(Network model, float[] images, int[] labels) {
         int count = labels.length;
-        try (Workspace workspace = new Workspace(model, count)) {
+        try (Workspace workspace = model.workspace(count)) {
             Tensor x = workspace.input(count);
             x.copyFrom(images, 0, 0, images.length);
             workspace.labels(count).copyFrom(labels);
-            workspace.forward(x, count);
-            workspace.loss(count, 1f, false);
+            workspace.logits(x);
+            workspace.crossEntropy(workspace.labels(count), 1f, false);
             double sum = 0;
             for (float l : workspace.losses(count).toArray()) {
                 sum += l;

@@ -1,5 +1,7 @@
 package io.gradsign.model;
 
+import io.gradsign.nn.Network;
+import io.gradsign.Shape;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -29,7 +31,7 @@ class TrainingTest {
     void softmaxRegressionReaches80PercentAndFgsmLowersItAsEpsilonGrows() throws IOException {
         FashionMnist data = fullDataset();
         try (Backend cpu = Backends.open(BackendKind.CPU);
-             Sequential model = Sequential.create(cpu, Sequential.softmaxRegression(784, 10), 1)) {
+             Network model = Network.create(cpu, Shape.of(784), Network.softmaxRegression(10), 1)) {
             double[] losses = train(model, data.train(), 2, 0.05f);
             assertTrue(losses[1] < losses[0], "loss did not decrease: " + losses[0] + " -> " + losses[1]);
             Dataset test = data.test();
@@ -54,7 +56,7 @@ class TrainingTest {
     void mlpReaches85Percent() throws IOException {
         FashionMnist data = fullDataset();
         try (Backend cpu = Backends.open(BackendKind.CPU);
-             Sequential model = Sequential.create(cpu, Sequential.mlp(784, new int[] {128}, 10), 2)) {
+             Network model = Network.create(cpu, Shape.of(784), Network.mlp(new int[] {128}, 10), 2)) {
             double[] losses = train(model, data.train(), 4, 0.05f);
             for (int e = 1; e < losses.length; e++) {
                 assertTrue(losses[e] < losses[e - 1], "loss rose in epoch " + e + ": " + java.util.Arrays.toString(losses));
@@ -72,7 +74,7 @@ class TrainingTest {
         float[][] runs = new float[2][];
         for (int run = 0; run < 2; run++) {
             try (Backend cpu = Backends.open(BackendKind.CPU);
-                 Sequential model = Sequential.create(cpu, Sequential.mlp(784, new int[] {32}, 10), 3)) {
+                 Network model = Network.create(cpu, Shape.of(784), Network.mlp(new int[] {32}, 10), 3)) {
                 train(model, sample, 2, 0.05f);
                 runs[run] = model.weights(0);
             }
@@ -81,7 +83,7 @@ class TrainingTest {
     }
 
     /** Epochs of SGD (batch 64, momentum 0.9, seed 42); returns the mean loss of each epoch. */
-    private static double[] train(Sequential model, Dataset data, int epochs, float learningRate) {
+    private static double[] train(Network model, Dataset data, int epochs, float learningRate) {
         double[] losses = new double[epochs];
         float[] images = data.images();
         int[] labels = data.labels();
@@ -102,7 +104,7 @@ class TrainingTest {
         float[][] weights = new float[2][];
         for (int run = 0; run < 2; run++) {
             try (Backend backend = run == 0 ? Backends.open(BackendKind.CPU) : io.gradsign.TestBackends.openCudaPath(kind);
-                 Sequential model = Sequential.create(backend, Sequential.mlp(784, new int[] {32}, 10), 4)) {
+                 Network model = Network.create(backend, Shape.of(784), Network.mlp(new int[] {32}, 10), 4)) {
                 train(model, sample, 1, 0.05f);
                 weights[run] = model.weights(0);
             }
