@@ -7,7 +7,9 @@ public enum Activation {
     /** y = max(v, 0); its derivative, read from y, is 1 where y &gt; 0. */
     RELU(1),
     /** y = tanh(v); its derivative, read from y, is 1 - y&sup2;. */
-    TANH(2);
+    TANH(2),
+    /** y = 1 / (1 + e^-v), computed in double and rounded once; its derivative, read from y, is y (1 - y). */
+    SIGMOID(3);
 
     private final int code;
 
@@ -26,6 +28,7 @@ public enum Activation {
             case NONE -> v;
             case RELU -> v > 0f ? v : 0f;
             case TANH -> (float) Math.tanh(v);
+            case SIGMOID -> sigmoid(v);
         };
     }
 
@@ -35,6 +38,12 @@ public enum Activation {
             case NONE -> 1f;
             case RELU -> y > 0f ? 1f : 0f;
             case TANH -> 1f - y * y;
+            case SIGMOID -> y * (1f - y);
         };
+    }
+
+    /** The logistic function in double, rounded once to float: the bits every twin of SIGMOID gives. */
+    public static float sigmoid(float v) {
+        return (float) (1.0 / (1.0 + Math.exp(-v)));
     }
 }

@@ -24,6 +24,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 class KernelTwinsTest {
     private static Backend cpu;
 
+    /** The activations the CUDA kernels know: not SIGMOID yet, which the C API refuses (an invalid-argument status). */
+    private static final Activation[] CUDA_ACTIVATIONS = {Activation.NONE, Activation.RELU, Activation.TANH};
+
     @BeforeAll
     static void openCpu() {
         cpu = Backends.open(BackendKind.CPU);
@@ -40,7 +43,7 @@ class KernelTwinsTest {
         List<Arguments> cases = new ArrayList<>();
         for (BackendKind kind : new BackendKind[] {BackendKind.CUDA_EMULATED, BackendKind.CUDA}) {
             for (int[] shape : shapes) {
-                for (Activation activation : Activation.values()) {
+                for (Activation activation : CUDA_ACTIVATIONS) {
                     cases.add(Arguments.of(kind, shape[0], shape[1], shape[2], activation));
                 }
             }
@@ -91,7 +94,7 @@ class KernelTwinsTest {
     @MethodSource("cudaKinds")
     void activationBackwardMatchesCpu(BackendKind kind) {
         try (Backend cuda = TestBackends.openCudaPath(kind)) {
-            for (Activation activation : Activation.values()) {
+            for (Activation activation : CUDA_ACTIVATIONS) {
                 for (int count : new int[] {1, 3, 1023, 1025, 100_003}) {
                     float[] y = TestBackends.uniform(count, count, -1f, 1f);
                     float[] dy = TestBackends.uniform(count + 1, count, -1f, 1f);

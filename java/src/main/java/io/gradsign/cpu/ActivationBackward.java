@@ -47,6 +47,11 @@ public final class ActivationBackward {
                     dPre[i] = dy[i] * (1f - y[i] * y[i]);
                 }
             }
+            case SIGMOID -> {
+                for (int i = from; i < to; i++) {
+                    dPre[i] = dy[i] * (y[i] * (1f - y[i]));
+                }
+            }
         }
     }
 }

@@ -91,6 +91,11 @@ public final class Dense {
                     y[i] = (float) Math.tanh(y[i]);
                 }
             }
+            case SIGMOID -> {
+                for (int i = from; i < to; i++) {
+                    y[i] = Activation.sigmoid(y[i]);
+                }
+            }
         }
     }
 

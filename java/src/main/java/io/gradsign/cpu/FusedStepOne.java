@@ -521,11 +521,12 @@ final class FusedStepOne implements GradientStep, PhasedWork.Item {
     /**
      * The gradient at rows [from, to) of a layer's outputs: the shares of its ranges after the first
      * added (addShares), then the activation's derivative applied (derivative); in native code but for
-     * tanh, whose derivative C would contract into a fused multiply-add. The same bits either way.
+     * tanh, whose derivative C would contract into a fused multiply-add, and sigmoid, which the native
+     * kernel does not know. The same bits either way.
      */
     private static void gradient(float[] dy, int dyOffset, float[] shares, int parts, int length, int from, int to,
                                  float[] y, int yOffset, Activation activation) {
-        if (activation == Activation.TANH) {
+        if (activation == Activation.TANH || activation == Activation.SIGMOID) {
             addShares(dy, dyOffset, shares, parts, length, from, to);
             derivative(dy, dyOffset, y, yOffset, from, to, activation);
         } else if (parts > 1 || activation != Activation.NONE) {
@@ -559,6 +560,12 @@ final class FusedStepOne implements GradientStep, PhasedWork.Item {
                 for (int i = from; i < to; i++) {
                     float v = y[yOffset + i];
                     dy[dyOffset + i] *= 1f - v * v;
+                }
+            }
+            case SIGMOID -> {
+                for (int i = from; i < to; i++) {
+                    float v = y[yOffset + i];
+                    dy[dyOffset + i] *= v * (1f - v);
                 }
             }
         }

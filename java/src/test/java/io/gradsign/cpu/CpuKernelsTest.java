@@ -129,11 +129,12 @@ class CpuKernelsTest {
                     sum += term;
                     abs += Math.abs(term);
                 }
-                // ReLU and tanh are 1-Lipschitz: the bound on the sum holds after them too
+                // ReLU, tanh and sigmoid are 1-Lipschitz: the bound on the sum holds after them too
                 want[b * out + o] = switch (activation) {
                     case NONE -> sum;
                     case RELU -> Math.max(sum, 0);
                     case TANH -> Math.tanh(sum);
+                    case SIGMOID -> 1 / (1 + Math.exp(-sum));
                 };
                 scale[b * out + o] = abs;
             }

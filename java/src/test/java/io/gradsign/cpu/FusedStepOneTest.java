@@ -54,7 +54,10 @@ class FusedStepOneTest {
                 // a wide layer whose ranges end off the 16-row grid; an activation on the logits
                 Arguments.of(new int[] {301, 1000, 3}, new Activation[] {Activation.TANH, Activation.RELU}),
                 // one input, one class
-                Arguments.of(new int[] {1, 70, 1}, new Activation[] {Activation.RELU, Activation.NONE}));
+                Arguments.of(new int[] {1, 70, 1}, new Activation[] {Activation.RELU, Activation.NONE}),
+                // sigmoid, whose derivative runs in Java as tanh's does, split and on the logits
+                Arguments.of(new int[] {300, 600, 33, 5}, new Activation[] {Activation.SIGMOID, Activation.RELU,
+                        Activation.SIGMOID}));
     }
 
     private StepBuffers buffers(int[] widths, long seed) {

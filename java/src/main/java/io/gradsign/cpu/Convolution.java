@@ -1,0 +1,433 @@
+package io.gradsign.cpu;
+
+import io.gradsign.Activation;
+import io.gradsign.ConvGeometry;
+import io.gradsign.cpu.bindings.Blas;
+import io.gradsign.cpu.bindings.CpuKernels;
+import java.util.Arrays;
+
+/**
+ * CPU twins of the 2-D convolution's kernels (PyTorch's conv2d: a cross-correlation with zero
+ * padding, NCHW, row-major; see {@link ConvGeometry}), on the Java arrays in place at offsets.
+ * Each pass is im2col and one OpenBLAS sgemm per piece, as {@link Dense} runs its products: the
+ * columns of one sample, col (C&middot;R&middot;S, P&middot;Q), are its input unrolled so that
+ * y (K, P&middot;Q) = weights (K, C&middot;R&middot;S) &middot; col; a pointwise convolution (1x1,
+ * stride 1, no padding) uses the input itself as col. A batch of at least one sample per core is split
+ * over the cores by samples; a smaller one by ranges of rows within each sample (output rows forward,
+ * input channels or input rows backward, rows of col for the weight gradient), each part running
+ * every sample. A sample's columns are built in bands of output rows that fit a per-thread scratch
+ * of about a megabyte (kept, never shared), so that sgemm reads them from the cache they were just
+ * written to. Every split depends only on the geometry and the core count, and the weight gradients
+ * of a split batch are added in part order: the same bits on every run.
+ */
+public final class Convolution {
+    private static final int NO_TRANSPOSE = 0;
+    private static final int TRANSPOSE = 1;
+
+    /** Floats of columns built at once: the band of output rows that fits is converted and multiplied, then the next. */
+    static final int COLUMN_FLOATS = 1 << 18;
+
+    private Convolution() {}
+
+    /** y (N, K, P, Q) = activation(conv(x (N, C, H, W), weights (K, C, R, S)) + bias (K)). */
+    public static void forward(float[] y, int yOffset, float[] x, int xOffset, float[] weights, int weightsOffset,
+                               float[] bias, int biasOffset, ConvGeometry g, Activation activation) {
+        int batch = g.batch();
+        if (batch == 0) {
+            return;
+        }
+        if (batch >= CpuWorkers.CORES) {
+            int parts = CpuWorkers.parts(g.multiplyAdds(), Dense.GEMM_MULTIPLY_ADDS_PER_PART, batch);
+            CpuWorkers.run(parts, (part, n) -> {
+                for (int sample = CpuWorkers.start(batch, part, n, 1); sample < CpuWorkers.start(batch, part + 1, n, 1);
+                     sample++) {
+                    forwardRows(y, yOffset, x, xOffset, weights, weightsOffset, bias, biasOffset, g, activation, sample,
+                            0, g.outHeight());
+                }
+            });
+            return;
+        }
+        // fewer samples than cores: each part takes a band of output rows of every sample
+        int outHeight = g.outHeight();
+        int parts = CpuWorkers.parts(g.multiplyAdds(), Dense.GEMM_MULTIPLY_ADDS_PER_PART, outHeight);
+        CpuWorkers.run(parts, (part, n) -> {
+            int from = CpuWorkers.start(outHeight, part, n, 1);
+            int to = CpuWorkers.start(outHeight, part + 1, n, 1);
+            for (int sample = 0; sample < batch; sample++) {
+                forwardRows(y, yOffset, x, xOffset, weights, weightsOffset, bias, biasOffset, g, activation, sample,
+                        from, to);
+            }
+        });
+    }
+
+    /** Output rows [rowFrom, rowTo) of one sample, every channel, in bands whose columns fit the scratch. */
+    private static void forwardRows(float[] y, int yOffset, float[] x, int xOffset, float[] weights, int weightsOffset,
+                                    float[] bias, int biasOffset, ConvGeometry g, Activation activation, int sample,
+                                    int rowFrom, int rowTo) {
+        int outChannels = g.outChannels();
+        int outWidth = g.outWidth();
+        int outPlane = g.outHeight() * outWidth;
+        int depth = g.inChannels() * g.kernelHeight() * g.kernelWidth();
+        int sampleIn = xOffset + sample * g.inChannels() * g.height() * g.width();
+        int sampleOut = yOffset + sample * outChannels * outPlane;
+        boolean pointwise = pointwise(g);
+        int band = pointwise ? rowTo - rowFrom : bandRows(depth, outWidth, rowTo - rowFrom);
+        Blas.openblas_set_num_threads_local(1);
+        for (int p0 = rowFrom; p0 < rowTo; p0 += band) {
+            int p1 = Math.min(rowTo, p0 + band);
+            int columns = (p1 - p0) * outWidth;
+            int first = sampleOut + p0 * outWidth;
+            for (int k = 0; k < outChannels; k++) {
+                Arrays.fill(y, first + k * outPlane, first + k * outPlane + columns, bias[biasOffset + k]);
+            }
+            // y[:, p0:p1] (K, columns, leading dimension P*Q) += weights (K, depth) . col (depth, columns)
+            if (pointwise) {
+                Blas.gradsign_sgemm(NO_TRANSPOSE, NO_TRANSPOSE, outChannels, columns, depth, 1f, weights, weightsOffset,
+                        depth, x, sampleIn + (long) p0 * outWidth, outPlane, 1f, y, first, outPlane);
+            } else {
+                float[] col = columns(depth * columns);
+                im2col(col, x, sampleIn, g, 0, depth, p0, p1);
+                Blas.gradsign_sgemm(NO_TRANSPOSE, NO_TRANSPOSE, outChannels, columns, depth, 1f, weights, weightsOffset,
+                        depth, col, 0, columns, 1f, y, first, outPlane);
+            }
+            if (columns == outPlane) {
+                activate(y, first, first + outChannels * outPlane, activation);
+            } else {
+                for (int k = 0; k < outChannels; k++) {
+                    activate(y, first + k * outPlane, first + k * outPlane + columns, activation);
+                }
+            }
+        }
+    }
+
+    /** Dense's activation, relu in native code (the same bits; C2 leaves the Java loop scalar). */
+    private static void activate(float[] y, int from, int to, Activation activation) {
+        if (activation == Activation.RELU) {
+            CpuKernels.gradsign_cpu_relu_at(y, from, to - from);
+        } else {
+            Dense.activate(y, from, to, activation);
+        }
+    }
+
+    /** dx (N, C, H, W) = the gradient of the convolution at x for dy (N, K, P, Q); dx overwritten. */
+    public static void backwardInput(float[] dx, int dxOffset, float[] dy, int dyOffset, float[] weights,
+                                     int weightsOffset, ConvGeometry g) {
+        int batch = g.batch();
+        if (batch == 0) {
+            return;
+        }
+        int channels = g.inChannels();
+        int height = g.height();
+        if (batch >= CpuWorkers.CORES) {
+            int parts = CpuWorkers.parts(g.multiplyAdds(), Dense.GEMM_MULTIPLY_ADDS_PER_PART, batch);
+            CpuWorkers.run(parts, (part, n) -> {
+                for (int sample = CpuWorkers.start(batch, part, n, 1); sample < CpuWorkers.start(batch, part + 1, n, 1);
+                     sample++) {
+                    backwardInputPart(dx, dxOffset, dy, dyOffset, weights, weightsOffset, g, sample, 0, channels, 0,
+                            height);
+                }
+            });
+            return;
+        }
+        // fewer samples than cores: each part takes some input channels of every sample when there are
+        // enough of them, else a band of input rows (recomputing the few columns that bands share)
+        int parts = CpuWorkers.parts(g.multiplyAdds(), Dense.GEMM_MULTIPLY_ADDS_PER_PART, Math.max(channels, height));
+        boolean byChannel = channels >= parts;
+        CpuWorkers.run(parts, (part, n) -> {
+            int units = byChannel ? channels : height;
+            int from = CpuWorkers.start(units, part, n, 1);
+            int to = CpuWorkers.start(units, part + 1, n, 1);
+            for (int sample = 0; sample < batch; sample++) {
+                if (byChannel) {
+                    backwardInputPart(dx, dxOffset, dy, dyOffset, weights, weightsOffset, g, sample, from, to, 0,
+                            height);
+                } else {
+                    backwardInputPart(dx, dxOffset, dy, dyOffset, weights, weightsOffset, g, sample, 0, channels, from,
+                            to);
+                }
+            }
+        });
+    }
+
+    /**
+     * dx of one sample at input channels [channelFrom, channelTo) and input rows [inRowFrom, inRowTo):
+     * zeroed, then the columns' gradient, dcol = weights&#7488; &middot; dy, added back onto the image
+     * (col2im) from the output rows whose windows reach those input rows, a band at a time.
+     */
+    private static void backwardInputPart(float[] dx, int dxOffset, float[] dy, int dyOffset, float[] weights,
+                                          int weightsOffset, ConvGeometry g, int sample, int channelFrom,
+                                          int channelTo, int inRowFrom, int inRowTo) {
+        int height = g.height();
+        int width = g.width();
+        int outChannels = g.outChannels();
+        int outWidth = g.outWidth();
+        int outPlane = g.outHeight() * outWidth;
+        int window = g.kernelHeight() * g.kernelWidth();
+        int depth = g.inChannels() * window;
+        int sampleIn = dxOffset + sample * g.inChannels() * height * width;
+        int sampleOut = dyOffset + sample * outChannels * outPlane;
+        int rowFrom = channelFrom * window;
+        int rows = (channelTo - channelFrom) * window;
+        Blas.openblas_set_num_threads_local(1);
+        if (pointwise(g)) {
+            // dx[c0:c1, rows] (leading dimension H*W) = weights[:, c0:c1]^T . dy[:, rows]
+            Blas.gradsign_sgemm(TRANSPOSE, NO_TRANSPOSE, rows, (inRowTo - inRowFrom) * width, outChannels, 1f, weights,
+                    weightsOffset + rowFrom, depth, dy, sampleOut + (long) inRowFrom * width, outPlane, 0f, dx,
+                    sampleIn + (long) channelFrom * height * width + (long) inRowFrom * width, height * width);
+            return;
+        }
+        for (int c = channelFrom; c < channelTo; c++) {
+            int plane = sampleIn + c * height * width;
+            Arrays.fill(dx, plane + inRowFrom * width, plane + inRowTo * width, 0f);
+        }
+        // the output rows p whose window rows p * stride - pad + [0, R) meet [inRowFrom, inRowTo)
+        int strideHeight = g.strideHeight();
+        int first = Math.max(0, -Math.floorDiv(-(inRowFrom + g.padHeight() - g.kernelHeight() + 1), strideHeight));
+        int last = Math.min(g.outHeight(), Math.floorDiv(inRowTo - 1 + g.padHeight(), strideHeight) + 1);
+        int band = bandRows(rows, outWidth, last - first);
+        for (int p0 = first; p0 < last; p0 += band) {
+            int p1 = Math.min(last, p0 + band);
+            int columns = (p1 - p0) * outWidth;
+            float[] dcol = columns(rows * columns);
+            // dcol (rows, columns) = weights[:, rows]^T (rows, K) . dy[:, p0:p1] (K, columns)
+            Blas.gradsign_sgemm(TRANSPOSE, NO_TRANSPOSE, rows, columns, outChannels, 1f, weights,
+                    weightsOffset + rowFrom, depth, dy, sampleOut + (long) p0 * outWidth, outPlane, 0f, dcol, 0,
+                    columns);
+            col2im(dx, sampleIn, dcol, g, rowFrom, rowFrom + rows, p0, p1, inRowFrom, inRowTo);
+        }
+    }
+
+    /**
+     * dWeights (K, C, R, S) and dBias (K) of the convolution for dy (N, K, P, Q) at x, both overwritten:
+     * dWeights = sum over samples of dy (K, P&middot;Q) &middot; col&#7488;, dBias the sum of dy over
+     * samples and positions (in double, one rounding). A batch split by samples sums each part's
+     * samples on its own and adds the parts in order.
+     */
+    public static void backwardWeights(float[] dWeights, int dWeightsOffset, float[] dBias, int dBiasOffset, float[] dy,
+                                       int dyOffset, float[] x, int xOffset, ConvGeometry g) {
+        int batch = g.batch();
+        int outChannels = g.outChannels();
+        int weightCount = g.weightSize();
+        backwardBias(dBias, dBiasOffset, dy, dyOffset, g);
+        if (batch == 0) {
+            Arrays.fill(dWeights, dWeightsOffset, dWeightsOffset + weightCount, 0f);
+            return;
+        }
+        int depth = weightCount / outChannels;
+        if (batch >= CpuWorkers.CORES) {
+            int parts = CpuWorkers.parts(g.multiplyAdds(), Dense.GEMM_MULTIPLY_ADDS_PER_PART, batch);
+            // parts after the first sum into shares of their own, added to dWeights in part order below
+            float[] shares = parts > 1 ? shares((parts - 1) * weightCount) : null;
+            CpuWorkers.run(parts, (part, n) -> {
+                float[] target = part == 0 ? dWeights : shares;
+                int targetOffset = part == 0 ? dWeightsOffset : (part - 1) * weightCount;
+                int from = CpuWorkers.start(batch, part, n, 1);
+                int to = CpuWorkers.start(batch, part + 1, n, 1);
+                for (int sample = from; sample < to; sample++) {
+                    backwardWeightsPart(target, targetOffset, dy, dyOffset, x, xOffset, g, sample, 0, depth,
+                            sample == from);
+                }
+            });
+            for (int part = 1; part < parts; part++) {
+                int share = (part - 1) * weightCount;
+                for (int i = 0; i < weightCount; i++) {
+                    dWeights[dWeightsOffset + i] += shares[share + i];
+                }
+            }
+            return;
+        }
+        // fewer samples than cores: each part takes a range of the columns of dWeights (rows of col)
+        int parts = CpuWorkers.parts(g.multiplyAdds(), Dense.GEMM_MULTIPLY_ADDS_PER_PART, depth);
+        CpuWorkers.run(parts, (part, n) -> {
+            int from = CpuWorkers.start(depth, part, n, 1);
+            int to = CpuWorkers.start(depth, part + 1, n, 1);
+            for (int sample = 0; sample < batch; sample++) {
+                backwardWeightsPart(dWeights, dWeightsOffset, dy, dyOffset, x, xOffset, g, sample, from, to,
+                        sample == 0);
+            }
+        });
+    }
+
+    /**
+     * target[:, rowFrom:rowTo] (K, rows; leading dimension C*R*S) = (overwrite ? 0 : itself) + dy of
+     * one sample (K, P*Q) . col[rowFrom:rowTo]^T, a band of output rows at a time.
+     */
+    private static void backwardWeightsPart(float[] target, int targetOffset, float[] dy, int dyOffset, float[] x,
+                                            int xOffset, ConvGeometry g, int sample, int rowFrom, int rowTo,
+                                            boolean overwrite) {
+        int outChannels = g.outChannels();
+        int outHeight = g.outHeight();
+        int outWidth = g.outWidth();
+        int outPlane = outHeight * outWidth;
+        int depth = g.inChannels() * g.kernelHeight() * g.kernelWidth();
+        int sampleIn = xOffset + sample * g.inChannels() * g.height() * g.width();
+        int sampleOut = dyOffset + sample * outChannels * outPlane;
+        int rows = rowTo - rowFrom;
+        if (rows == 0) {
+            return;
+        }
+        Blas.openblas_set_num_threads_local(1);
+        if (pointwise(g)) {
+            Blas.gradsign_sgemm(NO_TRANSPOSE, TRANSPOSE, outChannels, rows, outPlane, 1f, dy, sampleOut, outPlane, x,
+                    sampleIn + (long) rowFrom * outPlane, outPlane, overwrite ? 0f : 1f, target, targetOffset + rowFrom,
+                    depth);
+            return;
+        }
+        int band = bandRows(rows, outWidth, outHeight);
+        for (int p0 = 0; p0 < outHeight; p0 += band) {
+            int p1 = Math.min(outHeight, p0 + band);
+            int columns = (p1 - p0) * outWidth;
+            float[] col = columns(rows * columns);
+            im2col(col, x, sampleIn, g, rowFrom, rowTo, p0, p1);
+            Blas.gradsign_sgemm(NO_TRANSPOSE, TRANSPOSE, outChannels, rows, columns, 1f, dy,
+                    sampleOut + (long) p0 * outWidth, outPlane, col, 0, columns, overwrite && p0 == 0 ? 0f : 1f, target,
+                    targetOffset + rowFrom, depth);
+        }
+    }
+
+    /** dBias[k] = the sum of dy[n, k, p, q] over n, p, q in that order, in double, rounded once; output channels split over the cores. */
+    private static void backwardBias(float[] dBias, int dBiasOffset, float[] dy, int dyOffset, ConvGeometry g) {
+        int batch = g.batch();
+        int outChannels = g.outChannels();
+        int outPlane = g.outHeight() * g.outWidth();
+        CpuWorkers.forRanges(outChannels, 1, (long) batch * outChannels * outPlane, CpuWorkers.ELEMENTS_PER_PART,
+                (from, to) -> {
+                    for (int k = from; k < to; k++) {
+                        double sum = 0;
+                        for (int sample = 0; sample < batch; sample++) {
+                            int start = dyOffset + (sample * outChannels + k) * outPlane;
+                            for (int i = start; i < start + outPlane; i++) {
+                                sum += dy[i];
+                            }
+                        }
+                        dBias[dBiasOffset + k] = (float) sum;
+                    }
+                });
+    }
+
+    /** 1x1, stride 1, no padding: the input of a sample is its own col (C, H*W). */
+    private static boolean pointwise(ConvGeometry g) {
+        return g.kernelHeight() == 1 && g.kernelWidth() == 1 && g.strideHeight() == 1 && g.strideWidth() == 1
+                && g.padHeight() == 0 && g.padWidth() == 0;
+    }
+
+    /** Output rows per band: as many as keep rows x (band x Q) columns within COLUMN_FLOATS, at least one. */
+    private static int bandRows(int rows, int outWidth, int outRows) {
+        long perRow = Math.max(1L, (long) rows * outWidth);
+        return (int) Math.max(1, Math.min(Math.max(outRows, 1), COLUMN_FLOATS / perRow));
+    }
+
+    /**
+     * col[j - rowFrom][(p - p0) Q + q] = x[c, p sh - ph + r, q sw - pw + s] (0 outside the image) for
+     * the rows j = (c R + r) S + s in [rowFrom, rowTo) and the output rows p in [p0, p1); x of one
+     * sample starts at sampleIn. col (rowTo - rowFrom, (p1 - p0) Q) starts at 0.
+     */
+    static void im2col(float[] col, float[] x, int sampleIn, ConvGeometry g, int rowFrom, int rowTo, int p0, int p1) {
+        int height = g.height();
+        int width = g.width();
+        int kernelHeight = g.kernelHeight();
+        int kernelWidth = g.kernelWidth();
+        int strideHeight = g.strideHeight();
+        int strideWidth = g.strideWidth();
+        int outWidth = g.outWidth();
+        int columns = (p1 - p0) * outWidth;
+        for (int j = rowFrom; j < rowTo; j++) {
+            int c = j / (kernelHeight * kernelWidth);
+            int r = j / kernelWidth % kernelHeight;
+            int s = j % kernelWidth;
+            int shift = s - g.padWidth();
+            // the output columns q whose input column q sw + shift lies in [0, W)
+            int qFrom = Math.min(outWidth, Math.max(0, -Math.floorDiv(shift, strideWidth)));
+            int qTo = Math.max(qFrom, Math.min(outWidth, Math.floorDiv(width - 1 - shift, strideWidth) + 1));
+            int rowStart = (j - rowFrom) * columns;
+            for (int p = p0; p < p1; p++) {
+                int iy = p * strideHeight - g.padHeight() + r;
+                int at = rowStart + (p - p0) * outWidth;
+                if (iy < 0 || iy >= height) {
+                    Arrays.fill(col, at, at + outWidth, 0f);
+                    continue;
+                }
+                int source = sampleIn + (c * height + iy) * width + shift;
+                if (qFrom > 0) {
+                    Arrays.fill(col, at, at + qFrom, 0f);
+                }
+                if (strideWidth == 1) {
+                    System.arraycopy(x, source + qFrom, col, at + qFrom, qTo - qFrom);
+                } else {
+                    for (int q = qFrom; q < qTo; q++) {
+                        col[at + q] = x[source + q * strideWidth];
+                    }
+                }
+                if (qTo < outWidth) {
+                    Arrays.fill(col, at + qTo, at + outWidth, 0f);
+                }
+            }
+        }
+    }
+
+    /**
+     * The reverse of im2col, adding: dx[c, p sh - ph + r, q sw - pw + s] += dcol[j - rowFrom][(p - p0) Q + q]
+     * for rows j in [rowFrom, rowTo), output rows p in [p0, p1), and only the input rows in
+     * [inRowFrom, inRowTo). For one element of dx the terms come in the order (r, s, p, q).
+     */
+    static void col2im(float[] dx, int sampleIn, float[] dcol, ConvGeometry g, int rowFrom, int rowTo, int p0, int p1,
+                       int inRowFrom, int inRowTo) {
+        int height = g.height();
+        int width = g.width();
+        int kernelHeight = g.kernelHeight();
+        int kernelWidth = g.kernelWidth();
+        int strideHeight = g.strideHeight();
+        int strideWidth = g.strideWidth();
+        int outWidth = g.outWidth();
+        int columns = (p1 - p0) * outWidth;
+        for (int j = rowFrom; j < rowTo; j++) {
+            int c = j / (kernelHeight * kernelWidth);
+            int r = j / kernelWidth % kernelHeight;
+            int s = j % kernelWidth;
+            int shift = s - g.padWidth();
+            int qFrom = Math.min(outWidth, Math.max(0, -Math.floorDiv(shift, strideWidth)));
+            int qTo = Math.max(qFrom, Math.min(outWidth, Math.floorDiv(width - 1 - shift, strideWidth) + 1));
+            int rowStart = (j - rowFrom) * columns;
+            for (int p = p0; p < p1; p++) {
+                int iy = p * strideHeight - g.padHeight() + r;
+                if (iy < inRowFrom || iy >= inRowTo) {
+                    continue;
+                }
+                int at = rowStart + (p - p0) * outWidth;
+                int target = sampleIn + (c * height + iy) * width + shift;
+                if (strideWidth == 1) {
+                    for (int q = qFrom; q < qTo; q++) {
+                        dx[target + q] += dcol[at + q];
+                    }
+                } else {
+                    for (int q = qFrom; q < qTo; q++) {
+                        dx[target + q * strideWidth] += dcol[at + q];
+                    }
+                }
+            }
+        }
+    }
+
+    /** Each thread's columns (im2col's output, or the columns' gradient), kept and grown: fresh memory costs page faults. */
+    private static final ThreadLocal<float[]> COLUMNS = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** The calling thread's buffer for the weight gradients of the parts after the first. */
+    private static final ThreadLocal<float[]> SHARES = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] columns(int length) {
+        return grown(COLUMNS, length);
+    }
+
+    private static float[] shares(int length) {
+        return grown(SHARES, length);
+    }
+
+    private static float[] grown(ThreadLocal<float[]> local, int length) {
+        float[] buffer = local.get();
+        if (buffer.length < length) {
+            buffer = new float[length];
+            local.set(buffer);
+        }
+        return buffer;
+    }
+}
