@@ -35,7 +35,7 @@ final class ModelOptions {
 
     /** Loads the model onto {@code backend} and says which it is. */
     Network load(Backend backend, PrintWriter out) throws IOException {
-        Sequential model;
+        Network model;
         String source;
         if (file != null) {
             model = ModelFile.load(backend, file);

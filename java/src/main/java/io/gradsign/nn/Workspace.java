@@ -397,9 +397,11 @@ public final class Workspace implements AutoCloseable {
             throw new IllegalArgumentException("x holds " + batch + " samples, more than this workspace's capacity of "
                     + capacity);
         }
-        Shape expected = Shape.batchOf((int) batch, network.inputShape());
-        if (x.shape().rank() > 1 && !x.shape().equals(expected)) {
-            throw new IllegalArgumentException("x has shape " + x.shape() + ", expected " + expected);
+        if (x.shape().rank() > 1) {
+            Shape expected = Shape.batchOf((int) batch, network.inputShape());
+            if (!x.shape().equals(expected)) {
+                throw new IllegalArgumentException("x has shape " + x.shape() + ", expected " + expected);
+            }
         }
         return (int) batch;
     }

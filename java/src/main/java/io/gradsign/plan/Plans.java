@@ -17,7 +17,7 @@ public final class Plans {
 
     /**
      * A fused FGSM step of {@code chain} on {@code backend}, or empty where the backend has none for
-     * it (then run {@link DenseChain#stepByOperations}). Every tensor of the chain must belong to the
+     * it (then run {@link DenseChain#stepByOperations}). Where the backend offers plans, every tensor of the chain must belong to the
      * backend, be open, and share memory with no other; every run is checked again before it starts.
      *
      * @throws IllegalArgumentException if a tensor of the chain belongs to another backend or overlaps another
@@ -28,6 +28,9 @@ public final class Plans {
         Objects.requireNonNull(chain, "chain");
         if (backend.isClosed()) {
             throw new IllegalStateException(backend.kind() + " backend is closed");
+        }
+        if (!(backend instanceof DenseStepPlanner planner)) {
+            return Optional.empty();
         }
         List<Tensor> tensors = new ArrayList<>();
         List<String> roles = new ArrayList<>();
@@ -41,9 +44,6 @@ public final class Plans {
             tensors.add(tensor);
             roles.add(role);
         });
-        if (!(backend instanceof DenseStepPlanner planner)) {
-            return Optional.empty();
-        }
         long inputs = (long) chain.batch() * chain.widths()[0];
         Tensor[] all = tensors.toArray(new Tensor[0]);
         String[] names = roles.toArray(new String[0]);

@@ -174,7 +174,7 @@ class MainTest {
         assertNoStackTrace(run);
 
         byte[] shipped;
-        try (var in = MainTest.class.getResourceAsStream(ModelOptions.SHIPPED_RESOURCE)) {
+        try (var in = MainTest.class.getResourceAsStream(ModelOptions.Shipped.mlp.resource)) {
             assertNotNull(in, "the shipped model is missing");
             shipped = in.readAllBytes();
         }

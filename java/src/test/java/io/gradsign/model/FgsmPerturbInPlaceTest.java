@@ -188,8 +188,55 @@ class FgsmPerturbInPlaceTest {
         }
 
         @Override
+        public Tensor allocate(io.gradsign.Shape shape, io.gradsign.DType dtype) {
+            return cpu.allocate(shape, dtype);
+        }
+
+        @Override
         public void copy(Tensor destination, Tensor source) {
             cpu.copy(destination, source);
+        }
+
+        @Override
+        public void activationForward(Tensor y, Tensor x, Activation activation) {
+            cpu.activationForward(y, x, activation);
+        }
+
+        @Override
+        public void conv2dForward(Tensor y, Tensor x, Tensor weights, Tensor bias, io.gradsign.ConvGeometry geometry,
+                                  Activation activation) {
+            cpu.conv2dForward(y, x, weights, bias, geometry, activation);
+        }
+
+        @Override
+        public void conv2dBackwardInput(Tensor dx, Tensor dy, Tensor weights, io.gradsign.ConvGeometry geometry) {
+            cpu.conv2dBackwardInput(dx, dy, weights, geometry);
+        }
+
+        @Override
+        public void conv2dBackwardWeights(Tensor dWeights, Tensor dBias, Tensor dy, Tensor x,
+                                          io.gradsign.ConvGeometry geometry) {
+            cpu.conv2dBackwardWeights(dWeights, dBias, dy, x, geometry);
+        }
+
+        @Override
+        public void maxPool2dForward(Tensor y, Tensor argmax, Tensor x, io.gradsign.PoolGeometry geometry) {
+            cpu.maxPool2dForward(y, argmax, x, geometry);
+        }
+
+        @Override
+        public void maxPool2dBackward(Tensor dx, Tensor dy, Tensor argmax, io.gradsign.PoolGeometry geometry) {
+            cpu.maxPool2dBackward(dx, dy, argmax, geometry);
+        }
+
+        @Override
+        public void avgPool2dForward(Tensor y, Tensor x, io.gradsign.PoolGeometry geometry) {
+            cpu.avgPool2dForward(y, x, geometry);
+        }
+
+        @Override
+        public void avgPool2dBackward(Tensor dx, Tensor dy, io.gradsign.PoolGeometry geometry) {
+            cpu.avgPool2dBackward(dx, dy, geometry);
         }
 
         @Override

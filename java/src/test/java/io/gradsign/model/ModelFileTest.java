@@ -110,7 +110,7 @@ class ModelFileTest {
             expectFailure(cpu, withInt(good, 12, 9), "input rank 9");
             expectFailure(cpu, withInt(good, 16, -1), "input dimension 0 is -1");
             expectFailure(cpu, withInt(good, 24, 1 << 30), "input dimension 2 is 1073741824");
-            expectFailure(cpu, withInt(withInt(good, 20, 1 << 12), 24, 1 << 12), "input of more than");
+            expectFailure(cpu, withInt(withInt(good, 20, 1 << 13), 24, 1 << 12), "input of more than");
             expectFailure(cpu, withInt(good, 28, 1 << 30), "layer spec of 1073741824 bytes");
             byte[] spec = good.clone();
             spec[32] = 'q';
