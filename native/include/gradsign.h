@@ -64,10 +64,13 @@ GRADSIGN_API int gradsign_synchronize(void);
 GRADSIGN_API int gradsign_sign_step(gradsign_address out, gradsign_address x, gradsign_address gradient,
                                     long long count, float epsilon, float lo, float hi);
 
-/* Activations fused into gradsign_dense_forward and undone by gradsign_activation_backward. */
+/* Activations fused into gradsign_dense_forward and gradsign_conv2d_forward, applied alone by
+   gradsign_activation_forward and undone by gradsign_activation_backward (from the activation's
+   output y). */
 #define GRADSIGN_ACTIVATION_NONE 0
-#define GRADSIGN_ACTIVATION_RELU 1
-#define GRADSIGN_ACTIVATION_TANH 2
+#define GRADSIGN_ACTIVATION_RELU 1      /* y = max(v, 0), NaN kept; derivative from y: y > 0 */
+#define GRADSIGN_ACTIVATION_TANH 2      /* y = tanh(v); derivative from y: 1 - y*y */
+#define GRADSIGN_ACTIVATION_SIGMOID 3   /* y = 1/(1+exp(-v)); derivative from y: y*(1-y) */
 
 /* y (batch, out) = activation(x (batch, in) . weights^T + bias); weights (out, in) row-major,
    bias (out). y must not overlap the inputs. */
@@ -100,9 +103,60 @@ GRADSIGN_API int gradsign_dense_backward_weights(gradsign_address dweights, grad
                                                  gradsign_address dy, gradsign_address x, int batch,
                                                  int in_features, int out_features);
 
+/* y = f(x), count floats each; y may be x. */
+GRADSIGN_API int gradsign_activation_forward(gradsign_address y, gradsign_address x, long long count, int activation);
+
 /* dpre = dy * f'(pre) from the activation's output y (count floats); dpre may be dy. */
 GRADSIGN_API int gradsign_activation_backward(gradsign_address dpre, gradsign_address dy, gradsign_address y,
                                               long long count, int activation);
+
+/* 2-D convolution as PyTorch's conv2d (a cross-correlation, zero padding), NCHW row-major:
+   x (n, c, h, w), weights (k, c, r, s), bias (k), y (n, k, p, q) with p = (h + 2*pad_h - r)/stride_h + 1
+   and q = (w + 2*pad_w - s)/stride_w + 1. Sizes must be >= 0, r, s and the strides >= 1, padding >= 0,
+   the kernel no larger than the padded image and every tensor under 2^31 elements; n == 0 does
+   nothing. Sums run in float, in an order that depends on the shape alone (the same bits every run).
+   No output may overlap an input.
+   y = activation(conv(x, weights) + bias); bias 0 adds nothing. */
+GRADSIGN_API int gradsign_conv2d_forward(gradsign_address y, gradsign_address x, gradsign_address weights,
+                                         gradsign_address bias, int n, int c, int h, int w, int k, int r, int s,
+                                         int stride_h, int stride_w, int pad_h, int pad_w, int activation);
+
+/* dx (n, c, h, w) = the gradient at x of the convolution above, from dy (n, k, p, q); overwritten. */
+GRADSIGN_API int gradsign_conv2d_backward_input(gradsign_address dx, gradsign_address dy, gradsign_address weights,
+                                                int n, int c, int h, int w, int k, int r, int s, int stride_h,
+                                                int stride_w, int pad_h, int pad_w);
+
+/* dweights (k, c, r, s) = sum over n, p, q of dy * the input under each tap; dbias (k) = sum of dy over
+   n, p, q; both overwritten (zeros for n == 0); dbias 0 skips the bias. */
+GRADSIGN_API int gradsign_conv2d_backward_weights(gradsign_address dweights, gradsign_address dbias,
+                                                  gradsign_address dy, gradsign_address x, int n, int c, int h,
+                                                  int w, int k, int r, int s, int stride_h, int stride_w, int pad_h,
+                                                  int pad_w);
+
+/* 2-D pooling without padding, floor mode: x (n, c, h, w), y (n, c, p, q) with p = (h - kh)/sh + 1 and
+   q = (w - kw)/sw + 1 (a window that would run past the edge is dropped). Sizes must be >= 0, the window
+   and strides >= 1, the window no larger than the image and x under 2^31 elements; n == 0 does
+   nothing. The results are exact functions of the inputs (the same bits as the CPU twin): */
+
+/* y = the maximum of each window, argmax (n, c, p, q, int32) = its index iy*w + ix within the input
+   plane. The window is scanned row-major from its first element; a later v replaces the best when
+   v > best or v is NaN (PyTorch's rule: NaN wins, the first of equal values stays). */
+GRADSIGN_API int gradsign_max_pool2d_forward(gradsign_address y, gradsign_address argmax, gradsign_address x, int n,
+                                             int c, int h, int w, int kh, int kw, int sh, int sw);
+
+/* dx (n, c, h, w), overwritten: dx[i] = 0.0f + the dy of every window whose argmax is i, added in
+   row-major window order (a gather, no atomics); 0 where no window chose i. */
+GRADSIGN_API int gradsign_max_pool2d_backward(gradsign_address dx, gradsign_address dy, gradsign_address argmax,
+                                              int n, int c, int h, int w, int kh, int kw, int sh, int sw);
+
+/* y = (0.0f + the window's elements added in row-major order) / (float)(kh*kw). */
+GRADSIGN_API int gradsign_avg_pool2d_forward(gradsign_address y, gradsign_address x, int n, int c, int h, int w,
+                                             int kh, int kw, int sh, int sw);
+
+/* dx (n, c, h, w), overwritten: dx[i] = 0.0f + dy[py, px] / (float)(kh*kw) for every window (py, px)
+   containing i, added in row-major window order; 0 where no window covers i. */
+GRADSIGN_API int gradsign_avg_pool2d_backward(gradsign_address dx, gradsign_address dy, int n, int c, int h, int w,
+                                              int kh, int kw, int sh, int sw);
 
 /* Softmax, cross-entropy and its gradient in one pass over logits (batch, classes); labels are
    (batch) int32 in [0, classes). losses (batch) = -log p[label]; dlogits = gradient_scale * (p - onehot),

@@ -35,12 +35,8 @@ struct alignas(16) ProductTiles {
     float b[2][kTileDepth][kTileStride];
 };
 
-// relu as Java's Math.max(v, 0f): NaN stays NaN (a diverged layer is not hidden), -0 becomes +0
-__device__ __forceinline__ float activate(float v, int activation) {
-    if (activation == GRADSIGN_ACTIVATION_RELU) return v != v ? v : (v > 0.0f ? v : 0.0f);
-    if (activation == GRADSIGN_ACTIVATION_TANH) return tanhf(v);
-    return v;
-}
+// the forward epilogue's activation, the rule of activation_forward (activation.cuh)
+__device__ __forceinline__ float activate(float v, int activation) { return activation_forward_one(v, activation); }
 
 // One operand of the product, seen as (rows, depth). With k_contiguous its element (r, k) is at
 // data[r * ld + k], otherwise at data[k * ld + r]. Each thread reads kLoadsPerThread elements of

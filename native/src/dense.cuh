@@ -5,7 +5,7 @@
 
 namespace gradsign {
 
-// activation is GRADSIGN_ACTIVATION_NONE, _RELU or _TANH (gradsign.h)
+// activation is GRADSIGN_ACTIVATION_NONE, _RELU, _TANH or _SIGMOID (gradsign.h)
 // y (batch, out) = activation(x (batch, in) . weights^T + bias); weights (out, in) row-major; bias (out)
 cudaError_t dense_forward(float* y, const float* x, const float* weights, const float* bias, int batch,
                           int in_features, int out_features, int activation, cudaStream_t stream);

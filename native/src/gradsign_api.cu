@@ -2,12 +2,15 @@
 #include "gradsign.h"
 
 #include <atomic>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 
 #include "check.cuh"
 #include "activation.cuh"
+#include "conv.cuh"
 #include "dense.cuh"
+#include "pool.cuh"
 #include "sgd.cuh"
 #include "sign_step.cuh"
 #include "softmax_cross_entropy.cuh"
@@ -63,11 +66,43 @@ T* device(gradsign_address address) {
 
 bool valid_activation(int activation) {
     return activation == GRADSIGN_ACTIVATION_NONE || activation == GRADSIGN_ACTIVATION_RELU ||
-           activation == GRADSIGN_ACTIVATION_TANH;
+           activation == GRADSIGN_ACTIVATION_TANH || activation == GRADSIGN_ACTIVATION_SIGMOID;
 }
 
 bool valid_shape(int batch, int in_features, int out_features) {
     return batch >= 0 && in_features >= 0 && out_features >= 0;
+}
+
+// the conv and pool kernels index with int, and offset coordinates by up to 2^30 (conv.cu's kOutside)
+constexpr long long kMaxElements = INT_MAX;
+constexpr long long kMaxPaddedSide = 1LL << 29;
+
+// nullptr where the kernels can run this convolution (filling shape), else what is wrong with it
+const char* conv_shape_problem(int n, int c, int h, int w, int k, int r, int s, int stride_h, int stride_w, int pad_h,
+                               int pad_w, gradsign::ConvShape& shape) {
+    if (n < 0 || c < 0 || h < 0 || w < 0 || k < 0) return "negative size";
+    if (r < 1 || s < 1 || stride_h < 1 || stride_w < 1) return "kernel size or stride below 1";
+    if (pad_h < 0 || pad_w < 0) return "negative padding";
+    const long long padded_h = h + 2LL * pad_h, padded_w = w + 2LL * pad_w;
+    if (padded_h < r || padded_w < s) return "kernel larger than the padded image";
+    if (padded_h >= kMaxPaddedSide || padded_w >= kMaxPaddedSide) return "padded image of 2^29 rows or columns";
+    const long long p = (padded_h - r) / stride_h + 1, q = (padded_w - s) / stride_w + 1;
+    if (1LL * n * c * h * w > kMaxElements || 1LL * n * k * p * q > kMaxElements || 1LL * k * c * r * s > kMaxElements) {
+        return "a tensor of 2^31 elements or more";
+    }
+    shape = gradsign::ConvShape{n, c, h, w, k, r, s, stride_h, stride_w, pad_h, pad_w, static_cast<int>(p),
+                                static_cast<int>(q)};
+    return nullptr;
+}
+
+// the same for a pooling
+const char* pool_shape_problem(int n, int c, int h, int w, int kh, int kw, int sh, int sw, gradsign::PoolShape& shape) {
+    if (n < 0 || c < 0 || h < 0 || w < 0) return "negative size";
+    if (kh < 1 || kw < 1 || sh < 1 || sw < 1) return "window size or stride below 1";
+    if (kh > h || kw > w) return "window larger than the image";
+    if (1LL * n * c * h * w > kMaxElements) return "a tensor of 2^31 elements or more";
+    shape = gradsign::PoolShape{n * c, h, w, kh, kw, sh, sw, (h - kh) / sh + 1, (w - kw) / sw + 1};
+    return nullptr;
 }
 
 }  // namespace
@@ -278,6 +313,15 @@ int gradsign_dense_backward_weights(gradsign_address dweights, gradsign_address 
     return GRADSIGN_OK;
 }
 
+int gradsign_activation_forward(gradsign_address y, gradsign_address x, long long count, int activation) {
+    if (count < 0 || !valid_activation(activation)) {
+        return gradsign::fail_argument("gradsign_activation_forward", "negative count or unknown activation");
+    }
+    GRADSIGN_CHECK(gradsign::activation_forward(device<float>(y), device<const float>(x), static_cast<size_t>(count),
+                                                activation, 0));
+    return GRADSIGN_OK;
+}
+
 int gradsign_activation_backward(gradsign_address dpre, gradsign_address dy, gradsign_address y, long long count,
                                  int activation) {
     if (count < 0 || !valid_activation(activation)) {
@@ -285,6 +329,80 @@ int gradsign_activation_backward(gradsign_address dpre, gradsign_address dy, gra
     }
     GRADSIGN_CHECK(gradsign::activation_backward(device<float>(dpre), device<const float>(dy), device<const float>(y),
                                                  static_cast<size_t>(count), activation, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_conv2d_forward(gradsign_address y, gradsign_address x, gradsign_address weights, gradsign_address bias,
+                            int n, int c, int h, int w, int k, int r, int s, int stride_h, int stride_w, int pad_h,
+                            int pad_w, int activation) {
+    gradsign::ConvShape shape;
+    const char* problem = conv_shape_problem(n, c, h, w, k, r, s, stride_h, stride_w, pad_h, pad_w, shape);
+    if (problem == nullptr && !valid_activation(activation)) problem = "unknown activation";
+    if (problem != nullptr) return gradsign::fail_argument("gradsign_conv2d_forward", problem);
+    if (n == 0) return GRADSIGN_OK;
+    GRADSIGN_CHECK(gradsign::conv2d_forward(device<float>(y), device<const float>(x), device<const float>(weights),
+                                            device<const float>(bias), shape, activation, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_conv2d_backward_input(gradsign_address dx, gradsign_address dy, gradsign_address weights, int n, int c,
+                                   int h, int w, int k, int r, int s, int stride_h, int stride_w, int pad_h,
+                                   int pad_w) {
+    gradsign::ConvShape shape;
+    const char* problem = conv_shape_problem(n, c, h, w, k, r, s, stride_h, stride_w, pad_h, pad_w, shape);
+    if (problem != nullptr) return gradsign::fail_argument("gradsign_conv2d_backward_input", problem);
+    if (n == 0) return GRADSIGN_OK;
+    GRADSIGN_CHECK(gradsign::conv2d_backward_input(device<float>(dx), device<const float>(dy),
+                                                   device<const float>(weights), shape, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_conv2d_backward_weights(gradsign_address dweights, gradsign_address dbias, gradsign_address dy,
+                                     gradsign_address x, int n, int c, int h, int w, int k, int r, int s, int stride_h,
+                                     int stride_w, int pad_h, int pad_w) {
+    gradsign::ConvShape shape;
+    const char* problem = conv_shape_problem(n, c, h, w, k, r, s, stride_h, stride_w, pad_h, pad_w, shape);
+    if (problem != nullptr) return gradsign::fail_argument("gradsign_conv2d_backward_weights", problem);
+    // n == 0 still writes: the gradients of an empty batch are zeros (as gradsign_dense_backward_weights)
+    GRADSIGN_CHECK(gradsign::conv2d_backward_weights(device<float>(dweights), device<float>(dbias),
+                                                     device<const float>(dy), device<const float>(x), shape, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_max_pool2d_forward(gradsign_address y, gradsign_address argmax, gradsign_address x, int n, int c, int h,
+                                int w, int kh, int kw, int sh, int sw) {
+    gradsign::PoolShape shape;
+    const char* problem = pool_shape_problem(n, c, h, w, kh, kw, sh, sw, shape);
+    if (problem != nullptr) return gradsign::fail_argument("gradsign_max_pool2d_forward", problem);
+    GRADSIGN_CHECK(gradsign::max_pool2d_forward(device<float>(y), device<int>(argmax), device<const float>(x), shape, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_max_pool2d_backward(gradsign_address dx, gradsign_address dy, gradsign_address argmax, int n, int c,
+                                 int h, int w, int kh, int kw, int sh, int sw) {
+    gradsign::PoolShape shape;
+    const char* problem = pool_shape_problem(n, c, h, w, kh, kw, sh, sw, shape);
+    if (problem != nullptr) return gradsign::fail_argument("gradsign_max_pool2d_backward", problem);
+    GRADSIGN_CHECK(gradsign::max_pool2d_backward(device<float>(dx), device<const float>(dy), device<const int>(argmax),
+                                                 shape, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_avg_pool2d_forward(gradsign_address y, gradsign_address x, int n, int c, int h, int w, int kh, int kw,
+                                int sh, int sw) {
+    gradsign::PoolShape shape;
+    const char* problem = pool_shape_problem(n, c, h, w, kh, kw, sh, sw, shape);
+    if (problem != nullptr) return gradsign::fail_argument("gradsign_avg_pool2d_forward", problem);
+    GRADSIGN_CHECK(gradsign::avg_pool2d_forward(device<float>(y), device<const float>(x), shape, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_avg_pool2d_backward(gradsign_address dx, gradsign_address dy, int n, int c, int h, int w, int kh, int kw,
+                                 int sh, int sw) {
+    gradsign::PoolShape shape;
+    const char* problem = pool_shape_problem(n, c, h, w, kh, kw, sh, sw, shape);
+    if (problem != nullptr) return gradsign::fail_argument("gradsign_avg_pool2d_backward", problem);
+    GRADSIGN_CHECK(gradsign::avg_pool2d_backward(device<float>(dx), device<const float>(dy), shape, 0));
     return GRADSIGN_OK;
 }
 

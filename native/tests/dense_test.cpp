@@ -15,6 +15,7 @@ const char* activation_name(int activation) {
     switch (activation) {
         case GRADSIGN_ACTIVATION_RELU: return "relu";
         case GRADSIGN_ACTIVATION_TANH: return "tanh";
+        case GRADSIGN_ACTIVATION_SIGMOID: return "sigmoid";
         default: return "none";
     }
 }
@@ -22,6 +23,7 @@ const char* activation_name(int activation) {
 double activate(double v, int activation) {
     if (activation == GRADSIGN_ACTIVATION_RELU) return v > 0 ? v : 0;
     if (activation == GRADSIGN_ACTIVATION_TANH) return std::tanh(v);
+    if (activation == GRADSIGN_ACTIVATION_SIGMOID) return 1.0 / (1.0 + std::exp(-v));
     return v;
 }
 
@@ -104,11 +106,15 @@ void check_epilogues(int batch, int in, int out, const gradsign_address dweights
                      unsigned seed) {
     const size_t x_count = static_cast<size_t>(batch) * in;
     char what[160];
-    for (int activation : {GRADSIGN_ACTIVATION_NONE, GRADSIGN_ACTIVATION_RELU, GRADSIGN_ACTIVATION_TANH}) {
-        // a ReLU's output is zero or positive; tanh's anywhere in (-1, 1)
+    for (int activation : {GRADSIGN_ACTIVATION_NONE, GRADSIGN_ACTIVATION_RELU, GRADSIGN_ACTIVATION_TANH,
+                           GRADSIGN_ACTIVATION_SIGMOID}) {
+        // a ReLU's output is zero or positive; tanh's anywhere in (-1, 1); a sigmoid's in (0, 1)
         std::vector<float> below = test::uniform(seed, x_count, -1.0f, 1.0f);
         if (activation == GRADSIGN_ACTIVATION_RELU) {
             for (float& v : below) v = v < 0.0f ? 0.0f : v;
+        }
+        if (activation == GRADSIGN_ACTIVATION_SIGMOID) {
+            for (float& v : below) v = 0.5f + 0.499f * v;
         }
         const gradsign_address dbelow = test::upload(below), separate = test::poisoned(x_count),
                                fused = test::poisoned(x_count);
@@ -162,7 +168,8 @@ void check_shape(int batch, int in, int out, unsigned seed) {
                            ddy = test::upload(dy);
     char what[160];
 
-    for (int activation : {GRADSIGN_ACTIVATION_NONE, GRADSIGN_ACTIVATION_RELU, GRADSIGN_ACTIVATION_TANH}) {
+    for (int activation : {GRADSIGN_ACTIVATION_NONE, GRADSIGN_ACTIVATION_RELU, GRADSIGN_ACTIVATION_TANH,
+                           GRADSIGN_ACTIVATION_SIGMOID}) {
         const gradsign_address dy_out = test::poisoned(y_count);
         std::snprintf(what, sizeof(what), "dense_forward (%d,%d,%d) %s", batch, in, out, activation_name(activation));
         test::check_status(what, gradsign_dense_forward(dy_out, dx_in, dweights_in, dbias_in, batch, in, out, activation));
@@ -250,7 +257,8 @@ void check_empty(unsigned seed) {
     test::check_status("dense_backward_weights out 0", gradsign_dense_backward_weights(ddummy, ddummy, ddummy, ddummy, 3, in, 0));
 
     const int batch = 3;
-    for (int activation : {GRADSIGN_ACTIVATION_NONE, GRADSIGN_ACTIVATION_RELU, GRADSIGN_ACTIVATION_TANH}) {
+    for (int activation : {GRADSIGN_ACTIVATION_NONE, GRADSIGN_ACTIVATION_RELU, GRADSIGN_ACTIVATION_TANH,
+                           GRADSIGN_ACTIVATION_SIGMOID}) {
         const gradsign_address dy_out = test::poisoned(static_cast<size_t>(batch) * out);
         char what[96];
         std::snprintf(what, sizeof(what), "dense_forward in 0 = %s(bias)", activation_name(activation));
@@ -284,11 +292,14 @@ void check_refused() {
         {"dense_forward batch -1",
          gradsign_dense_forward(dummy, dummy, dummy, dummy, -1, 2, 2, GRADSIGN_ACTIVATION_NONE)},
         {"dense_forward activation 7", gradsign_dense_forward(dummy, dummy, dummy, dummy, 1, 2, 2, 7)},
+        {"dense_forward activation 4", gradsign_dense_forward(dummy, dummy, dummy, dummy, 1, 2, 2, 4)},
         {"dense_backward_input in -1", gradsign_dense_backward_input(dummy, dummy, dummy, 1, -1, 2)},
         {"dense_backward_input_activation out -1",
          gradsign_dense_backward_input_activation(dummy, dummy, dummy, dummy, GRADSIGN_ACTIVATION_RELU, 1, 2, -1)},
         {"dense_backward_input_activation activation 7",
          gradsign_dense_backward_input_activation(dummy, dummy, dummy, dummy, 7, 1, 2, 2)},
+        {"dense_backward_input_activation activation 4",
+         gradsign_dense_backward_input_activation(dummy, dummy, dummy, dummy, 4, 1, 2, 2)},
         {"dense_backward_input_sign_step batch -1",
          gradsign_dense_backward_input_sign_step(dummy, dummy, dummy, dummy, dummy, -1, 2, 2, 0.1f, 0.0f, 1.0f)},
     };

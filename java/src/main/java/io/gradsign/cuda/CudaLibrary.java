@@ -45,6 +45,11 @@ public interface CudaLibrary {
 
     int copyToHost(float[] destination, long destinationOffset, long source, long count);
 
+    /** int32 copies (class labels, max-pool argmax); count is in ints. */
+    int copyIntsToDevice(long destination, int[] source, long sourceOffset, long count);
+
+    int copyIntsToHost(int[] destination, long destinationOffset, long source, long count);
+
     int copyOnDevice(long destination, long source, long bytes);
 
     int memset(long destination, int value, long bytes);
@@ -65,7 +70,27 @@ public interface CudaLibrary {
 
     int denseBackwardWeights(long dweights, long dbias, long dy, long x, int batch, int inFeatures, int outFeatures);
 
+    int activationForward(long y, long x, long count, int activation);
+
     int activationBackward(long dpre, long dy, long y, long count, int activation);
+
+    int conv2dForward(long y, long x, long weights, long bias, int n, int c, int h, int w, int k, int r, int s, int strideH,
+                      int strideW, int padH, int padW, int activation);
+
+    int conv2dBackwardInput(long dx, long dy, long weights, int n, int c, int h, int w, int k, int r, int s, int strideH,
+                            int strideW, int padH, int padW);
+
+    int conv2dBackwardWeights(long dweights, long dbias, long dy, long x, int n, int c, int h, int w, int k, int r, int s,
+                              int strideH, int strideW, int padH, int padW);
+
+    /** argmax is a device buffer of int32, (n, c, p, q). */
+    int maxPool2dForward(long y, long argmax, long x, int n, int c, int h, int w, int kh, int kw, int sh, int sw);
+
+    int maxPool2dBackward(long dx, long dy, long argmax, int n, int c, int h, int w, int kh, int kw, int sh, int sw);
+
+    int avgPool2dForward(long y, long x, int n, int c, int h, int w, int kh, int kw, int sh, int sw);
+
+    int avgPool2dBackward(long dx, long dy, int n, int c, int h, int w, int kh, int kw, int sh, int sw);
 
     int softmaxCrossEntropy(long probabilities, long losses, long dlogits, long logits, long labels, int batch, int classes,
                             float gradientScale);
@@ -101,6 +126,8 @@ public interface CudaLibrary {
         @Override public int free(long address) { return GradsignCuda.gradsign_free(address); }
         @Override public int copyToDevice(long destination, float[] source, long sourceOffset, long count) { return GradsignCuda.gradsign_copy_to_device_from(destination, source, sourceOffset, count); }
         @Override public int copyToHost(float[] destination, long destinationOffset, long source, long count) { return GradsignCuda.gradsign_copy_to_host_into(destination, destinationOffset, source, count); }
+        @Override public int copyIntsToDevice(long destination, int[] source, long sourceOffset, long count) { return GradsignCuda.gradsign_copy_ints_to_device_from(destination, source, sourceOffset, count); }
+        @Override public int copyIntsToHost(int[] destination, long destinationOffset, long source, long count) { return GradsignCuda.gradsign_copy_ints_to_host_into(destination, destinationOffset, source, count); }
         @Override public int copyOnDevice(long destination, long source, long bytes) { return GradsignCuda.gradsign_copy_on_device(destination, source, bytes); }
         @Override public int memset(long destination, int value, long bytes) { return GradsignCuda.gradsign_memset(destination, value, bytes); }
         @Override public int synchronize() { return GradsignCuda.gradsign_synchronize(); }
@@ -110,7 +137,15 @@ public interface CudaLibrary {
         @Override public int denseBackwardInputActivation(long dx, long dy, long weights, long below, int activation, int batch, int inFeatures, int outFeatures) { return GradsignCuda.gradsign_dense_backward_input_activation(dx, dy, weights, below, activation, batch, inFeatures, outFeatures); }
         @Override public int denseBackwardInputSignStep(long out, long x, long dx, long dy, long weights, int batch, int inFeatures, int outFeatures, float epsilon, float lo, float hi) { return GradsignCuda.gradsign_dense_backward_input_sign_step(out, x, dx, dy, weights, batch, inFeatures, outFeatures, epsilon, lo, hi); }
         @Override public int denseBackwardWeights(long dweights, long dbias, long dy, long x, int batch, int inFeatures, int outFeatures) { return GradsignCuda.gradsign_dense_backward_weights(dweights, dbias, dy, x, batch, inFeatures, outFeatures); }
+        @Override public int activationForward(long y, long x, long count, int activation) { return GradsignCuda.gradsign_activation_forward(y, x, count, activation); }
         @Override public int activationBackward(long dpre, long dy, long y, long count, int activation) { return GradsignCuda.gradsign_activation_backward(dpre, dy, y, count, activation); }
+        @Override public int conv2dForward(long y, long x, long weights, long bias, int n, int c, int h, int w, int k, int r, int s, int strideH, int strideW, int padH, int padW, int activation) { return GradsignCuda.gradsign_conv2d_forward(y, x, weights, bias, n, c, h, w, k, r, s, strideH, strideW, padH, padW, activation); }
+        @Override public int conv2dBackwardInput(long dx, long dy, long weights, int n, int c, int h, int w, int k, int r, int s, int strideH, int strideW, int padH, int padW) { return GradsignCuda.gradsign_conv2d_backward_input(dx, dy, weights, n, c, h, w, k, r, s, strideH, strideW, padH, padW); }
+        @Override public int conv2dBackwardWeights(long dweights, long dbias, long dy, long x, int n, int c, int h, int w, int k, int r, int s, int strideH, int strideW, int padH, int padW) { return GradsignCuda.gradsign_conv2d_backward_weights(dweights, dbias, dy, x, n, c, h, w, k, r, s, strideH, strideW, padH, padW); }
+        @Override public int maxPool2dForward(long y, long argmax, long x, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return GradsignCuda.gradsign_max_pool2d_forward(y, argmax, x, n, c, h, w, kh, kw, sh, sw); }
+        @Override public int maxPool2dBackward(long dx, long dy, long argmax, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return GradsignCuda.gradsign_max_pool2d_backward(dx, dy, argmax, n, c, h, w, kh, kw, sh, sw); }
+        @Override public int avgPool2dForward(long y, long x, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return GradsignCuda.gradsign_avg_pool2d_forward(y, x, n, c, h, w, kh, kw, sh, sw); }
+        @Override public int avgPool2dBackward(long dx, long dy, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return GradsignCuda.gradsign_avg_pool2d_backward(dx, dy, n, c, h, w, kh, kw, sh, sw); }
         @Override public int softmaxCrossEntropy(long probabilities, long losses, long dlogits, long logits, long labels, int batch, int classes, float gradientScale) { return GradsignCuda.gradsign_softmax_cross_entropy(probabilities, losses, dlogits, logits, labels, batch, classes, gradientScale); }
         @Override public int sgdMomentum(long parameters, long velocity, long gradient, long count, float learningRate, float momentum) { return GradsignCuda.gradsign_sgd_momentum(parameters, velocity, gradient, count, learningRate, momentum); }
     }
@@ -137,6 +172,8 @@ public interface CudaLibrary {
         @Override public int free(long address) { return GradsignCudaEmulated.gradsign_free(address); }
         @Override public int copyToDevice(long destination, float[] source, long sourceOffset, long count) { return GradsignCudaEmulated.gradsign_copy_to_device_from(destination, source, sourceOffset, count); }
         @Override public int copyToHost(float[] destination, long destinationOffset, long source, long count) { return GradsignCudaEmulated.gradsign_copy_to_host_into(destination, destinationOffset, source, count); }
+        @Override public int copyIntsToDevice(long destination, int[] source, long sourceOffset, long count) { return GradsignCudaEmulated.gradsign_copy_ints_to_device_from(destination, source, sourceOffset, count); }
+        @Override public int copyIntsToHost(int[] destination, long destinationOffset, long source, long count) { return GradsignCudaEmulated.gradsign_copy_ints_to_host_into(destination, destinationOffset, source, count); }
         @Override public int copyOnDevice(long destination, long source, long bytes) { return GradsignCudaEmulated.gradsign_copy_on_device(destination, source, bytes); }
         @Override public int memset(long destination, int value, long bytes) { return GradsignCudaEmulated.gradsign_memset(destination, value, bytes); }
         @Override public int synchronize() { return GradsignCudaEmulated.gradsign_synchronize(); }
@@ -146,7 +183,15 @@ public interface CudaLibrary {
         @Override public int denseBackwardInputActivation(long dx, long dy, long weights, long below, int activation, int batch, int inFeatures, int outFeatures) { return GradsignCudaEmulated.gradsign_dense_backward_input_activation(dx, dy, weights, below, activation, batch, inFeatures, outFeatures); }
         @Override public int denseBackwardInputSignStep(long out, long x, long dx, long dy, long weights, int batch, int inFeatures, int outFeatures, float epsilon, float lo, float hi) { return GradsignCudaEmulated.gradsign_dense_backward_input_sign_step(out, x, dx, dy, weights, batch, inFeatures, outFeatures, epsilon, lo, hi); }
         @Override public int denseBackwardWeights(long dweights, long dbias, long dy, long x, int batch, int inFeatures, int outFeatures) { return GradsignCudaEmulated.gradsign_dense_backward_weights(dweights, dbias, dy, x, batch, inFeatures, outFeatures); }
+        @Override public int activationForward(long y, long x, long count, int activation) { return GradsignCudaEmulated.gradsign_activation_forward(y, x, count, activation); }
         @Override public int activationBackward(long dpre, long dy, long y, long count, int activation) { return GradsignCudaEmulated.gradsign_activation_backward(dpre, dy, y, count, activation); }
+        @Override public int conv2dForward(long y, long x, long weights, long bias, int n, int c, int h, int w, int k, int r, int s, int strideH, int strideW, int padH, int padW, int activation) { return GradsignCudaEmulated.gradsign_conv2d_forward(y, x, weights, bias, n, c, h, w, k, r, s, strideH, strideW, padH, padW, activation); }
+        @Override public int conv2dBackwardInput(long dx, long dy, long weights, int n, int c, int h, int w, int k, int r, int s, int strideH, int strideW, int padH, int padW) { return GradsignCudaEmulated.gradsign_conv2d_backward_input(dx, dy, weights, n, c, h, w, k, r, s, strideH, strideW, padH, padW); }
+        @Override public int conv2dBackwardWeights(long dweights, long dbias, long dy, long x, int n, int c, int h, int w, int k, int r, int s, int strideH, int strideW, int padH, int padW) { return GradsignCudaEmulated.gradsign_conv2d_backward_weights(dweights, dbias, dy, x, n, c, h, w, k, r, s, strideH, strideW, padH, padW); }
+        @Override public int maxPool2dForward(long y, long argmax, long x, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return GradsignCudaEmulated.gradsign_max_pool2d_forward(y, argmax, x, n, c, h, w, kh, kw, sh, sw); }
+        @Override public int maxPool2dBackward(long dx, long dy, long argmax, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return GradsignCudaEmulated.gradsign_max_pool2d_backward(dx, dy, argmax, n, c, h, w, kh, kw, sh, sw); }
+        @Override public int avgPool2dForward(long y, long x, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return GradsignCudaEmulated.gradsign_avg_pool2d_forward(y, x, n, c, h, w, kh, kw, sh, sw); }
+        @Override public int avgPool2dBackward(long dx, long dy, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return GradsignCudaEmulated.gradsign_avg_pool2d_backward(dx, dy, n, c, h, w, kh, kw, sh, sw); }
         @Override public int softmaxCrossEntropy(long probabilities, long losses, long dlogits, long logits, long labels, int batch, int classes, float gradientScale) { return GradsignCudaEmulated.gradsign_softmax_cross_entropy(probabilities, losses, dlogits, logits, labels, batch, classes, gradientScale); }
         @Override public int sgdMomentum(long parameters, long velocity, long gradient, long count, float learningRate, float momentum) { return GradsignCudaEmulated.gradsign_sgd_momentum(parameters, velocity, gradient, count, learningRate, momentum); }
     }

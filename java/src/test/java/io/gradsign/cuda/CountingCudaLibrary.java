@@ -32,6 +32,8 @@ public final class CountingCudaLibrary implements CudaLibrary {
     @Override public int free(long address) { return count(delegate.free(address)); }
     @Override public int copyToDevice(long destination, float[] source, long sourceOffset, long count) { return count(delegate.copyToDevice(destination, source, sourceOffset, count)); }
     @Override public int copyToHost(float[] destination, long destinationOffset, long source, long count) { return count(delegate.copyToHost(destination, destinationOffset, source, count)); }
+    @Override public int copyIntsToDevice(long destination, int[] source, long sourceOffset, long count) { return count(delegate.copyIntsToDevice(destination, source, sourceOffset, count)); }
+    @Override public int copyIntsToHost(int[] destination, long destinationOffset, long source, long count) { return count(delegate.copyIntsToHost(destination, destinationOffset, source, count)); }
     @Override public int copyOnDevice(long destination, long source, long bytes) { return count(delegate.copyOnDevice(destination, source, bytes)); }
     @Override public int memset(long destination, int value, long bytes) { return count(delegate.memset(destination, value, bytes)); }
     @Override public int synchronize() { return count(delegate.synchronize()); }
@@ -41,7 +43,15 @@ public final class CountingCudaLibrary implements CudaLibrary {
     @Override public int denseBackwardInputActivation(long dx, long dy, long weights, long below, int activation, int batch, int inFeatures, int outFeatures) { return count(delegate.denseBackwardInputActivation(dx, dy, weights, below, activation, batch, inFeatures, outFeatures)); }
     @Override public int denseBackwardInputSignStep(long out, long x, long dx, long dy, long weights, int batch, int inFeatures, int outFeatures, float epsilon, float lo, float hi) { return count(delegate.denseBackwardInputSignStep(out, x, dx, dy, weights, batch, inFeatures, outFeatures, epsilon, lo, hi)); }
     @Override public int denseBackwardWeights(long dweights, long dbias, long dy, long x, int batch, int inFeatures, int outFeatures) { return count(delegate.denseBackwardWeights(dweights, dbias, dy, x, batch, inFeatures, outFeatures)); }
+    @Override public int activationForward(long y, long x, long count, int activation) { return count(delegate.activationForward(y, x, count, activation)); }
     @Override public int activationBackward(long dpre, long dy, long y, long count, int activation) { return count(delegate.activationBackward(dpre, dy, y, count, activation)); }
+    @Override public int conv2dForward(long y, long x, long weights, long bias, int n, int c, int h, int w, int k, int r, int s, int strideH, int strideW, int padH, int padW, int activation) { return count(delegate.conv2dForward(y, x, weights, bias, n, c, h, w, k, r, s, strideH, strideW, padH, padW, activation)); }
+    @Override public int conv2dBackwardInput(long dx, long dy, long weights, int n, int c, int h, int w, int k, int r, int s, int strideH, int strideW, int padH, int padW) { return count(delegate.conv2dBackwardInput(dx, dy, weights, n, c, h, w, k, r, s, strideH, strideW, padH, padW)); }
+    @Override public int conv2dBackwardWeights(long dweights, long dbias, long dy, long x, int n, int c, int h, int w, int k, int r, int s, int strideH, int strideW, int padH, int padW) { return count(delegate.conv2dBackwardWeights(dweights, dbias, dy, x, n, c, h, w, k, r, s, strideH, strideW, padH, padW)); }
+    @Override public int maxPool2dForward(long y, long argmax, long x, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return count(delegate.maxPool2dForward(y, argmax, x, n, c, h, w, kh, kw, sh, sw)); }
+    @Override public int maxPool2dBackward(long dx, long dy, long argmax, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return count(delegate.maxPool2dBackward(dx, dy, argmax, n, c, h, w, kh, kw, sh, sw)); }
+    @Override public int avgPool2dForward(long y, long x, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return count(delegate.avgPool2dForward(y, x, n, c, h, w, kh, kw, sh, sw)); }
+    @Override public int avgPool2dBackward(long dx, long dy, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return count(delegate.avgPool2dBackward(dx, dy, n, c, h, w, kh, kw, sh, sw)); }
     @Override public int softmaxCrossEntropy(long probabilities, long losses, long dlogits, long logits, long labels, int batch, int classes, float gradientScale) { return count(delegate.softmaxCrossEntropy(probabilities, losses, dlogits, logits, labels, batch, classes, gradientScale)); }
     @Override public int sgdMomentum(long parameters, long velocity, long gradient, long count, float learningRate, float momentum) { return count(delegate.sgdMomentum(parameters, velocity, gradient, count, learningRate, momentum)); }
 }

@@ -39,6 +39,12 @@ public final class GradsignCuda {
     @CriticalRegion
     public static native int gradsign_copy_to_host_into(float[] destination, long destinationOffset, @Cast("gradsign_address") long source, long count);
 
+    @CriticalRegion
+    public static native int gradsign_copy_ints_to_device_from(@Cast("gradsign_address") long destination, @Cast("const int*") int[] source, long sourceOffset, long count);
+
+    @CriticalRegion
+    public static native int gradsign_copy_ints_to_host_into(int[] destination, long destinationOffset, @Cast("gradsign_address") long source, long count);
+
     public static native int gradsign_copy_on_device(@Cast("gradsign_address") long destination, @Cast("gradsign_address") long source, long bytes);
 
     public static native int gradsign_memset(@Cast("gradsign_address") long destination, int value, long bytes);
@@ -57,7 +63,23 @@ public final class GradsignCuda {
 
     public static native int gradsign_dense_backward_weights(@Cast("gradsign_address") long dweights, @Cast("gradsign_address") long dbias, @Cast("gradsign_address") long dy, @Cast("gradsign_address") long x, int batch, int inFeatures, int outFeatures);
 
+    public static native int gradsign_activation_forward(@Cast("gradsign_address") long y, @Cast("gradsign_address") long x, long count, int activation);
+
     public static native int gradsign_activation_backward(@Cast("gradsign_address") long dpre, @Cast("gradsign_address") long dy, @Cast("gradsign_address") long y, long count, int activation);
+
+    public static native int gradsign_conv2d_forward(@Cast("gradsign_address") long y, @Cast("gradsign_address") long x, @Cast("gradsign_address") long weights, @Cast("gradsign_address") long bias, int n, int c, int h, int w, int k, int r, int s, int strideH, int strideW, int padH, int padW, int activation);
+
+    public static native int gradsign_conv2d_backward_input(@Cast("gradsign_address") long dx, @Cast("gradsign_address") long dy, @Cast("gradsign_address") long weights, int n, int c, int h, int w, int k, int r, int s, int strideH, int strideW, int padH, int padW);
+
+    public static native int gradsign_conv2d_backward_weights(@Cast("gradsign_address") long dweights, @Cast("gradsign_address") long dbias, @Cast("gradsign_address") long dy, @Cast("gradsign_address") long x, int n, int c, int h, int w, int k, int r, int s, int strideH, int strideW, int padH, int padW);
+
+    public static native int gradsign_max_pool2d_forward(@Cast("gradsign_address") long y, @Cast("gradsign_address") long argmax, @Cast("gradsign_address") long x, int n, int c, int h, int w, int kh, int kw, int sh, int sw);
+
+    public static native int gradsign_max_pool2d_backward(@Cast("gradsign_address") long dx, @Cast("gradsign_address") long dy, @Cast("gradsign_address") long argmax, int n, int c, int h, int w, int kh, int kw, int sh, int sw);
+
+    public static native int gradsign_avg_pool2d_forward(@Cast("gradsign_address") long y, @Cast("gradsign_address") long x, int n, int c, int h, int w, int kh, int kw, int sh, int sw);
+
+    public static native int gradsign_avg_pool2d_backward(@Cast("gradsign_address") long dx, @Cast("gradsign_address") long dy, int n, int c, int h, int w, int kh, int kw, int sh, int sw);
 
     public static native int gradsign_softmax_cross_entropy(@Cast("gradsign_address") long probabilities, @Cast("gradsign_address") long losses, @Cast("gradsign_address") long dlogits, @Cast("gradsign_address") long logits, @Cast("gradsign_address") long labels, int batch, int classes, float gradientScale);
 
