@@ -124,7 +124,8 @@ class FgsmPerturbInPlaceTest {
 
             com.sun.management.ThreadMXBean threads = TestBackends.allocationCounter();
             float[] image = b.clone();
-            for (int i = 0; i < 20; i++) {
+            // warm up until the JIT has compiled the path (its first compilations allocate)
+            for (int i = 0; i < 1000; i++) {
                 fgsm.perturb(Fgsm.Mode.UNTARGETED, image, labels, 0.05f, 0f, 1f, 1, out);
             }
             long before = threads.getCurrentThreadAllocatedBytes();
