@@ -49,8 +49,11 @@ final class AttackCommand implements Callable<Integer> {
     @Option(names = "--count", paramLabel = "N", description = "attack the first N test images (default: all)")
     Integer count;
 
-    @Option(names = "--batch", description = "images per FGSM step (default: ${DEFAULT-VALUE})")
-    int batch = 256;
+    @Mixin
+    BatchOptions batching;
+
+    /** --batch, checked at the start of call(). */
+    private int batch;
 
     @Option(names = "--png", paramLabel = "FILE", description = "write the figure (x, the step, x') for one image")
     Path png;
@@ -61,7 +64,7 @@ final class AttackCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         check(Float.isFinite(epsilon) && epsilon >= 0, "--epsilon must be finite and >= 0, got " + epsilon);
-        check(batch >= 1, "--batch must be at least 1, got " + batch);
+        batch = batching.checked(spec);
         check(count == null || count >= 1, "--count must be at least 1, got " + count);
         check(mode == Mode.targeted || target == null, "--target is only for --mode targeted");
         check(mode != Mode.targeted || target != null, "--mode targeted needs --target CLASS (0-9)");

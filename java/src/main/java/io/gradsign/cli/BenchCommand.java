@@ -30,8 +30,11 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--batch", description = "images per FGSM step (default: ${DEFAULT-VALUE})")
-    int batch = 256;
+    @Mixin
+    BatchOptions batching;
+
+    /** --batch, checked at the start of call(). */
+    private int batch;
 
     @Option(names = "--seconds", description = "measured time, after as long again of warm-up (default:"
             + " ${DEFAULT-VALUE})")
@@ -39,9 +42,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (batch < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--batch must be at least 1, got " + batch);
-        }
+        batch = batching.checked(spec);
         if (!(seconds > 0 && seconds <= 3600)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--seconds must be in (0, 3600], got "
                     + seconds);

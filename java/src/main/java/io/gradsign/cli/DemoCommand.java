@@ -50,8 +50,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--png", paramLabel = "FILE", description = "where to write the figure (default: ${DEFAULT-VALUE})")
     Path png = Path.of("fgsm-demo.png");
 
-    @Option(names = "--batch", description = "images per FGSM step (default: ${DEFAULT-VALUE})")
-    int batch = 256;
+    @Mixin
+    BatchOptions batching;
+
+    /** --batch, checked at the start of call(). */
+    private int batch;
 
     @Mixin
     DataOptions data;
@@ -66,7 +69,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         check(Float.isFinite(figureEpsilon) && figureEpsilon >= 0, "--figure-epsilon must be finite and >= 0, got "
                 + figureEpsilon);
-        check(batch >= 1, "--batch must be at least 1, got " + batch);
+        batch = batching.checked(spec);
         check(epochs >= 1, "--epochs must be at least 1, got " + epochs);
 
         PrintWriter out = spec.commandLine().getOut();
@@ -135,7 +138,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             int chosen = FgsmFigure.choose(forFigure, labels);
             AttackCommand.writeFigure(fgsm, Fgsm.Mode.UNTARGETED, test, chosen, labels[chosen], forFigure,
-                    figureEpsilon, png, data.usesSample(), train ? "trained here" : "fashion-mlp", network, out, err);
+                    figureEpsilon, png, data.usesSample(), train ? "trained here" : model.name(), network, out, err);
         }
     }
 
