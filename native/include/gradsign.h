@@ -113,7 +113,7 @@ GRADSIGN_API int gradsign_activation_backward(gradsign_address dpre, gradsign_ad
 /* 2-D convolution as PyTorch's conv2d (a cross-correlation, zero padding), NCHW row-major:
    x (n, c, h, w), weights (k, c, r, s), bias (k), y (n, k, p, q) with p = (h + 2*pad_h - r)/stride_h + 1
    and q = (w + 2*pad_w - s)/stride_w + 1. Sizes must be >= 0, r, s and the strides >= 1, padding >= 0,
-   the kernel no larger than the padded image and every tensor under 2^31 elements; n == 0 does
+   the kernel no larger than the padded image and every tensor under 2^31 - 2^16 elements; n == 0 does
    nothing. Sums run in float, in an order that depends on the shape alone (the same bits every run).
    No output may overlap an input.
    y = activation(conv(x, weights) + bias); bias 0 adds nothing. */
@@ -135,7 +135,7 @@ GRADSIGN_API int gradsign_conv2d_backward_weights(gradsign_address dweights, gra
 
 /* 2-D pooling without padding, floor mode: x (n, c, h, w), y (n, c, p, q) with p = (h - kh)/sh + 1 and
    q = (w - kw)/sw + 1 (a window that would run past the edge is dropped). Sizes must be >= 0, the window
-   and strides >= 1, the window no larger than the image and x under 2^31 elements; n == 0 does
+   and strides >= 1, the window no larger than the image and x under 2^31 - 2^16 elements; n == 0 does
    nothing. The results are exact functions of the inputs (the same bits as the CPU twin): */
 
 /* y = the maximum of each window, argmax (n, c, p, q, int32) = its index iy*w + ix within the input

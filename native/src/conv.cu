@@ -3,6 +3,7 @@
 #include "conv.cuh"
 
 #include "activation.cuh"
+#include "divisor.cuh"
 #include "gradsign.h"
 
 namespace gradsign {
@@ -72,6 +73,31 @@ struct Lanes {
 // stay within +-2^29 (the C API's limit on the padded image), so sums of two never overflow.
 constexpr int kOutside = -(1 << 30);
 
+// the shape and the divisors of its index splits, made once per launch
+struct ConvIndex {
+    ConvShape shape;
+    Divisor output_plane;    // p * q: an output pixel's image
+    Divisor output_columns;  // q: its row
+    Divisor input_plane;     // h * w
+    Divisor input_columns;   // w
+    Divisor kernel_area;     // r * s: a tap's channel
+    Divisor kernel_columns;  // s: its row in the kernel
+    Divisor stride_h;
+    Divisor stride_w;
+};
+
+ConvIndex conv_index(const ConvShape& shape) {
+    return {shape,
+            Divisor(shape.p * shape.q),
+            Divisor(shape.q),
+            Divisor(shape.h * shape.w),
+            Divisor(shape.w),
+            Divisor(shape.r * shape.s),
+            Divisor(shape.s),
+            Divisor(shape.stride_h),
+            Divisor(shape.stride_w)};
+}
+
 // An operand is a view (rows, depth) of a tensor: row_at and depth_at split an index into what its
 // element's address and bounds need (once per tile row for the whole contraction, once per step for
 // the depth), load combines the two into the element, or 0 outside the tensor.
@@ -90,24 +116,24 @@ struct Tap {
     int dx;
 };
 
-__device__ __forceinline__ Window window_at(const ConvShape& shape, int pixel, int pixels) {
+__device__ __forceinline__ Window window_at(const ConvIndex& index, int pixel, int pixels) {
     if (pixel >= pixels) return {0, kOutside, 0};
-    const int plane = shape.p * shape.q;
-    const int image = pixel / plane;
-    const int rest = pixel - image * plane;
-    const int oy = rest / shape.q;
+    const ConvShape& shape = index.shape;
+    const int image = index.output_plane.quotient(pixel);
+    const int rest = pixel - image * index.output_plane.value;
+    const int oy = index.output_columns.quotient(rest);
     const int ox = rest - oy * shape.q;
     const int y0 = oy * shape.stride_h - shape.pad_h;
     const int x0 = ox * shape.stride_w - shape.pad_w;
     return {image * shape.c * shape.h * shape.w + y0 * shape.w + x0, y0, x0};
 }
 
-__device__ __forceinline__ Tap tap_at(const ConvShape& shape, int tap, int taps) {
+__device__ __forceinline__ Tap tap_at(const ConvIndex& index, int tap, int taps) {
     if (tap >= taps) return {0, kOutside, 0};
-    const int kernel_area = shape.r * shape.s;
-    const int channel = tap / kernel_area;
-    const int rest = tap - channel * kernel_area;
-    const int dy = rest / shape.s;
+    const ConvShape& shape = index.shape;
+    const int channel = index.kernel_area.quotient(tap);
+    const int rest = tap - channel * index.kernel_area.value;
+    const int dy = index.kernel_columns.quotient(rest);
     const int dx = rest - dy * shape.s;
     return {(channel * shape.h + dy) * shape.w + dx, dy, dx};
 }
@@ -130,13 +156,13 @@ struct ImagePatchRows {
     using Row = Window;
     using Depth = Tap;
     const float* x;
-    ConvShape shape;
+    ConvIndex index;
     int pixels;
     int taps;
 
-    __device__ Row row_at(int row) const { return window_at(shape, row, pixels); }
-    __device__ Depth depth_at(int depth) const { return tap_at(shape, depth, taps); }
-    __device__ float load(const Row& row, const Depth& depth) const { return image_at(x, shape, row, depth); }
+    __device__ Row row_at(int row) const { return window_at(index, row, pixels); }
+    __device__ Depth depth_at(int depth) const { return tap_at(index, depth, taps); }
+    __device__ float load(const Row& row, const Depth& depth) const { return image_at(x, index.shape, row, depth); }
 };
 
 // im2col(x)^T (c*r*s, n*p*q): A of the backward pass to the weights
@@ -145,13 +171,13 @@ struct ImagePatchColumns {
     using Row = Tap;
     using Depth = Window;
     const float* x;
-    ConvShape shape;
+    ConvIndex index;
     int taps;
     int pixels;
 
-    __device__ Row row_at(int row) const { return tap_at(shape, row, taps); }
-    __device__ Depth depth_at(int depth) const { return window_at(shape, depth, pixels); }
-    __device__ float load(const Row& row, const Depth& depth) const { return image_at(x, shape, depth, row); }
+    __device__ Row row_at(int row) const { return tap_at(index, row, taps); }
+    __device__ Depth depth_at(int depth) const { return window_at(index, depth, pixels); }
+    __device__ float load(const Row& row, const Depth& depth) const { return image_at(x, index.shape, depth, row); }
 };
 
 // dy gathered for the backward pass to the input (n*h*w, k*r*s): element ((image, iy, ix), (channel,
@@ -175,29 +201,30 @@ struct OutputGradientGather {
         int dx;
     };
     const float* dy;
-    ConvShape shape;
+    ConvIndex index;
     int pixels;
     int taps;
 
     __device__ Row row_at(int row) const {
         if (row >= pixels) return {0, kOutside, 0};
-        const int plane = shape.h * shape.w;
-        const int image = row / plane;
-        const int rest = row - image * plane;
-        const int iy = rest / shape.w;
+        const ConvShape& shape = index.shape;
+        const int image = index.input_plane.quotient(row);
+        const int rest = row - image * index.input_plane.value;
+        const int iy = index.input_columns.quotient(rest);
         const int ix = rest - iy * shape.w;
         return {image * shape.k * shape.p * shape.q, iy + shape.pad_h, ix + shape.pad_w};
     }
     __device__ Depth depth_at(int depth) const {
         // -kOutside: y - dy below 0 for every row
         if (depth >= taps) return {0, -kOutside, 0};
-        const int kernel_area = shape.r * shape.s;
-        const int channel = depth / kernel_area;
-        const int rest = depth - channel * kernel_area;
-        const int tap_y = rest / shape.s;
+        const ConvShape& shape = index.shape;
+        const int channel = index.kernel_area.quotient(depth);
+        const int rest = depth - channel * index.kernel_area.value;
+        const int tap_y = index.kernel_columns.quotient(rest);
         return {channel * shape.p * shape.q, tap_y, rest - tap_y * shape.s};
     }
     __device__ float load(const Row& row, const Depth& depth) const {
+        const ConvShape& shape = index.shape;
         int oy = row.y - depth.dy;
         int ox = row.x - depth.dx;
         if constexpr (kUnitStride) {
@@ -206,10 +233,13 @@ struct OutputGradientGather {
                 return 0.0f;
             }
         } else {
-            if (oy < 0 || ox < 0 || oy % shape.stride_h != 0 || ox % shape.stride_w != 0) return 0.0f;
-            oy /= shape.stride_h;
-            ox /= shape.stride_w;
-            if (oy >= shape.p || ox >= shape.q) return 0.0f;
+            if (oy < 0 || ox < 0) return 0.0f;
+            const int sy = index.stride_h.quotient(oy);
+            const int sx = index.stride_w.quotient(ox);
+            // only taps whose offset the stride divides came from an output pixel
+            if (sy * shape.stride_h != oy || sx * shape.stride_w != ox || sy >= shape.p || sx >= shape.q) return 0.0f;
+            oy = sy;
+            ox = sx;
         }
         return dy[row.base + depth.offset + oy * shape.q + ox];
     }
@@ -232,13 +262,13 @@ struct StridedOperand {
     int rows;
     int depth;
     int row_stride;
-    int depth_inner;
+    Divisor depth_inner;
     int depth_outer_stride;
 
     __device__ Row row_at(int row) const { return {row * row_stride, row < rows}; }
     __device__ Depth depth_at(int d) const {
-        const int outer = d / depth_inner;
-        return {outer * depth_outer_stride + (d - outer * depth_inner), d < depth};
+        const int outer = depth_inner.quotient(d);
+        return {outer * depth_outer_stride + (d - outer * depth_inner.value), d < depth};
     }
     __device__ float load(const Row& row, const Depth& d) const {
         return row.inside && d.inside ? data[row.offset + d.offset] : 0.0f;
@@ -251,7 +281,7 @@ struct ProductOutput {
     float* out;
     const float* bias;
     int activation;
-    int row_divisor;
+    Divisor row_divisor;
     int row_outer_stride;
     int column_stride;
 };
@@ -395,7 +425,9 @@ __global__ void __launch_bounds__(Tiles::kThreads) conv_product_kernel(ProductOu
 #pragma unroll
         for (int g = 0; g < Tiles::kGroups - 1; ++g) {
 #pragma unroll
-            for (int e = 0; e < kMicroTile * kMicroTile; ++e) sum[e / kMicroTile][e % kMicroTile] += shared.sums[g][e][thread];
+            for (int e = 0; e < kMicroTile * kMicroTile; ++e) {
+                sum[e / kMicroTile][e % kMicroTile] += shared.sums[g][e][thread];
+            }
         }
     }
 
@@ -411,8 +443,8 @@ __global__ void __launch_bounds__(Tiles::kThreads) conv_product_kernel(ProductOu
     for (int i = 0; i < kMicroTile; ++i) {
         const int row = row0 + micro_row + i;
         if (row >= rows) break;
-        const int outer = row / output.row_divisor;
-        const int row_offset = outer * output.row_outer_stride + (row - outer * output.row_divisor);
+        const int outer = output.row_divisor.quotient(row);
+        const int row_offset = outer * output.row_outer_stride + (row - outer * output.row_divisor.value);
 #pragma unroll
         for (int j = 0; j < kMicroTile; ++j) {
             if (column_offset[j] < 0) continue;
@@ -456,14 +488,14 @@ __global__ void __launch_bounds__(kBiasThreads) bias_gradient_kernel(float* __re
                                                                      const float* __restrict__ dy,
                                                                      int n,
                                                                      int channels,
-                                                                     int plane) {
+                                                                     Divisor plane) {
     __shared__ float partial[kBiasThreads];
     const int channel = static_cast<int>(blockIdx.x);
-    const int count = n * plane;
+    const int count = n * plane.value;
     float sum = 0.0f;
     for (int i = static_cast<int>(threadIdx.x); i < count; i += kBiasThreads) {
-        const int image = i / plane;
-        sum += dy[(image * channels + channel) * plane + (i - image * plane)];
+        const int image = plane.quotient(i);
+        sum += dy[(image * channels + channel) * plane.value + (i - image * plane.value)];
     }
     partial[threadIdx.x] = sum;
     __syncthreads();
@@ -482,10 +514,10 @@ cudaError_t conv2d_forward(float* y, const float* x, const float* weights, const
     const int pixels = shape.n * plane;
     const int taps = shape.c * shape.r * shape.s;
     // y[image, channel, pixel of the plane]
-    const ProductOutput output{y, bias, activation, plane, shape.k * plane, plane};
-    const ImagePatchRows a{x, shape, pixels, taps};
+    const ProductOutput output{y, bias, activation, Divisor(plane), shape.k * plane, plane};
+    const ImagePatchRows a{x, conv_index(shape), pixels, taps};
     // weights (k, c*r*s), one row per output channel
-    const StridedOperand b{weights, shape.k, taps, taps, taps > 0 ? taps : 1, 0};
+    const StridedOperand b{weights, shape.k, taps, taps, Divisor(taps), 0};
     return launch_product(output, a, b, pixels, shape.k, taps, stream);
 }
 
@@ -496,14 +528,15 @@ cudaError_t conv2d_backward_input(float* dx, const float* dy, const float* weigh
     const int kernel_area = shape.r * shape.s;
     const int taps = shape.k * kernel_area;
     // dx[image, channel, pixel of the plane]
-    const ProductOutput output{dx, nullptr, GRADSIGN_ACTIVATION_NONE, plane, shape.c * plane, plane};
+    const ProductOutput output{dx, nullptr, GRADSIGN_ACTIVATION_NONE, Divisor(plane), shape.c * plane, plane};
     // weights[o, channel, tap] as (c, k*r*s): row channel, depth (o, tap)
-    const StridedOperand b{weights, shape.c, taps, kernel_area, kernel_area, shape.c * kernel_area};
+    const StridedOperand b{weights, shape.c, taps, kernel_area, Divisor(kernel_area), shape.c * kernel_area};
+    const ConvIndex index = conv_index(shape);
     if (shape.stride_h == 1 && shape.stride_w == 1) {
-        return launch_product(output, OutputGradientGather<true>{dy, shape, pixels, taps}, b, pixels, shape.c, taps,
+        return launch_product(output, OutputGradientGather<true>{dy, index, pixels, taps}, b, pixels, shape.c, taps,
                               stream);
     }
-    return launch_product(output, OutputGradientGather<false>{dy, shape, pixels, taps}, b, pixels, shape.c, taps,
+    return launch_product(output, OutputGradientGather<false>{dy, index, pixels, taps}, b, pixels, shape.c, taps,
                           stream);
 }
 
@@ -513,14 +546,14 @@ cudaError_t conv2d_backward_weights(float* dweights, float* dbias, const float* 
     const int pixels = shape.n * plane;
     const int taps = shape.c * shape.r * shape.s;
     // dweights[channel, tap]: rows are taps, a row of C is a column of dweights (one output channel's)
-    const ProductOutput output{dweights, nullptr, GRADSIGN_ACTIVATION_NONE, taps > 0 ? taps : 1, 0, taps};
-    const ImagePatchColumns a{x, shape, taps, pixels};
+    const ProductOutput output{dweights, nullptr, GRADSIGN_ACTIVATION_NONE, Divisor(taps), 0, taps};
+    const ImagePatchColumns a{x, conv_index(shape), taps, pixels};
     // dy[image, channel, pixel] as (k, n*p*q)
-    const StridedOperand b{dy, shape.k, pixels, plane, plane, shape.k * plane};
+    const StridedOperand b{dy, shape.k, pixels, plane, Divisor(plane), shape.k * plane};
     cudaError_t status = launch_product(output, a, b, taps, shape.k, pixels, stream);
     if (status != cudaSuccess || dbias == nullptr || shape.k <= 0) return status;
     return launch_kernel(bias_gradient_kernel, dim3(static_cast<unsigned>(shape.k)), dim3(kBiasThreads), 0, stream,
-                         dbias, dy, shape.n, shape.k, plane);
+                         dbias, dy, shape.n, shape.k, Divisor(plane));
 }
 
 }  // namespace gradsign

@@ -8,7 +8,7 @@ namespace gradsign {
 // One convolution, NCHW row-major, PyTorch's conv2d (a cross-correlation, zero padding):
 // x (n, c, h, w), weights (k, c, r, s), bias (k), y (n, k, p, q), with
 // p = (h + 2 pad_h - r) / stride_h + 1 and q = (w + 2 pad_w - s) / stride_w + 1.
-// The C API has checked it: sizes >= 0, r, s, strides >= 1, p, q >= 1, every tensor under 2^31
+// The C API has checked it: sizes >= 0, r, s, strides >= 1, p, q >= 1, every tensor under 2^31 - 2^16
 // elements (the kernels index with int) and the padded image under 2^29 rows and columns.
 struct ConvShape {
     int n, c, h, w;

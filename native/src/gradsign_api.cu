@@ -73,8 +73,9 @@ bool valid_shape(int batch, int in_features, int out_features) {
     return batch >= 0 && in_features >= 0 && out_features >= 0;
 }
 
-// the conv and pool kernels index with int, and offset coordinates by up to 2^30 (conv.cu's kOutside)
-constexpr long long kMaxElements = INT_MAX;
+// the conv and pool kernels index with int (with room for rounding a size up to whole tiles), and
+// offset coordinates by up to 2^30 (conv.cu's kOutside)
+constexpr long long kMaxElements = (1LL << 31) - (1LL << 16);
 constexpr long long kMaxPaddedSide = 1LL << 29;
 
 // nullptr where the kernels can run this convolution (filling shape), else what is wrong with it
@@ -88,7 +89,7 @@ const char* conv_shape_problem(int n, int c, int h, int w, int k, int r, int s, 
     if (padded_h >= kMaxPaddedSide || padded_w >= kMaxPaddedSide) return "padded image of 2^29 rows or columns";
     const long long p = (padded_h - r) / stride_h + 1, q = (padded_w - s) / stride_w + 1;
     if (1LL * n * c * h * w > kMaxElements || 1LL * n * k * p * q > kMaxElements || 1LL * k * c * r * s > kMaxElements) {
-        return "a tensor of 2^31 elements or more";
+        return "a tensor of 2^31 - 2^16 elements or more";
     }
     shape = gradsign::ConvShape{n, c, h, w, k, r, s, stride_h, stride_w, pad_h, pad_w, static_cast<int>(p),
                                 static_cast<int>(q)};
@@ -100,7 +101,7 @@ const char* pool_shape_problem(int n, int c, int h, int w, int kh, int kw, int s
     if (n < 0 || c < 0 || h < 0 || w < 0) return "negative size";
     if (kh < 1 || kw < 1 || sh < 1 || sw < 1) return "window size or stride below 1";
     if (kh > h || kw > w) return "window larger than the image";
-    if (1LL * n * c * h * w > kMaxElements) return "a tensor of 2^31 elements or more";
+    if (1LL * n * c * h * w > kMaxElements) return "a tensor of 2^31 - 2^16 elements or more";
     shape = gradsign::PoolShape{n * c, h, w, kh, kw, sh, sw, (h - kh) / sh + 1, (w - kw) / sw + 1};
     return nullptr;
 }

@@ -2,6 +2,7 @@
 // element backward (no atomics: every sum is in a fixed order, the bits of the CPU twin).
 #include "pool.cuh"
 
+#include "divisor.cuh"
 #include "elementwise.cuh"
 
 namespace gradsign {
@@ -15,10 +16,28 @@ struct WindowRange {
     int last;
 };
 
-__device__ __forceinline__ WindowRange windows_over(int i, int size, int stride, int outputs) {
-    const int first = i < size ? 0 : (i - size) / stride + 1;
-    const int last = min(i / stride, outputs - 1);
+__device__ __forceinline__ WindowRange windows_over(int i, int size, const Divisor& stride, int outputs) {
+    const int first = i < size ? 0 : stride.quotient(i - size) + 1;
+    const int last = min(stride.quotient(i), outputs - 1);
     return {first, last};
+}
+
+// the shape and the divisors of its index splits: an element's plane (plane: the elements of one, y's
+// forward, x's backward), its row (columns: q forward, w backward), and the strides
+struct PoolIndex {
+    PoolShape shape;
+    Divisor plane;
+    Divisor columns;
+    Divisor stride_h;
+    Divisor stride_w;
+};
+
+PoolIndex forward_index(const PoolShape& shape) {
+    return {shape, Divisor(shape.p * shape.q), Divisor(shape.q), Divisor(shape.sh), Divisor(shape.sw)};
+}
+
+PoolIndex backward_index(const PoolShape& shape) {
+    return {shape, Divisor(shape.h * shape.w), Divisor(shape.w), Divisor(shape.sh), Divisor(shape.sw)};
 }
 
 // one thread per element of y (planes, p, q), grid-stride; the threads of a warp take neighbouring
@@ -26,16 +45,16 @@ __device__ __forceinline__ WindowRange windows_over(int i, int size, int stride,
 __global__ void max_pool2d_forward_kernel(float* __restrict__ y,
                                           int* __restrict__ argmax,
                                           const float* __restrict__ x,
-                                          PoolShape shape,
+                                          PoolIndex index,
                                           int count) {
     // 64-bit steps: the last one may pass 2^31
     const long long stride = static_cast<long long>(gridDim.x) * blockDim.x;
-    const int outputs = shape.p * shape.q;
+    const PoolShape& shape = index.shape;
     for (long long at = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x; at < count; at += stride) {
         const int o = static_cast<int>(at);
-        const int plane = o / outputs;
-        const int rest = o - plane * outputs;
-        const int oy = rest / shape.q;
+        const int plane = index.plane.quotient(o);
+        const int rest = o - plane * index.plane.value;
+        const int oy = index.columns.quotient(rest);
         const int ox = rest - oy * shape.q;
         const float* in = x + plane * shape.h * shape.w;
         const int first = oy * shape.sh * shape.w + ox * shape.sw;
@@ -62,42 +81,42 @@ __global__ void max_pool2d_forward_kernel(float* __restrict__ y,
 __global__ void max_pool2d_backward_kernel(float* __restrict__ dx,
                                            const float* __restrict__ dy,
                                            const int* __restrict__ argmax,
-                                           PoolShape shape,
+                                           PoolIndex index,
                                            int count) {
     // 64-bit steps: the last one may pass 2^31
     const long long stride = static_cast<long long>(gridDim.x) * blockDim.x;
-    const int inputs = shape.h * shape.w;
+    const PoolShape& shape = index.shape;
     for (long long at = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x; at < count; at += stride) {
         const int i = static_cast<int>(at);
-        const int plane = i / inputs;
-        const int index = i - plane * inputs;
-        const int iy = index / shape.w;
-        const int ix = index - iy * shape.w;
-        const WindowRange rows = windows_over(iy, shape.kh, shape.sh, shape.p);
-        const WindowRange columns = windows_over(ix, shape.kw, shape.sw, shape.q);
+        const int plane = index.plane.quotient(i);
+        const int in_plane = i - plane * index.plane.value;
+        const int iy = index.columns.quotient(in_plane);
+        const int ix = in_plane - iy * shape.w;
+        const WindowRange rows = windows_over(iy, shape.kh, index.stride_h, shape.p);
+        const WindowRange columns = windows_over(ix, shape.kw, index.stride_w, shape.q);
         const int base = plane * shape.p * shape.q;
         float sum = 0.0f;
         for (int oy = rows.first; oy <= rows.last; ++oy) {
             for (int ox = columns.first; ox <= columns.last; ++ox) {
                 const int o = base + oy * shape.q + ox;
-                if (argmax[o] == index) sum += dy[o];
+                if (argmax[o] == in_plane) sum += dy[o];
             }
         }
         dx[i] = sum;
     }
 }
 
-__global__ void avg_pool2d_forward_kernel(float* __restrict__ y, const float* __restrict__ x, PoolShape shape,
+__global__ void avg_pool2d_forward_kernel(float* __restrict__ y, const float* __restrict__ x, PoolIndex index,
                                           int count) {
     // 64-bit steps: the last one may pass 2^31
     const long long stride = static_cast<long long>(gridDim.x) * blockDim.x;
-    const int outputs = shape.p * shape.q;
+    const PoolShape& shape = index.shape;
     const float area = static_cast<float>(shape.kh * shape.kw);
     for (long long at = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x; at < count; at += stride) {
         const int o = static_cast<int>(at);
-        const int plane = o / outputs;
-        const int rest = o - plane * outputs;
-        const int oy = rest / shape.q;
+        const int plane = index.plane.quotient(o);
+        const int rest = o - plane * index.plane.value;
+        const int oy = index.columns.quotient(rest);
         const int ox = rest - oy * shape.q;
         const float* in = x + plane * shape.h * shape.w + oy * shape.sh * shape.w + ox * shape.sw;
         float sum = 0.0f;
@@ -108,20 +127,20 @@ __global__ void avg_pool2d_forward_kernel(float* __restrict__ y, const float* __
     }
 }
 
-__global__ void avg_pool2d_backward_kernel(float* __restrict__ dx, const float* __restrict__ dy, PoolShape shape,
+__global__ void avg_pool2d_backward_kernel(float* __restrict__ dx, const float* __restrict__ dy, PoolIndex index,
                                            int count) {
     // 64-bit steps: the last one may pass 2^31
     const long long stride = static_cast<long long>(gridDim.x) * blockDim.x;
-    const int inputs = shape.h * shape.w;
+    const PoolShape& shape = index.shape;
     const float area = static_cast<float>(shape.kh * shape.kw);
     for (long long at = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x; at < count; at += stride) {
         const int i = static_cast<int>(at);
-        const int plane = i / inputs;
-        const int index = i - plane * inputs;
-        const int iy = index / shape.w;
-        const int ix = index - iy * shape.w;
-        const WindowRange rows = windows_over(iy, shape.kh, shape.sh, shape.p);
-        const WindowRange columns = windows_over(ix, shape.kw, shape.sw, shape.q);
+        const int plane = index.plane.quotient(i);
+        const int in_plane = i - plane * index.plane.value;
+        const int iy = index.columns.quotient(in_plane);
+        const int ix = in_plane - iy * shape.w;
+        const WindowRange rows = windows_over(iy, shape.kh, index.stride_h, shape.p);
+        const WindowRange columns = windows_over(ix, shape.kw, index.stride_w, shape.q);
         const float* g = dy + plane * shape.p * shape.q;
         float sum = 0.0f;
         for (int oy = rows.first; oy <= rows.last; ++oy) {
@@ -149,7 +168,7 @@ cudaError_t max_pool2d_forward(float* y, int* argmax, const float* x, const Pool
     const int count = output_count(shape);
     if (count <= 0) return cudaSuccess;
     return launch_kernel(max_pool2d_forward_kernel, pool_grid(count), dim3(kElementwiseBlockSize), 0, stream, y,
-                         argmax, x, shape, count);
+                         argmax, x, forward_index(shape), count);
 }
 
 cudaError_t max_pool2d_backward(float* dx, const float* dy, const int* argmax, const PoolShape& shape,
@@ -157,21 +176,21 @@ cudaError_t max_pool2d_backward(float* dx, const float* dy, const int* argmax, c
     const int count = input_count(shape);
     if (count <= 0) return cudaSuccess;
     return launch_kernel(max_pool2d_backward_kernel, pool_grid(count), dim3(kElementwiseBlockSize), 0, stream, dx, dy,
-                         argmax, shape, count);
+                         argmax, backward_index(shape), count);
 }
 
 cudaError_t avg_pool2d_forward(float* y, const float* x, const PoolShape& shape, cudaStream_t stream) {
     const int count = output_count(shape);
     if (count <= 0) return cudaSuccess;
     return launch_kernel(avg_pool2d_forward_kernel, pool_grid(count), dim3(kElementwiseBlockSize), 0, stream, y, x,
-                         shape, count);
+                         forward_index(shape), count);
 }
 
 cudaError_t avg_pool2d_backward(float* dx, const float* dy, const PoolShape& shape, cudaStream_t stream) {
     const int count = input_count(shape);
     if (count <= 0) return cudaSuccess;
     return launch_kernel(avg_pool2d_backward_kernel, pool_grid(count), dim3(kElementwiseBlockSize), 0, stream, dx, dy,
-                         shape, count);
+                         backward_index(shape), count);
 }
 
 }  // namespace gradsign

@@ -7,7 +7,7 @@ namespace gradsign {
 
 // One pooling without padding, floor mode, NCHW row-major: x (planes = n*c, h, w), y (planes, p, q),
 // p = (h - kh) / sh + 1, q = (w - kw) / sw + 1. The C API has checked it: the window and strides >= 1,
-// the window within the image, x under 2^31 elements (the kernels index with int).
+// the window within the image, x under 2^31 - 2^16 elements (the kernels index with int).
 struct PoolShape {
     int planes;
     int h, w;
