@@ -52,7 +52,11 @@ class MainTest {
                 List.of("nosuchcommand"),
                 List.of("train", "--epochs", "0"),
                 List.of("train", "--hidden", "128,x"),
-                List.of("train", "--model", "cnn"),
+                List.of("train", "--model", "resnet"),
+                List.of("train", "--layers", "conv8k3-bogus-dense10"),
+                List.of("train", "--layers", "conv8k31-dense10"),
+                List.of("train", "--layers", "conv8k3"),
+                List.of("attack", "--shipped", "vgg"),
                 List.of("train", "--momentum", "1"),
                 List.of("attack", "--epsilon", "-0.1"),
                 List.of("attack", "--epsilon", "NaN"),
@@ -102,6 +106,30 @@ class MainTest {
         assertTrue(run.out().contains("data: the Fashion-MNIST sample embedded in the jar"), run::toString);
         double accuracy = percent(run.out(), "test accuracy: ([0-9.]+)%");
         assertTrue(accuracy >= 80, () -> "accuracy " + accuracy + "% < 80%\n" + run);
+    }
+
+    @Test
+    void theShippedMlpStaysSelectable() {
+        Run run = run("--backend", "cpu", "eval", "--sample", "--shipped", "mlp");
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("fashion-mlp, shipped in the jar"), run::toString);
+        assertTrue(percent(run.out(), "test accuracy: ([0-9.]+)%") >= 80, run::toString);
+    }
+
+    @Test
+    void trainTakesALayerSpecAndEvalAndAttackReadTheCnn() {
+        Path model = directory.resolve("cnn.gsm");
+        Run train = run("--backend", "cpu", "train", "--sample", "--layers", "conv4k3p1-relu-pool2-dense10", "--epochs",
+                "1", "--out", model.toString());
+        assertEquals(0, train.exitCode(), train::toString);
+        assertTrue(train.out().contains("(1, 28, 28) conv4k3p1-relu-pool2-flatten-dense10"), train::toString);
+        Run eval = run("--backend", "cpu", "eval", "--sample", "--model-file", model.toString());
+        assertEquals(0, eval.exitCode(), eval::toString);
+        assertTrue(percent(eval.out(), "test accuracy: ([0-9.]+)%") > 50, eval::toString);
+        Run attack = run("--backend", "cpu", "attack", "--sample", "--model-file", model.toString(), "--count", "200");
+        assertEquals(0, attack.exitCode(), attack::toString);
+        assertTrue(percent(attack.out(), "adversarial accuracy: +([0-9.]+)%")
+                < percent(attack.out(), "clean accuracy: +([0-9.]+)%"), attack::toString);
     }
 
     @Test
