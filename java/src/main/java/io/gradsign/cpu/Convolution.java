@@ -293,16 +293,25 @@ public final class Convolution {
         CpuWorkers.forRanges(outChannels, 1, (long) batch * outChannels * outPlane, CpuWorkers.ELEMENTS_PER_PART,
                 (from, to) -> {
                     for (int k = from; k < to; k++) {
-                        double sum = 0;
-                        for (int sample = 0; sample < batch; sample++) {
-                            int start = dyOffset + (sample * outChannels + k) * outPlane;
-                            for (int i = start; i < start + outPlane; i++) {
-                                sum += dy[i];
-                            }
-                        }
-                        dBias[dBiasOffset + k] = (float) sum;
+                        dBias[dBiasOffset + k] = (float) channelSum(dy, dyOffset + k * outPlane, batch,
+                                outChannels * outPlane, outPlane);
                     }
                 });
+    }
+
+    /**
+     * The sum in double of {@code planes} planes of {@code plane} floats, {@code stride} apart; a method
+     * per channel, so that C2 compiles it after a few calls (a part's own loop would run in C1's code).
+     */
+    private static double channelSum(float[] values, int start, int planes, int stride, int plane) {
+        double sum = 0;
+        for (int n = 0; n < planes; n++) {
+            int from = start + n * stride;
+            for (int i = from; i < from + plane; i++) {
+                sum += values[i];
+            }
+        }
+        return sum;
     }
 
     /** 1x1, stride 1, no padding: the input of a sample is its own col (C, H*W). */
