@@ -41,6 +41,9 @@ class PoolingTest {
             {2, 3, 6, 7, 2, 3, 3, 1},
             {4, 7, 13, 13, 3, 3, 2, 2},
             {1, 1, 1, 1, 1, 1, 1, 1},
+            // 2x2 windows (unrolled) overlapping and with gaps between them
+            {2, 3, 7, 9, 2, 2, 1, 1},
+            {1, 2, 8, 8, 2, 2, 3, 3},
             // the CNN's two pools at batch 64 (split over the cores) and batch 1
             {64, 32, 28, 28, 2, 2, 2, 2},
             {64, 64, 14, 14, 2, 2, 2, 2},
