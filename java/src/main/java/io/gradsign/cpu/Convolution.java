@@ -293,16 +293,25 @@ public final class Convolution {
         CpuWorkers.forRanges(outChannels, 1, (long) batch * outChannels * outPlane, CpuWorkers.ELEMENTS_PER_PART,
                 (from, to) -> {
                     for (int k = from; k < to; k++) {
-                        double sum = 0;
-                        for (int sample = 0; sample < batch; sample++) {
-                            int start = dyOffset + (sample * outChannels + k) * outPlane;
-                            for (int i = start; i < start + outPlane; i++) {
-                                sum += dy[i];
-                            }
-                        }
-                        dBias[dBiasOffset + k] = (float) sum;
+                        dBias[dBiasOffset + k] = (float) channelSum(dy, dyOffset + k * outPlane, batch,
+                                outChannels * outPlane, outPlane);
                     }
                 });
+    }
+
+    /**
+     * The sum in double of {@code planes} planes of {@code plane} floats, {@code stride} apart; a method
+     * per channel, so that C2 compiles it after a few calls (a part's own loop would run in C1's code).
+     */
+    private static double channelSum(float[] values, int start, int planes, int stride, int plane) {
+        double sum = 0;
+        for (int n = 0; n < planes; n++) {
+            int from = start + n * stride;
+            for (int i = from; i < from + plane; i++) {
+                sum += values[i];
+            }
+        }
+        return sum;
     }
 
     /** 1x1, stride 1, no padding: the input of a sample is its own col (C, H*W). */
@@ -315,6 +324,17 @@ public final class Convolution {
     private static int bandRows(int rows, int outWidth, int outRows) {
         long perRow = Math.max(1L, (long) rows * outWidth);
         return (int) Math.max(1, Math.min(Math.max(outRows, 1), COLUMN_FLOATS / perRow));
+    }
+
+    /**
+     * Stride 1 with the output as wide as the input ("same" padding across, as the CNN's 3x3 pad 1):
+     * for one kernel element (c, r, s), a run of output rows of col is a run of input rows of x at a
+     * constant shift, so im2col copies it as one run and col2im adds it as one loop, each fixing only
+     * the few columns that fall in the padding (per row and kernel element a separate copy of Q floats
+     * cost twice as much).
+     */
+    private static boolean runs(ConvGeometry g) {
+        return g.strideHeight() == 1 && g.strideWidth() == 1 && g.outWidth() == g.width();
     }
 
     /**
@@ -331,6 +351,7 @@ public final class Convolution {
         int strideWidth = g.strideWidth();
         int outWidth = g.outWidth();
         int columns = (p1 - p0) * outWidth;
+        boolean runs = runs(g);
         for (int j = rowFrom; j < rowTo; j++) {
             int c = j / (kernelHeight * kernelWidth);
             int r = j / kernelWidth % kernelHeight;
@@ -340,6 +361,11 @@ public final class Convolution {
             int qFrom = Math.min(outWidth, Math.max(0, -Math.floorDiv(shift, strideWidth)));
             int qTo = Math.max(qFrom, Math.min(outWidth, Math.floorDiv(width - 1 - shift, strideWidth) + 1));
             int rowStart = (j - rowFrom) * columns;
+            if (runs) {
+                im2colRun(col, rowStart, x, sampleIn + c * height * width, g, r - g.padHeight(), shift, qFrom, qTo, p0,
+                        p1);
+                continue;
+            }
             for (int p = p0; p < p1; p++) {
                 int iy = p * strideHeight - g.padHeight() + r;
                 int at = rowStart + (p - p0) * outWidth;
@@ -366,9 +392,44 @@ public final class Convolution {
     }
 
     /**
+     * One row of col where runs(g): output rows [p0, p1) of the kernel element whose input row is
+     * p + rowShift and input column q + shift, from the channel plane at planeStart; Q = W.
+     */
+    private static void im2colRun(float[] col, int rowStart, float[] x, int planeStart, ConvGeometry g, int rowShift,
+                                  int shift, int qFrom, int qTo, int p0, int p1) {
+        int width = g.width();
+        // the output rows whose input row lies in [0, H)
+        int pFrom = Math.max(p0, Math.min(p1, -rowShift));
+        int pTo = Math.max(pFrom, Math.min(p1, g.height() - rowShift));
+        int bandEnd = rowStart + (p1 - p0) * width;
+        Arrays.fill(col, rowStart, rowStart + (pFrom - p0) * width, 0f);
+        Arrays.fill(col, rowStart + (pTo - p0) * width, bandEnd, 0f);
+        if (pTo == pFrom) {
+            return;
+        }
+        // rows [pFrom, pTo) as one copy, but for the first row's columns before qFrom and the last
+        // row's from qTo, which would read outside the plane; the columns outside [qFrom, qTo) of
+        // every row read the row before or after, and are zeroed next
+        int at = rowStart + (pFrom - p0) * width;
+        int source = planeStart + (pFrom + rowShift) * width + shift;
+        int length = (pTo - pFrom) * width;
+        int tail = width - qTo;
+        System.arraycopy(x, source + qFrom, col, at + qFrom, length - qFrom - tail);
+        for (int row = at; row < at + length; row += width) {
+            for (int q = 0; q < qFrom; q++) {
+                col[row + q] = 0f;
+            }
+            for (int q = qTo; q < width; q++) {
+                col[row + q] = 0f;
+            }
+        }
+    }
+
+    /**
      * The reverse of im2col, adding: dx[c, p sh - ph + r, q sw - pw + s] += dcol[j - rowFrom][(p - p0) Q + q]
      * for rows j in [rowFrom, rowTo), output rows p in [p0, p1), and only the input rows in
-     * [inRowFrom, inRowTo). For one element of dx the terms come in the order (r, s, p, q).
+     * [inRowFrom, inRowTo). For one element of dx the terms come in the order (r, s, p, q). Where
+     * runs(g) it zeroes the entries of dcol that fall in the padding.
      */
     static void col2im(float[] dx, int sampleIn, float[] dcol, ConvGeometry g, int rowFrom, int rowTo, int p0, int p1,
                        int inRowFrom, int inRowTo) {
@@ -380,6 +441,7 @@ public final class Convolution {
         int strideWidth = g.strideWidth();
         int outWidth = g.outWidth();
         int columns = (p1 - p0) * outWidth;
+        boolean runs = runs(g);
         for (int j = rowFrom; j < rowTo; j++) {
             int c = j / (kernelHeight * kernelWidth);
             int r = j / kernelWidth % kernelHeight;
@@ -388,6 +450,11 @@ public final class Convolution {
             int qFrom = Math.min(outWidth, Math.max(0, -Math.floorDiv(shift, strideWidth)));
             int qTo = Math.max(qFrom, Math.min(outWidth, Math.floorDiv(width - 1 - shift, strideWidth) + 1));
             int rowStart = (j - rowFrom) * columns;
+            if (runs) {
+                col2imRun(dx, sampleIn + c * height * width, dcol, rowStart, g, r - g.padHeight(), shift, qFrom, qTo,
+                        Math.max(p0, inRowFrom - r + g.padHeight()), Math.min(p1, inRowTo - r + g.padHeight()), p0);
+                continue;
+            }
             for (int p = p0; p < p1; p++) {
                 int iy = p * strideHeight - g.padHeight() + r;
                 if (iy < inRowFrom || iy >= inRowTo) {
@@ -405,6 +472,40 @@ public final class Convolution {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * One row of dcol added where runs(g), for the output rows [from, to) (within those whose input
+     * rows are wanted; dcol's band starts at row p0), as one loop. The entries outside [qFrom, qTo)
+     * are the padding's: they are zeroed first, so that the loop adds +0 where they land (the row
+     * before or after), which leaves every sum as it was: a sum that starts at +0 is never -0, and
+     * v + 0 is v for every other v.
+     */
+    private static void col2imRun(float[] dx, int planeStart, float[] dcol, int rowStart, ConvGeometry g, int rowShift,
+                                  int shift, int qFrom, int qTo, int from, int to, int p0) {
+        int width = g.width();
+        int pFrom = Math.max(from, -rowShift);
+        int pTo = Math.min(to, g.height() - rowShift);
+        if (pTo <= pFrom) {
+            return;
+        }
+        int at = rowStart + (pFrom - p0) * width;
+        int length = (pTo - pFrom) * width;
+        for (int row = at; row < at + length; row += width) {
+            for (int q = 0; q < qFrom; q++) {
+                dcol[row + q] = 0f;
+            }
+            for (int q = qTo; q < width; q++) {
+                dcol[row + q] = 0f;
+            }
+        }
+        // the first row's columns before qFrom and the last row's from qTo would land outside the rows
+        // [pFrom, pTo) stand for (and outside the plane at its edges): left out
+        int target = planeStart + (pFrom + rowShift) * width + shift;
+        int end = length - (width - qTo);
+        for (int i = qFrom; i < end; i++) {
+            dx[target + i] += dcol[at + i];
         }
     }
 

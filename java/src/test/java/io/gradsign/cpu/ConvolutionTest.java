@@ -17,7 +17,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The CPU convolution against plain double-precision loops written here: forward under every
  * activation, the gradients at the input, the weights and the bias, on shapes that take every path
  * (batch 1 split within the sample by output rows, by input channels or by input rows; batches split
- * by samples; pointwise 1x1; bands of columns smaller than a sample), arrays at offsets, outputs
+ * by samples; pointwise 1x1; bands of columns smaller than a sample; stride 1 with "same" padding
+ * across, whose columns are built in runs of rows), arrays at offsets, outputs
  * poisoned with NaN and guards around them; a second run gives the same bits; the gradients also
  * against central finite differences of the loss sum(y r) through the double reference.
  */
@@ -46,6 +47,10 @@ class ConvolutionTest {
             // a kernel larger than the image (padding makes room); a stride past the kernel (untouched input rows)
             {2, 2, 2, 3, 3, 3, 3, 1, 1, 2, 2},
             {2, 2, 9, 10, 3, 2, 2, 3, 3, 0, 0},
+            // stride 1 and "same" padding across (im2col and col2im in runs of rows): a kernel wider than
+            // the image, a non-square kernel
+            {2, 2, 2, 2, 3, 5, 5, 1, 1, 2, 2},
+            {3, 2, 7, 11, 4, 3, 5, 1, 1, 1, 2},
             // larger: split by samples
             {4, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1},
             // one sample, split within it: by output rows forward, input channels backward
