@@ -4,7 +4,7 @@ package io.gradsign;
 public enum Activation {
     /** y = v. */
     NONE(0),
-    /** y = max(v, 0); its derivative, read from y, is 1 where y &gt; 0. */
+    /** y = Math.max(v, 0) (NaN stays NaN, -0 becomes +0, as every kernel does); its derivative, read from y, is 1 where y &gt; 0. */
     RELU(1),
     /** y = tanh(v); its derivative, read from y, is 1 - y&sup2;. */
     TANH(2),
@@ -26,7 +26,7 @@ public enum Activation {
     public float apply(float v) {
         return switch (this) {
             case NONE -> v;
-            case RELU -> v > 0f ? v : 0f;
+            case RELU -> Math.max(v, 0f);
             case TANH -> (float) Math.tanh(v);
             case SIGMOID -> sigmoid(v);
         };

@@ -8,8 +8,9 @@ public final class ActivationForward {
 
     /**
      * y = f(x) element by element, count floats each; y may be x (the same offset: in place). The
-     * bits of {@link Activation#apply}: relu gives 0 for NaN (unlike the dense layer's fused relu,
-     * which keeps NaN). Split over the cores in multiples of 16 floats above a few tens of thousands.
+     * bits of {@link Activation#apply}, which are the fused layers' and the CUDA kernels' too (relu is
+     * Math.max(v, 0): NaN stays NaN). Split over the cores in multiples of 16 floats above a few tens
+     * of thousands.
      */
     public static void activationForward(float[] y, int yOffset, float[] x, int xOffset, int count,
                                          Activation activation) {
@@ -31,7 +32,7 @@ public final class ActivationForward {
             case RELU -> {
                 for (int i = 0; i < count; i++) {
                     float v = x[xOffset + i];
-                    y[yOffset + i] = v > 0f ? v : 0f;
+                    y[yOffset + i] = Math.max(v, 0f);
                 }
             }
             case TANH -> {
