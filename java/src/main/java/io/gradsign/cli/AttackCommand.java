@@ -123,7 +123,7 @@ final class AttackCommand implements Callable<Integer> {
         String adversarialClass = test.className(result.adversarialClass()[index]);
         String footer = String.format(Locale.ROOT, "test image #%d%s, labelled %s; %s FGSM; model %s (%s); backend %s",
                 index, sample ? " of the embedded sample" : "", test.className(test.label(index)),
-                mode.name().toLowerCase(Locale.ROOT), modelName, ModelOptions.describe(network),
+                mode.name().toLowerCase(Locale.ROOT), modelName, ModelOptions.summary(network),
                 network.backend().kind());
         FgsmFigure.write(new FgsmFigure.Content(clean, step, adversarial, test.rows(), test.cols(), epsilon,
                 cleanClass, result.cleanConfidence()[index], adversarialClass, result.adversarialConfidence()[index],

@@ -70,6 +70,22 @@ final class ModelOptions {
         }
     }
 
+    /** A short summary for captions: the kinds of layer counted and the parameters, e.g. "2 conv, 2 pool, 2 dense; 421642 parameters". */
+    static String summary(Network model) {
+        java.util.Map<String, Integer> kinds = new java.util.LinkedHashMap<>();
+        for (io.gradsign.nn.Layer layer : model.layers()) {
+            String kind = layer instanceof io.gradsign.nn.Conv2d ? "conv"
+                    : layer instanceof io.gradsign.nn.MaxPool2d || layer instanceof io.gradsign.nn.AvgPool2d ? "pool"
+                    : layer instanceof io.gradsign.nn.Dense ? "dense" : null;
+            if (kind != null) {
+                kinds.merge(kind, 1, Integer::sum);
+            }
+        }
+        StringBuilder text = new StringBuilder();
+        kinds.forEach((kind, count) -> text.append(text.length() == 0 ? "" : ", ").append(count).append(' ').append(kind));
+        return text.append("; ").append(model.parameterCount()).append(" parameters").toString();
+    }
+
     /** The input shape and layers, for example "(1, 28, 28) conv32k3p1-relu-pool2-...". */
     static String describe(Network model) {
         return model.inputShape() + " " + model.spec();
