@@ -10,7 +10,9 @@
 #  3. where java and mvn are present: the whole Java test suite, whose CUDA tests then run on the GPU
 #     instead of being skipped; where they are not, the bundle of cmake/gpu-java-bundle.sh if it was
 #     carried here (target/gpu-java.tar.xz); any test still skipped for want of a GPU fails this check.
-#  (between 2 and 3, native/tools/step_timing prints one FGSM step's time per operation at batch 1 and 64)
+#  (between 2 and 3, native/tools/step_timing prints one FGSM step's time per operation at batch 1 and 64,
+#  and native/tools/conv_timing each convolution and pooling kernel of the shipped CNN at batch 1, 64
+#  and 256, with the GFLOP/s of each convolution)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${GRADSIGN_GPU_BUILD:-target/gpu-check}
@@ -31,8 +33,10 @@ for test in "$build"/*_test_cuda; do
   fi
 done
 
-# where one step's time goes, per operation (a diagnostic: it checks nothing)
+# where one step's time goes, per operation, and the rate of each kernel of the CNN (diagnostics;
+# conv_timing stops where a kernel left its output all zero or not finite)
 for batch in 1 64; do "$build"/step_timing_cuda "$batch" 2000; done
+"$build"/conv_timing_cuda 500 1 64 256
 
 if command -v mvn >/dev/null 2>&1 && command -v java >/dev/null 2>&1; then
   mvn -B verify "-Dgradsign.cuda.architectures=$architectures"

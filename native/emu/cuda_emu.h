@@ -36,6 +36,7 @@
 #define __managed__
 #define __forceinline__ inline __attribute__((always_inline))
 #define __launch_bounds__(...)
+#define __grid_constant__
 // __noinline__ is deliberately not defined: libstdc++ spells __attribute__((__noinline__)) and would break.
 // One block's fibers share one OS thread, so a thread-local static is exactly "one copy per running block".
 #define __shared__ static thread_local

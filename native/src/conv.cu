@@ -14,9 +14,10 @@ namespace {
 //   forward          y   rows n*p*q output pixels, columns k, depth c*r*s   A = im2col(x),   B = weights
 //   backward input   dx  rows n*h*w input pixels,  columns c, depth k*r*s   A = dy gathered, B = weights, transposed
 //   backward weights dw  rows c*r*s taps,          columns k, depth n*p*q   A = im2col(x)^T, B = dy
-// In all three the rows of C lie side by side in memory (the pixels of a plane, the taps of a
-// weight row), so a warp's threads run along rows when they store. Every sum is a fixed function of
-// the shape (tiles, steps and groups are chosen from it alone): the same bits on every run.
+// (the backward pass to the input at a stride above 1: one such product per phase, see GradientPhase).
+// The rows of C lie side by side in memory (the pixels of a plane, the taps of a weight row; a phase's
+// pixels stride_w apart), so a warp's threads run along rows when they store. Every sum is a fixed
+// function of the shape (tiles, steps and groups are chosen from it alone): the same bits on every run.
 
 // the contraction goes this deep per step through shared memory
 constexpr int kDepthStep = 16;
@@ -78,24 +79,12 @@ struct ConvIndex {
     ConvShape shape;
     Divisor output_plane;    // p * q: an output pixel's image
     Divisor output_columns;  // q: its row
-    Divisor input_plane;     // h * w
-    Divisor input_columns;   // w
     Divisor kernel_area;     // r * s: a tap's channel
     Divisor kernel_columns;  // s: its row in the kernel
-    Divisor stride_h;
-    Divisor stride_w;
 };
 
 ConvIndex conv_index(const ConvShape& shape) {
-    return {shape,
-            Divisor(shape.p * shape.q),
-            Divisor(shape.q),
-            Divisor(shape.h * shape.w),
-            Divisor(shape.w),
-            Divisor(shape.r * shape.s),
-            Divisor(shape.s),
-            Divisor(shape.stride_h),
-            Divisor(shape.stride_w)};
+    return {shape, Divisor(shape.p * shape.q), Divisor(shape.q), Divisor(shape.r * shape.s), Divisor(shape.s)};
 }
 
 // An operand is a view (rows, depth) of a tensor: row_at and depth_at split an index into what its
@@ -180,68 +169,103 @@ struct ImagePatchColumns {
     __device__ float load(const Row& row, const Depth& depth) const { return image_at(x, index.shape, depth, row); }
 };
 
-// dy gathered for the backward pass to the input (n*h*w, k*r*s): element ((image, iy, ix), (channel,
-// dy, dx)) is dy[image, channel, oy, ox] for the output pixel whose window put tap (dy, dx) on
-// (iy, ix): oy * stride_h = iy + pad_h - dy (and across), 0 where no output pixel did. With unit
-// strides that is every tap whose (oy, ox) lies in the output; with larger ones, only the taps whose
-// offsets divide, so most of the contraction is zeros.
-template <bool kUnitStride>
+// The backward pass to the input, by phase. Output pixel oy puts tap ty on input row
+// iy = oy * stride_h - pad_h + ty, so input row iy takes dy only through the taps ty = iy + pad_h
+// (mod stride_h). The input rows iy0, iy0 + stride_h, ... (iy0 < stride_h) form a phase: the taps
+// ty0, ty0 + stride_h, ... with ty0 = (iy0 + pad_h) % stride_h, and the j-th row of the phase under
+// the t-th tap reads output row a0 + j - t, a0 = (iy0 + pad_h) / stride_h; the same across. Each
+// phase is a product of its own over its taps alone, so no step multiplies a tap that lands on no
+// output pixel. Unit strides make one phase: the whole image and every tap.
+struct GradientPhase {
+    int iy0, ix0;               // its first input pixel
+    int rows, columns;          // its input pixels of a plane: iy = iy0 + j * stride_h, j < rows
+    int ty0, tx0;               // its first tap
+    int tap_rows, tap_columns;  // its taps: ty = ty0 + t * stride_h, t < tap_rows
+    int a0, b0;                 // its pixel (j, i) under its tap (t, u) reads dy at (a0 + j - t, b0 + i - u)
+};
+
+// the pixels congruent to start modulo stride in [0, size), and their taps in [0, kernel)
+struct PhaseAxis {
+    int start, count, tap0, tap_count, output0;
+};
+
+PhaseAxis phase_axis(int start, int size, int kernel, int stride, int pad) {
+    const int tap0 = (start + pad) % stride;
+    return {start, start < size ? (size - 1 - start) / stride + 1 : 0, tap0,
+            tap0 < kernel ? (kernel - 1 - tap0) / stride + 1 : 0, (start + pad) / stride};
+}
+
+GradientPhase gradient_phase(const ConvShape& shape, int iy0, int ix0) {
+    const PhaseAxis y = phase_axis(iy0, shape.h, shape.r, shape.stride_h, shape.pad_h);
+    const PhaseAxis x = phase_axis(ix0, shape.w, shape.s, shape.stride_w, shape.pad_w);
+    return {y.start, x.start, y.count, x.count, y.tap0, x.tap0, y.tap_count, x.tap_count, y.output0, x.output0};
+}
+
+// dy gathered for one phase of the backward pass to the input (n*rows*columns, k*tap_rows*tap_columns):
+// element ((image, j, i), (channel, t, u)) is dy[image, channel, a0 + j - t, b0 + i - u], 0 outside dy
 struct OutputGradientGather {
     static constexpr bool kAlongRows = true;
-    // base: offset of (image, channel 0) in dy; y, x: the input pixel plus padding
+    // base: offset of (image, channel 0) in dy; y, x: a0 + j, b0 + i
     struct Row {
         int base;
         int y;
         int x;
     };
-    // offset: of the channel's plane; dy, dx: the tap
+    // offset: of the channel's plane; dy, dx: the tap (t, u)
     struct Depth {
         int offset;
         int dy;
         int dx;
     };
     const float* dy;
-    ConvIndex index;
+    int p, q;
+    int image_size;  // k * p * q: one image of dy
+    int a0, b0;
+    Divisor phase_plane;    // rows * columns: a pixel's image
+    Divisor phase_columns;  // columns: its row in the phase
+    Divisor channel_taps;   // tap_rows * tap_columns: a tap's channel
+    Divisor tap_columns;    // its row among the phase's taps
     int pixels;
     int taps;
 
+    OutputGradientGather(const float* output_gradient, const ConvShape& shape, const GradientPhase& phase)
+        : dy(output_gradient),
+          p(shape.p),
+          q(shape.q),
+          image_size(shape.k * shape.p * shape.q),
+          a0(phase.a0),
+          b0(phase.b0),
+          phase_plane(phase.rows * phase.columns),
+          phase_columns(phase.columns),
+          channel_taps(phase.tap_rows * phase.tap_columns),
+          tap_columns(phase.tap_columns),
+          pixels(shape.n * phase.rows * phase.columns),
+          taps(shape.k * phase.tap_rows * phase.tap_columns) {}
+
     __device__ Row row_at(int row) const {
         if (row >= pixels) return {0, kOutside, 0};
-        const ConvShape& shape = index.shape;
-        const int image = index.input_plane.quotient(row);
-        const int rest = row - image * index.input_plane.value;
-        const int iy = index.input_columns.quotient(rest);
-        const int ix = rest - iy * shape.w;
-        return {image * shape.k * shape.p * shape.q, iy + shape.pad_h, ix + shape.pad_w};
+        const int image = phase_plane.quotient(row);
+        const int rest = row - image * phase_plane.value;
+        const int j = phase_columns.quotient(rest);
+        const int i = rest - j * phase_columns.value;
+        return {image * image_size, a0 + j, b0 + i};
     }
     __device__ Depth depth_at(int depth) const {
         // -kOutside: y - dy below 0 for every row
         if (depth >= taps) return {0, -kOutside, 0};
-        const ConvShape& shape = index.shape;
-        const int channel = index.kernel_area.quotient(depth);
-        const int rest = depth - channel * index.kernel_area.value;
-        const int tap_y = index.kernel_columns.quotient(rest);
-        return {channel * shape.p * shape.q, tap_y, rest - tap_y * shape.s};
+        const int channel = channel_taps.quotient(depth);
+        const int rest = depth - channel * channel_taps.value;
+        const int t = tap_columns.quotient(rest);
+        return {channel * p * q, t, rest - t * tap_columns.value};
     }
     __device__ float load(const Row& row, const Depth& depth) const {
-        const ConvShape& shape = index.shape;
-        int oy = row.y - depth.dy;
-        int ox = row.x - depth.dx;
-        if constexpr (kUnitStride) {
-            if (static_cast<unsigned>(oy) >= static_cast<unsigned>(shape.p) ||
-                static_cast<unsigned>(ox) >= static_cast<unsigned>(shape.q)) {
-                return 0.0f;
-            }
-        } else {
-            if (oy < 0 || ox < 0) return 0.0f;
-            const int sy = index.stride_h.quotient(oy);
-            const int sx = index.stride_w.quotient(ox);
-            // only taps whose offset the stride divides came from an output pixel
-            if (sy * shape.stride_h != oy || sx * shape.stride_w != ox || sy >= shape.p || sx >= shape.q) return 0.0f;
-            oy = sy;
-            ox = sx;
+        const int oy = row.y - depth.dy;
+        const int ox = row.x - depth.dx;
+        if (static_cast<unsigned>(oy) >= static_cast<unsigned>(p) ||
+            static_cast<unsigned>(ox) >= static_cast<unsigned>(q)) {
+            return 0.0f;
         }
-        return dy[row.base + depth.offset + oy * shape.q + ox];
+        return dy[row.base + depth.offset + oy * q + ox];
     }
 };
 
@@ -275,8 +299,57 @@ struct StridedOperand {
     }
 };
 
-// Where C goes: element (row, column) at out[(row / row_divisor) * row_outer_stride + row % row_divisor
-// + column * column_stride], as activation(sum + bias[column]) (bias null: sum + 0).
+// the weights as (c, k*tap_rows*tap_columns) for one phase of the backward pass to the input: element
+// (channel, (o, t, u)) is weights[o, channel, ty0 + t * stride_h, tx0 + u * stride_w]
+struct PhaseWeights {
+    static constexpr bool kAlongRows = false;
+    struct Row {
+        int offset;
+        bool inside;
+    };
+    struct Depth {
+        int offset;
+        bool inside;
+    };
+    const float* weights;
+    int rows;               // c
+    int depth;              // k * tap_rows * tap_columns
+    int row_stride;         // r * s: from one input channel's taps to the next
+    int channel_stride;     // c * r * s: from one output channel's weights to the next
+    int first_tap;          // ty0 * s + tx0
+    int tap_row_stride;     // stride_h * s
+    int tap_column_stride;  // stride_w
+    Divisor channel_taps;   // tap_rows * tap_columns: a tap's output channel
+    Divisor tap_columns;    // its row among the phase's taps
+
+    PhaseWeights(const float* kernel_weights, const ConvShape& shape, const GradientPhase& phase)
+        : weights(kernel_weights),
+          rows(shape.c),
+          depth(shape.k * phase.tap_rows * phase.tap_columns),
+          row_stride(shape.r * shape.s),
+          channel_stride(shape.c * shape.r * shape.s),
+          first_tap(phase.ty0 * shape.s + phase.tx0),
+          tap_row_stride(shape.stride_h * shape.s),
+          tap_column_stride(shape.stride_w),
+          channel_taps(phase.tap_rows * phase.tap_columns),
+          tap_columns(phase.tap_columns) {}
+
+    __device__ Row row_at(int row) const { return {row * row_stride, row < rows}; }
+    __device__ Depth depth_at(int d) const {
+        const int channel = channel_taps.quotient(d);
+        const int rest = d - channel * channel_taps.value;
+        const int t = tap_columns.quotient(rest);
+        const int u = rest - t * tap_columns.value;
+        return {channel * channel_stride + first_tap + t * tap_row_stride + u * tap_column_stride, d < depth};
+    }
+    __device__ float load(const Row& row, const Depth& d) const {
+        return row.inside && d.inside ? weights[row.offset + d.offset] : 0.0f;
+    }
+};
+
+// Where C goes: element (row, column) at out[row_offset(row) + column * column_stride], as
+// activation(sum + bias[column]) (bias null: sum + 0). Here row_offset(row) is
+// (row / row_divisor) * row_outer_stride + row % row_divisor.
 struct ProductOutput {
     float* out;
     const float* bias;
@@ -284,6 +357,44 @@ struct ProductOutput {
     Divisor row_divisor;
     int row_outer_stride;
     int column_stride;
+
+    __device__ int row_offset(int row) const {
+        const int outer = row_divisor.quotient(row);
+        return outer * row_outer_stride + (row - outer * row_divisor.value);
+    }
+};
+
+// dx of one phase of the backward pass to the input: row (image, j, i), column channel at
+// dx[image, channel, iy0 + j * stride_h, ix0 + i * stride_w]; no bias, no activation
+struct PhaseOutput {
+    static constexpr const float* bias = nullptr;
+    static constexpr int activation = GRADSIGN_ACTIVATION_NONE;
+    float* out;
+    int column_stride;        // h * w
+    int image_stride;         // c * h * w
+    int first_pixel;          // iy0 * w + ix0
+    int pixel_row_stride;     // stride_h * w
+    int pixel_column_stride;  // stride_w
+    Divisor phase_plane;      // rows * columns: a pixel's image
+    Divisor phase_columns;    // columns: its row in the phase
+
+    PhaseOutput(float* dx, const ConvShape& shape, const GradientPhase& phase)
+        : out(dx),
+          column_stride(shape.h * shape.w),
+          image_stride(shape.c * shape.h * shape.w),
+          first_pixel(phase.iy0 * shape.w + phase.ix0),
+          pixel_row_stride(shape.stride_h * shape.w),
+          pixel_column_stride(shape.stride_w),
+          phase_plane(phase.rows * phase.columns),
+          phase_columns(phase.columns) {}
+
+    __device__ int row_offset(int row) const {
+        const int image = phase_plane.quotient(row);
+        const int rest = row - image * phase_plane.value;
+        const int j = phase_columns.quotient(rest);
+        const int i = rest - j * phase_columns.value;
+        return image * image_stride + first_pixel + j * pixel_row_stride + i * pixel_column_stride;
+    }
 };
 
 // one group's shared tiles, both operands as [depth][row], each row padded by 4 floats (as the
@@ -331,8 +442,8 @@ __device__ __forceinline__ void place(float (&tile)[kDepthStep][kStride], const 
 // C = A . B^T into output, as the comment at the top says. Block b computes the tile at row tile
 // b % row_tiles and column tile b / row_tiles: consecutive blocks share their B tile (the weights
 // of the two passes that read them), which then comes from L2.
-template <class Tiles, class A, class B>
-__global__ void __launch_bounds__(Tiles::kThreads) conv_product_kernel(ProductOutput output,
+template <class Tiles, class Output, class A, class B>
+__global__ void __launch_bounds__(Tiles::kThreads) conv_product_kernel(Output output,
                                                                        A a,
                                                                        B b,
                                                                        int rows,
@@ -443,8 +554,7 @@ __global__ void __launch_bounds__(Tiles::kThreads) conv_product_kernel(ProductOu
     for (int i = 0; i < kMicroTile; ++i) {
         const int row = row0 + micro_row + i;
         if (row >= rows) break;
-        const int outer = output.row_divisor.quotient(row);
-        const int row_offset = outer * output.row_outer_stride + (row - outer * output.row_divisor.value);
+        const int row_offset = output.row_offset(row);
 #pragma unroll
         for (int j = 0; j < kMicroTile; ++j) {
             if (column_offset[j] < 0) continue;
@@ -454,21 +564,21 @@ __global__ void __launch_bounds__(Tiles::kThreads) conv_product_kernel(ProductOu
     }
 }
 
-template <class Tiles, class A, class B>
-cudaError_t launch_tiled_product(const ProductOutput& output, const A& a, const B& b, int rows, int columns,
-                                 int depth, cudaStream_t stream) {
+template <class Tiles, class Output, class A, class B>
+cudaError_t launch_tiled_product(const Output& output, const A& a, const B& b, int rows, int columns, int depth,
+                                 cudaStream_t stream) {
     const int row_tiles = (rows + Tiles::kRows - 1) / Tiles::kRows;
     const int column_tiles = (columns + Tiles::kColumns - 1) / Tiles::kColumns;
     // at most one block per element of C, which the C API keeps under 2^31
     const unsigned blocks = static_cast<unsigned>(row_tiles) * static_cast<unsigned>(column_tiles);
-    return launch_kernel(conv_product_kernel<Tiles, A, B>, dim3(blocks), dim3(Tiles::kThreads), 0, stream, output, a,
-                         b, rows, columns, depth, row_tiles);
+    return launch_kernel(conv_product_kernel<Tiles, Output, A, B>, dim3(blocks), dim3(Tiles::kThreads), 0, stream,
+                         output, a, b, rows, columns, depth, row_tiles);
 }
 
 // the tiling by the number of 64x64 tiles, the shape alone; an empty C launches nothing, an empty
 // contraction writes activation(bias), or zeros
-template <class A, class B>
-cudaError_t launch_product(const ProductOutput& output, const A& a, const B& b, int rows, int columns, int depth,
+template <class Output, class A, class B>
+cudaError_t launch_product(const Output& output, const A& a, const B& b, int rows, int columns, int depth,
                            cudaStream_t stream) {
     if (rows <= 0 || columns <= 0) return cudaSuccess;
     const long long wide_tiles = static_cast<long long>((rows + WideTiling::kRows - 1) / WideTiling::kRows) *
@@ -523,21 +633,45 @@ cudaError_t conv2d_forward(float* y, const float* x, const float* weights, const
 
 cudaError_t conv2d_backward_input(float* dx, const float* dy, const float* weights, const ConvShape& shape,
                                   cudaStream_t stream) {
-    const int plane = shape.h * shape.w;
-    const int pixels = shape.n * plane;
-    const int kernel_area = shape.r * shape.s;
-    const int taps = shape.k * kernel_area;
-    // dx[image, channel, pixel of the plane]
-    const ProductOutput output{dx, nullptr, GRADSIGN_ACTIVATION_NONE, Divisor(plane), shape.c * plane, plane};
-    // weights[o, channel, tap] as (c, k*r*s): row channel, depth (o, tap)
-    const StridedOperand b{weights, shape.c, taps, kernel_area, Divisor(kernel_area), shape.c * kernel_area};
-    const ConvIndex index = conv_index(shape);
     if (shape.stride_h == 1 && shape.stride_w == 1) {
-        return launch_product(output, OutputGradientGather<true>{dy, index, pixels, taps}, b, pixels, shape.c, taps,
-                              stream);
+        const int plane = shape.h * shape.w;
+        const int kernel_area = shape.r * shape.s;
+        const OutputGradientGather a(dy, shape, gradient_phase(shape, 0, 0));
+        // dx[image, channel, pixel of the plane]
+        const ProductOutput output{dx, nullptr, GRADSIGN_ACTIVATION_NONE, Divisor(plane), shape.c * plane, plane};
+        // weights[o, channel, tap] as (c, k*r*s): row channel, depth (o, tap)
+        const StridedOperand b{weights, shape.c, a.taps, kernel_area, Divisor(kernel_area), shape.c * kernel_area};
+        return launch_product(output, a, b, a.pixels, shape.c, a.taps, stream);
     }
-    return launch_product(output, OutputGradientGather<false>{dy, index, pixels, taps}, b, pixels, shape.c, taps,
-                          stream);
+    // one launch per phase that some tap reaches, at most min(r, stride_h) * min(s, stride_w) of them.
+    // A stride larger than the kernel leaves phases that no tap reaches: their dx is 0, set for all
+    // of them by one memset that the phases with taps then overwrite
+    const int phase_rows = shape.stride_h < shape.h ? shape.stride_h : shape.h;
+    const int phase_columns = shape.stride_w < shape.w ? shape.stride_w : shape.w;
+    bool untouched = false;
+    for (int iy0 = 0; iy0 < phase_rows; ++iy0) {
+        for (int ix0 = 0; ix0 < phase_columns; ++ix0) {
+            const GradientPhase phase = gradient_phase(shape, iy0, ix0);
+            untouched = untouched || phase.tap_rows == 0 || phase.tap_columns == 0;
+        }
+    }
+    if (untouched && shape.n > 0 && shape.c > 0) {
+        const size_t floats = static_cast<size_t>(shape.n) * shape.c * shape.h * shape.w;
+        const cudaError_t status = cudaMemsetAsync(dx, 0, floats * sizeof(float), stream);
+        if (status != cudaSuccess) return status;
+    }
+    for (int iy0 = 0; iy0 < phase_rows; ++iy0) {
+        for (int ix0 = 0; ix0 < phase_columns; ++ix0) {
+            const GradientPhase phase = gradient_phase(shape, iy0, ix0);
+            if (phase.tap_rows == 0 || phase.tap_columns == 0) continue;
+            const OutputGradientGather a(dy, shape, phase);
+            const cudaError_t status = launch_product(PhaseOutput(dx, shape, phase), a,
+                                                      PhaseWeights(weights, shape, phase), a.pixels, shape.c, a.taps,
+                                                      stream);
+            if (status != cudaSuccess) return status;
+        }
+    }
+    return cudaSuccess;
 }
 
 cudaError_t conv2d_backward_weights(float* dweights, float* dbias, const float* dy, const float* x,

@@ -345,6 +345,8 @@ int main() {
         {1, 2, 4, 5, 3, 3, 3, 2, 3, 2, 1},      // padding 2 with a 3x3 kernel: outputs over padding alone
         {4, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1},  // the larger shape of a small CNN's second layer
         {2, 33, 12, 12, 70, 3, 3, 2, 2, 1, 1},  // stride 2 over many channels: depth of many steps
+        {2, 3, 7, 8, 4, 1, 2, 2, 3, 0, 1},      // strides above the kernel: input pixels no tap reaches
+        {1, 2, 2, 5, 3, 2, 2, 3, 1, 1, 0},      // stride 3 over 2 rows: a phase without pixels
     };
     unsigned seed = 2000;
     for (const Shape& g : shapes) {

@@ -4,7 +4,6 @@
 // launches included), then the step as separate operations and as the fused one, with and without
 // the copies of the images in and out. Built as step_timing (the emulation) and step_timing_cuda.
 // usage: step_timing_cuda [batch (1)] [calls per figure (2000)]
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -12,25 +11,13 @@
 #include <vector>
 
 #include "gradsign.h"
+#include "timing_support.h"
 
 namespace {
 
-void ok(int status) {
-    if (status != GRADSIGN_OK) {
-        std::printf("error %d: %s\n", status, gradsign_last_error_message());
-        std::exit(1);
-    }
-}
-
-gradsign_address allocate(long long floats) {
-    gradsign_address address = 0;
-    ok(gradsign_malloc(&address, floats * static_cast<long long>(sizeof(float))));
-    return address;
-}
-
-double microseconds() {
-    return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+using timing::allocate;
+using timing::microseconds;
+using timing::ok;
 
 struct Operation {
     const char* name;
@@ -64,14 +51,7 @@ int main(int argc, char** argv) {
     }
     const int widths[4] = {784, 512, 512, 10};
     std::mt19937 random(1);
-    std::uniform_real_distribution<float> uniform(-0.05f, 0.05f);
-    auto filled = [&](long long floats) {
-        std::vector<float> host(static_cast<size_t>(floats));
-        for (float& v : host) v = uniform(random);
-        const gradsign_address address = allocate(floats);
-        ok(gradsign_copy_to_device(address, host.data(), floats));
-        return address;
-    };
+    auto filled = [&](long long floats) { return timing::filled(random, floats, -0.05f, 0.05f); };
     // weights (out, in), biases (out), outputs (batch, out), input gradients (batch, in) per layer
     gradsign_address w[3], b[3], y[3], g[3];
     for (int l = 0; l < 3; ++l) {

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The CUDA sign step (sign_step_kernel, emulated everywhere, real on a GPU) gives exactly the CPU
+ * The CUDA sign step (native/src/sign_step.cu, emulated everywhere, real on a GPU) gives exactly the CPU
  * result: the step is exact in float, so the comparison is bit for bit (NaN compared as NaN).
  */
 class SignStepTest {

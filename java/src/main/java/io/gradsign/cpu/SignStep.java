@@ -3,7 +3,7 @@ package io.gradsign.cpu;
 import io.gradsign.cpu.bindings.CpuKernels;
 
 /**
- * The CPU twin of the CUDA kernel {@code sign_step_kernel} (native/src/sign_step.cu): the same
+ * The CPU twin of the CUDA sign step ({@code sign_step}, native/src/sign_step.cu): the same
  * formula with Java's max and min semantics (NaN in, NaN out; +0 above -0), so both give the same
  * bits (the step is exact in float: one rounding of x + epsilon). The loop is native/cpu's
  * vectorized kernel, split over the cores; {@link #signStepOne} is the formula in Java.
