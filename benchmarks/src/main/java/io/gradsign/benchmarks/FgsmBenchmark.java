@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * FGSM adversarial images per second: one operation is a batch of {@code batch} images through
  * {@code steps} FGSM steps (forward, backward to the input, fused sign step; steps = 10 is the
- * PGD-style iterated attack), host arrays in and out, buffers reused. {@link BenchmarkReport}
+ * iterated attack, without projection), host arrays in and out, buffers reused. {@link BenchmarkReport}
  * converts to images/s and to the fraction of the sgemm rate of the same run.
  *
  * <p>{@code images}: {@code uniform}, one batch of pixels uniform in [0, 1] attacked again and again
@@ -42,7 +42,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
 public class FgsmBenchmark {
-    @Param({"softmax", "mlp"})
+    @Param({"softmax", "mlp", "cnn"})
     public String model;
 
     @Param({"1", "64", "256", "1024"})

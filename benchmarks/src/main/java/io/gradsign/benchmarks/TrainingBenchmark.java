@@ -37,7 +37,7 @@ public class TrainingBenchmark {
     @Param({"64"})
     public int batch;
 
-    @Param({"mlp"})
+    @Param({"mlp", "cnn"})
     public String model;
 
     @Param({"cpu"})

@@ -71,9 +71,10 @@ public final class Fgsm implements AutoCloseable {
 
     /**
      * The adversarial images alone, written into {@code adversarial} (same length as images): each
-     * batch goes through {@code steps} FGSM steps of size epsilon (steps &gt; 1: the iterated,
-     * PGD-style attack, each step from the previous x', clipped to [lo, hi]), with no predictions
-     * computed. Nothing is allocated per batch beyond what the first call allocates. On a backend
+     * batch goes through {@code steps} FGSM steps of size epsilon (steps &gt; 1: iterated sign steps,
+     * each from the previous x', clipped to [lo, hi] but not projected onto the epsilon-ball around
+     * the original image, so after k steps a pixel may have moved k &middot; epsilon: not PGD), with no
+     * predictions computed. Nothing is allocated per batch beyond what the first call allocates. On a backend
      * that computes on Java arrays (the CPU) the steps read {@code images} and write
      * {@code adversarial} in place, with no copies; {@code adversarial} may be {@code images} itself.
      */
