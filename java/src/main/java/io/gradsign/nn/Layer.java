@@ -19,7 +19,7 @@ import java.util.Optional;
  * activation's input, which the network computes first. Adding a layer: a class here, its operations
  * on {@link Backend} (a CUDA kernel and a CPU twin), a case in {@link LayerSpec} and in the model file.
  */
-public sealed interface Layer permits Dense, Conv2d, MaxPool2d, AvgPool2d, Flatten, ReLU, Tanh, Sigmoid {
+public sealed interface Layer permits Dense, Conv2d, MaxPool2d, AvgPool2d, Flatten, ActivationLayer {
 
     /**
      * One sample's output shape for one sample's input shape.

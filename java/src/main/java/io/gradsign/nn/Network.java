@@ -151,11 +151,8 @@ public final class Network implements AutoCloseable {
         List<Layer> fused = new ArrayList<>();
         for (Layer layer : layers) {
             Objects.requireNonNull(layer, "layer");
-            Optional<Activation> function = layer instanceof ReLU ? Optional.of(Activation.RELU)
-                    : layer instanceof Tanh ? Optional.of(Activation.TANH)
-                    : layer instanceof Sigmoid ? Optional.of(Activation.SIGMOID) : Optional.empty();
-            if (function.isPresent() && !fused.isEmpty()) {
-                Optional<Layer> merged = fused.get(fused.size() - 1).fuse(function.get());
+            if (layer instanceof ActivationLayer activation && !fused.isEmpty()) {
+                Optional<Layer> merged = fused.get(fused.size() - 1).fuse(activation.function());
                 if (merged.isPresent()) {
                     fused.set(fused.size() - 1, merged.get());
                     continue;

@@ -1,40 +1,11 @@
 package io.gradsign.nn;
 
 import io.gradsign.Activation;
-import io.gradsign.Backend;
-import io.gradsign.Shape;
-import io.gradsign.Tensor;
-import java.util.List;
 
-/**
- * y = tanh(x), element-wise. A network fuses it into a {@link Dense} or {@link Conv2d} layer just before it
- * (the activation runs in that layer's epilogue); elsewhere (after pooling, say) it runs on its own.
- */
-public record Tanh() implements Layer {
-    /** The activation this layer applies. */
+/** y = tanh(x), element-wise; see {@link ActivationLayer}. */
+public record Tanh() implements ActivationLayer {
+    @Override
     public Activation function() {
         return Activation.TANH;
-    }
-
-    @Override
-    public Shape outputShape(Shape input) {
-        return input;
-    }
-
-    @Override
-    public void forward(Backend backend, Shape batchInput, Tensor x, Tensor y, List<Tensor> parameters,
-                        Tensor indices) {
-        backend.activationForward(y, x, Activation.TANH);
-    }
-
-    @Override
-    public void backwardInput(Backend backend, Shape batchInput, Tensor dy, Tensor dx, Tensor x, Tensor y,
-                              List<Tensor> parameters, Tensor indices) {
-        backend.activationBackward(dx, dy, y, Activation.TANH);
-    }
-
-    @Override
-    public String spec() {
-        return "tanh";
     }
 }
