@@ -7,49 +7,62 @@
 #
 # Needs Debian's python3-torch (PyTorch 1.13), libopenblas0-pthread (without it PyTorch runs on the
 # reference BLAS, 50x slower) and libjemalloc2, and `mvn -B -q -DskipTests package` first.
-# PyTorch runs as fast as found here: one intra-op thread, OpenBLAS with 2 threads, jemalloc.
+# PyTorch runs as fast as found here (benchmarks/pytorch/settings.sh): one intra-op thread, OpenBLAS
+# with 2 threads (cnn: 1), oneDNN on, jemalloc that keeps freed memory.
 # Both sides run with OpenBLAS's AVX-512 kernels (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset).
 #
 # A case is model:batch, or model:batch:fashion for the Fashion-MNIST test images shipped in the jar,
 # the next batch copied in before each step on both sides (default: one batch of uniform pixels).
+# model: softmax, mlp or cnn (passed to FgsmBenchmark as -p model=...; a model gradsign's
+# FgsmBenchmark does not know yet prints PyTorch's side alone). --pytorch-only runs PyTorch alone.
 #
-# usage: benchmarks/compare-pytorch.sh [rounds] [model:batch[:images] ...]   (default: 3 mlp:1 mlp:256 softmax:256)
+# usage: benchmarks/compare-pytorch.sh [--pytorch-only] [rounds] [model:batch[:images] ...]
+#        (default: 3 mlp:1 mlp:256 softmax:256; e.g. compare-pytorch.sh 3 cnn:1 cnn:64 cnn:256:fashion)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+pytorch_only=false
+if [ "${1:-}" = --pytorch-only ]; then
+    pytorch_only=true
+    shift
+fi
 rounds=${1:-3}
 shift || true
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=(mlp:1 mlp:256 softmax:256)
 jar=benchmarks/target/benchmarks.jar
-python=/usr/bin/python3
-jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+. benchmarks/pytorch/settings.sh
 
-if ! "$python" -c 'import torch' 2>/dev/null; then
-    echo "compare-pytorch.sh: needs PyTorch: sudo apt-get install python3-torch libopenblas0-pthread libjemalloc2" >&2
-    exit 2
-fi
-if [ ! -f "$jar" ]; then
+torch_check
+if ! $pytorch_only && [ ! -f "$jar" ]; then
     echo "compare-pytorch.sh: build first: mvn -B -q -DskipTests package" >&2
     exit 2
 fi
-preload=""
-[ -f "$jemalloc" ] && preload=$jemalloc
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(date -u +%FT%TZ)"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
 for case in "${cases[@]}"; do
     IFS=: read -r model batch images <<< "$case"
     images=${images:-uniform}
     for round in $(seq "$rounds"); do
-        read -r torch_mean torch_best < <(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE LD_PRELOAD="$preload" \
-            OPENBLAS_NUM_THREADS=2 "$python" benchmarks/pytorch/fgsm_pytorch.py --model "$model" --batch "$batch" \
-            --threads 1 --images "$images" | awk '{for (i = 1; i < NF; i++) {if ($i == "mean") m = $(i + 1); if ($i == "best") b = $(i + 1)}}
-                               END {print m, b}')
+        read -r torch_mean torch_best < <(torch_run "$model" "$batch" benchmarks/pytorch/fgsm_pytorch.py \
+            --model "$model" --batch "$batch" --images "$images" \
+            | awk '{for (i = 1; i < NF; i++) {if ($i == "mean") m = $(i + 1); if ($i == "best") b = $(i + 1)}}
+                   END {print m, b}')
+        if $pytorch_only; then
+            printf "%-14s batch %4d round %d: pytorch mean %8d best %8d images/s (load %s)\n" "$model:$images" \
+                "$batch" "$round" "$torch_mean" "$torch_best" "$(cut -d' ' -f1 /proc/loadavg)"
+            continue
+        fi
         # JMH's ops/s are batches/s: its summary line holds the mean, its "Iteration" lines each measurement
         read -r gradsign_mean gradsign_best < <(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE java -jar "$jar" \
             FgsmBenchmark -p model="$model" -p batch="$batch" -p steps=1 -p images="$images" -f 1 -wi 3 -i 5 -w 1 -r 1 2>/dev/null \
             | awk -v batch="$batch" '/^Iteration/ {if ($3 > best) best = $3}
                                      /^FgsmBenchmark.fgsm/ {mean = $(NF - 3)}
-                                     END {printf "%.0f %.0f\n", mean * batch, best * batch}')
+                                     END {if (mean != "") printf "%.0f %.0f\n", mean * batch, best * batch}') || true
+        if [ -z "${gradsign_mean:-}" ]; then
+            printf "%-14s batch %4d round %d: pytorch mean %8d best %8d images/s; gradsign: FgsmBenchmark -p model=%s failed\n" \
+                "$model:$images" "$batch" "$round" "$torch_mean" "$torch_best" "$model"
+            continue
+        fi
         awk -v m="$model:$images" -v b="$batch" -v r="$round" -v tm="$torch_mean" -v tb="$torch_best" -v gm="$gradsign_mean" \
             -v gb="$gradsign_best" 'BEGIN {printf "%-14s batch %4d round %d: pytorch mean %8d best %8d, gradsign mean %8d best %8d images/s; means %.2fx, bests %.2fx\n", m, b, r, tm, tb, gm, gb, gm / tm, gb / tb}'
     done

@@ -8,7 +8,32 @@ the model, the batch, and the measured iterations' mean and best, in images per 
 the next batch of the Fashion-MNIST test images shipped in gradsign's jar into the same tensors before
 each step, as FgsmBenchmark -p images=fashion does (PyTorch's dense step does the same work whatever
 the pixels; the copy is what differs).
-Run by benchmarks/compare-pytorch.sh; needs Debian's python3-torch.
+Models: softmax (784->10), mlp (784-512-512-10, ReLU), cnn (conv 1->32 3x3 pad 1, ReLU, max-pool 2,
+conv 32->64 3x3 pad 1, ReLU, max-pool 2, flatten, dense 3136->128, ReLU, dense 128->10; input (N, 1, 28,
+28)). --threads: torch.set_num_threads; --mkldnn: torch.backends.mkldnn.enabled (oneDNN's convolutions,
+else PyTorch's own im2col and OpenBLAS's sgemm).
+Run by benchmarks/compare-pytorch.sh with the set-up of benchmarks/pytorch/settings.sh; needs Debian's
+python3-torch.
+
+Set-ups tried for the CNN (2026-12-03, this 2-vCPU VM, other developers' builds running beside it at
+load 2-7 throughout, so within-hour noise was 2x; 2 interleaved rounds each, images/s):
+- Memory first: with jemalloc's default decay every tensor of several MB (the CNN's activations at
+  batch 64 and above) comes back as fresh pages; a ReLU over 256x32x28x28 took 78 ms instead of 1.3 ms.
+  MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1 (jemalloc keeps freed memory) removes that, 2-10x on
+  the whole step at batch 64-1024 (runs of different load); oversize_threshold:0 alone does not. Every figure below
+  has it.
+- Intra-op threads 1 or 2 x OPENBLAS_NUM_THREADS 1 or 2 x mkldnn on or off, at batch 1, 64, 256, 1024.
+  Two intra-op threads with OpenMP's default spinning workers lost 3-60x whenever anything else ran
+  (batch 1: 12-50 against 740-2500 with one thread; batch 64 at load 0.7: 252 against 2990), and won
+  once, in one quieter minute of the loaded hour (batch 64: 5000 against 2900). OMP_WAIT_POLICY=PASSIVE
+  keeps two threads from collapsing but they did not beat one: at load 0.6-2.4, batch 64 2680 against
+  2990, 256 2690 against 2800, 1024 2520 against 2690; at load 5-7 they were 0.9-1.4x one thread.
+  Two OpenBLAS threads (the dense layers', and im2col's sgemm with mkldnn off) beside one intra-op
+  thread helped nothing (batch 1: 660-1810 against 2180-2530). oneDNN on was as fast as off or
+  faster in most pairs (off: im2col + sgemm).
+- Chosen (benchmarks/pytorch/settings.sh): one intra-op thread, OpenBLAS 1 thread, mkldnn on, jemalloc
+  with the decay off, OpenBLAS's AVX-512 kernels, at every batch (train_pytorch.py's CNN epoch too:
+  one thread 2900-3190 images/s against 2420-2800 with two passive ones).
 """
 import argparse
 import gzip
@@ -22,6 +47,10 @@ import torch.nn.functional as F
 def model(name):
     if name == "softmax":
         layers = [torch.nn.Linear(784, 10)]
+    elif name == "cnn":
+        layers = [torch.nn.Conv2d(1, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                  torch.nn.Conv2d(32, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
+                  torch.nn.Linear(3136, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10)]
     else:
         layers = [torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512), torch.nn.ReLU(),
                   torch.nn.Linear(512, 10)]
@@ -29,6 +58,11 @@ def model(name):
     for p in net.parameters():
         p.requires_grad_(False)
     return net
+
+
+def input_shape(name, batch):
+    """The shape of a batch of images: (N, 1, 28, 28) for the CNN, (N, 784) for the dense models."""
+    return (batch, 1, 28, 28) if name == "cnn" else (batch, 784)
 
 
 def fgsm(net, x, y, eps):
@@ -60,8 +94,9 @@ class Batches:
     def step(self):
         if self.pool is not None:
             images, labels = self.pool
+            rows = self.x.view(self.x.shape[0], -1)
             for n in range(self.x.shape[0]):
-                self.x[n].copy_(images[self.next])
+                rows[n].copy_(images[self.next])
                 self.y[n] = labels[self.next]
                 self.next = (self.next + 1) % images.shape[0]
         return self.x, self.y
@@ -79,19 +114,21 @@ def rate(net, batches, seconds):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--model", choices=["softmax", "mlp"], default="mlp")
+    parser.add_argument("--model", choices=["softmax", "mlp", "cnn"], default="mlp")
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=1.0)
     parser.add_argument("--warmups", type=int, default=3)
     parser.add_argument("--iterations", type=int, default=5)
     parser.add_argument("--images", choices=["uniform", "fashion"], default="uniform")
+    parser.add_argument("--mkldnn", choices=["on", "off"], default="on")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    torch.backends.mkldnn.enabled = args.mkldnn == "on"
     torch.manual_seed(1)
     net = model(args.model)
     generator = torch.Generator().manual_seed(2)
-    x = torch.rand(args.batch, 784, generator=generator)
+    x = torch.rand(input_shape(args.model, args.batch), generator=generator)
     y = torch.randint(0, 10, (args.batch,), generator=generator)
     batches = Batches(x, y, fashion_test() if args.images == "fashion" else None)
     for _ in range(args.warmups):
