@@ -7,9 +7,6 @@
 #include "cpu_vector.h"
 #include "gradsign_cpu.h"
 
-/* where mask (all ones or all zeros per lane) is set, a; elsewhere b */
-static inline vec select_lanes(ivec mask, vec a, vec b) { return (vec)((mask & (ivec)a) | (~mask & (ivec)b)); }
-
 /* Java's Math.max(v, 0f): v above 0 and NaN stay, everything else (-0 included) is +0 */
 static inline vec relu_vector(vec v) { return select_lanes((v > 0.0f) | (v != v), v, (vec){0}); }
 

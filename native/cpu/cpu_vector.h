@@ -1,7 +1,7 @@
 /* cpu_vector.h: what the CPU kernels share: a vector of GRADSIGN_CPU_LANES floats (GCC's vector
-   extension, one register of the widest kind the translation unit is compiled for), its loads,
-   stores and broadcast, and VARIANT(name), which gives each instruction set's copy of a kernel its
-   own name (name_avx512, name_avx2, name_generic). */
+   extension, one register of the widest kind the translation unit is compiled for), its loads and
+   stores (whole, or the first lanes of one), broadcast and select by lane, and VARIANT(name), which
+   gives each instruction set's copy of a kernel its own name (name_avx512, name_avx2, name_generic). */
 #ifndef GRADSIGN_CPU_VECTOR_H
 #define GRADSIGN_CPU_VECTOR_H
 
@@ -54,6 +54,45 @@ static inline vec vmadd(vec a, vec b, vec c) { return (vec)_mm512_fmadd_ps((__m5
 static inline vec vmadd(vec a, vec b, vec c) { return (vec)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c); }
 #else
 static inline vec vmadd(vec a, vec b, vec c) { return c + a * b; }
+#endif
+
+/* where mask (all ones or all zeros per lane) is set, a; elsewhere b */
+static inline vec select_lanes(ivec mask, vec a, vec b) { return (vec)((mask & (ivec)a) | (~mask & (ivec)b)); }
+
+static inline ivec select_ints(ivec mask, ivec a, ivec b) { return (mask & a) | (~mask & b); }
+
+static inline ivec load_ints(const int* p) {
+    ivec v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void store_ints(int* p, ivec v) { memcpy(p, &v, sizeof v); }
+
+/* the first n of LANES lanes (0 <= n <= LANES) from p, the others 0, and back: for the end of a row
+   that is not a whole vector, reading and writing nothing past p + n (AVX-512 masks them; elsewhere
+   a copy of n floats, which the kernels take once per row at most) */
+#if defined(__AVX512F__) && GRADSIGN_CPU_LANES == 16
+static inline __mmask16 first_lanes(int n) { return (__mmask16)((1u << n) - 1u); }
+static inline vec load_first(const float* p, int n) { return (vec)_mm512_maskz_loadu_ps(first_lanes(n), p); }
+static inline void store_first(float* p, vec v, int n) { _mm512_mask_storeu_ps(p, first_lanes(n), (__m512)v); }
+static inline ivec load_first_ints(const int* p, int n) {
+    return (ivec)_mm512_maskz_loadu_epi32(first_lanes(n), p);
+}
+static inline void store_first_ints(int* p, ivec v, int n) { _mm512_mask_storeu_epi32(p, first_lanes(n), (__m512i)v); }
+#else
+static inline vec load_first(const float* p, int n) {
+    vec v = {0};
+    memcpy(&v, p, (size_t)n * sizeof(float));
+    return v;
+}
+static inline void store_first(float* p, vec v, int n) { memcpy(p, &v, (size_t)n * sizeof(float)); }
+static inline ivec load_first_ints(const int* p, int n) {
+    ivec v = {0};
+    memcpy(&v, p, (size_t)n * sizeof(int));
+    return v;
+}
+static inline void store_first_ints(int* p, ivec v, int n) { memcpy(p, &v, (size_t)n * sizeof(int)); }
 #endif
 
 #endif /* GRADSIGN_CPU_VECTOR_H */

@@ -11,6 +11,10 @@ typedef struct {
     void (*activation_gradient)(float*, const float*, long long, int, const float*, int, long long);
     void (*sign_step)(float*, const float*, const float*, long long, float, float, float);
     long long (*first_non_finite)(const float*, long long);
+    void (*max_pool2d_forward)(float*, int*, const float*, int, int, int, int, int, int, int);
+    void (*max_pool2d_backward)(float*, const float*, const int*, int, int, int, int, int, int, int);
+    void (*avg_pool2d_forward)(float*, const float*, int, int, int, int, int, int, int);
+    void (*avg_pool2d_backward)(float*, const float*, int, int, int, int, int, int, int);
 } kernels;
 
 #define KERNELS(suffix)                                                                                    \
@@ -18,7 +22,9 @@ typedef struct {
      gradsign_cpu_dense_forward_one_transposed_##suffix, gradsign_cpu_dense_backward_input_transposed_##suffix, \
      gradsign_cpu_relu_##suffix, gradsign_cpu_activation_gradient_##suffix,                                \
      gradsign_cpu_sign_step_##suffix,                                                                      \
-     gradsign_cpu_first_non_finite_##suffix}
+     gradsign_cpu_first_non_finite_##suffix, gradsign_cpu_max_pool2d_forward_##suffix,                    \
+     gradsign_cpu_max_pool2d_backward_##suffix, gradsign_cpu_avg_pool2d_forward_##suffix,                  \
+     gradsign_cpu_avg_pool2d_backward_##suffix}
 
 #if defined(__x86_64__) || defined(__i386__)
 static const kernels variants[] = {KERNELS(generic), KERNELS(avx2), KERNELS(avx512)};
@@ -93,4 +99,28 @@ void gradsign_cpu_sign_step(float* out, const float* x, const float* gradient, l
 
 long long gradsign_cpu_first_non_finite(const float* values, long long count) {
     return variants[gradsign_cpu_isa()].first_non_finite(values, count);
+}
+
+void gradsign_cpu_max_pool2d_forward(float* y, int* argmax, const float* x, int planes, int height, int width,
+                                     int kernel_height, int kernel_width, int stride_height, int stride_width) {
+    variants[gradsign_cpu_isa()].max_pool2d_forward(y, argmax, x, planes, height, width, kernel_height, kernel_width,
+                                                    stride_height, stride_width);
+}
+
+void gradsign_cpu_max_pool2d_backward(float* dx, const float* dy, const int* argmax, int planes, int height, int width,
+                                      int kernel_height, int kernel_width, int stride_height, int stride_width) {
+    variants[gradsign_cpu_isa()].max_pool2d_backward(dx, dy, argmax, planes, height, width, kernel_height,
+                                                     kernel_width, stride_height, stride_width);
+}
+
+void gradsign_cpu_avg_pool2d_forward(float* y, const float* x, int planes, int height, int width, int kernel_height,
+                                     int kernel_width, int stride_height, int stride_width) {
+    variants[gradsign_cpu_isa()].avg_pool2d_forward(y, x, planes, height, width, kernel_height, kernel_width,
+                                                    stride_height, stride_width);
+}
+
+void gradsign_cpu_avg_pool2d_backward(float* dx, const float* dy, int planes, int height, int width,
+                                      int kernel_height, int kernel_width, int stride_height, int stride_width) {
+    variants[gradsign_cpu_isa()].avg_pool2d_backward(dx, dy, planes, height, width, kernel_height, kernel_width,
+                                                     stride_height, stride_width);
 }

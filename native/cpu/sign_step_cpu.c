@@ -5,9 +5,6 @@
 #include "cpu_vector.h"
 #include "gradsign_cpu.h"
 
-/* where mask (all ones or all zeros per lane) is set, a; elsewhere b */
-static inline vec select_lanes(ivec mask, vec a, vec b) { return (vec)((mask & (ivec)a) | (~mask & (ivec)b)); }
-
 /* the sign step on one vector; lo and hi are never NaN (the Java side checks them):
    - sign: g * 2^252 is beyond +-1 for every non-zero float; clamped it is +-1, +-0 for +-0, NaN for
      NaN (a comparison with NaN is false, so NaN passes through each clamp);

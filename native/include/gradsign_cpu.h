@@ -1,7 +1,7 @@
 /* gradsign_cpu.h: the CPU backend's own kernels, where they beat OpenBLAS or Java: one sample's
    dense forward pass and backward pass to the input (the latter skips the rows whose gradient is
    zero), the element-wise work between them (ReLU, the gradient at a layer's outputs), the fused sign
-   step, and the scan for non-finite inputs. Matrices are row-major; weights are
+   step, the scan for non-finite inputs, and pooling. Matrices are row-major; weights are
    (out, in) as in the CUDA kernels. Each call covers a range of rows or elements, so the Java side
    splits the work over cores. Sizes are checked by the caller. */
 #ifndef GRADSIGN_CPU_H
@@ -76,6 +76,29 @@ void gradsign_cpu_sign_step(float* out, const float* x, const float* gradient, l
 /* the index of the first infinite or NaN value, -1 if all count values are finite */
 long long gradsign_cpu_first_non_finite(const float* values, long long count);
 
+/* 2-D pooling without padding, floor mode, over planes (sample, channel) of height x width floats:
+   x (planes, height, width), y and argmax (planes, P, Q) with P = (height - kernel_height) /
+   stride_height + 1 and Q alike; sizes checked by the caller. The CPU twins of the CUDA kernels
+   (native/src/pool.cu), the same bits by rule:
+   - max: each window scanned row-major from its first element, a later v replacing the best when
+     v > best or v is NaN (the first of equal values stays, -0 and +0 are equal, the last NaN wins);
+     y is the best (its bits), argmax its index within the input plane, iy * width + ix;
+   - max backward: dx[i] = 0 + dy of every window whose argmax is i, in row-major window order (an
+     argmax outside its own window adds nothing: the CUDA kernel gathers only from the windows over
+     each element); dx overwritten;
+   - average: ((0 + the window's elements, row-major) / (float)(kernel_height * kernel_width));
+   - average backward: dx[i] = 0 + dy / (float)(kernel_height * kernel_width) of every window that
+     holds i, in row-major window order; dx overwritten.
+   2x2 windows at stride 2 run over vectors; other windows element by element. */
+void gradsign_cpu_max_pool2d_forward(float* y, int* argmax, const float* x, int planes, int height, int width,
+                                     int kernel_height, int kernel_width, int stride_height, int stride_width);
+void gradsign_cpu_max_pool2d_backward(float* dx, const float* dy, const int* argmax, int planes, int height, int width,
+                                      int kernel_height, int kernel_width, int stride_height, int stride_width);
+void gradsign_cpu_avg_pool2d_forward(float* y, const float* x, int planes, int height, int width, int kernel_height,
+                                     int kernel_width, int stride_height, int stride_width);
+void gradsign_cpu_avg_pool2d_backward(float* dx, const float* dy, int planes, int height, int width,
+                                      int kernel_height, int kernel_width, int stride_height, int stride_width);
+
 /* the instruction set the calls above use: the best this CPU has, or the one set by the call below */
 int gradsign_cpu_isa(void);
 
@@ -97,7 +120,12 @@ const char* gradsign_cpu_isa_name(int isa);
     void gradsign_cpu_activation_gradient_##suffix(float*, const float*, long long, int, const float*, int,          \
                                                    long long);                                                     \
     void gradsign_cpu_sign_step_##suffix(float*, const float*, const float*, long long, float, float, float);         \
-    long long gradsign_cpu_first_non_finite_##suffix(const float*, long long);
+    long long gradsign_cpu_first_non_finite_##suffix(const float*, long long);                                       \
+    void gradsign_cpu_max_pool2d_forward_##suffix(float*, int*, const float*, int, int, int, int, int, int, int);      \
+    void gradsign_cpu_max_pool2d_backward_##suffix(float*, const float*, const int*, int, int, int, int, int, int,     \
+                                                   int);                                                           \
+    void gradsign_cpu_avg_pool2d_forward_##suffix(float*, const float*, int, int, int, int, int, int, int);           \
+    void gradsign_cpu_avg_pool2d_backward_##suffix(float*, const float*, int, int, int, int, int, int, int);
 GRADSIGN_CPU_DECLARE_VARIANT(generic)
 GRADSIGN_CPU_DECLARE_VARIANT(avx2)
 GRADSIGN_CPU_DECLARE_VARIANT(avx512)

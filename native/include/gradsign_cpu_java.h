@@ -61,6 +61,39 @@ static inline long long gradsign_cpu_first_non_finite_at(const float* values, lo
     return gradsign_cpu_first_non_finite(values + offset, count);
 }
 
+static inline void gradsign_cpu_max_pool2d_forward_at(float* y, long long y_offset, int* argmax,
+                                                      long long argmax_offset, const float* x, long long x_offset,
+                                                      int planes, int height, int width, int kernel_height,
+                                                      int kernel_width, int stride_height, int stride_width) {
+    gradsign_cpu_max_pool2d_forward(y + y_offset, argmax + argmax_offset, x + x_offset, planes, height, width,
+                                    kernel_height, kernel_width, stride_height, stride_width);
+}
+
+static inline void gradsign_cpu_max_pool2d_backward_at(float* dx, long long dx_offset, const float* dy,
+                                                       long long dy_offset, const int* argmax,
+                                                       long long argmax_offset, int planes, int height, int width,
+                                                       int kernel_height, int kernel_width, int stride_height,
+                                                       int stride_width) {
+    gradsign_cpu_max_pool2d_backward(dx + dx_offset, dy + dy_offset, argmax + argmax_offset, planes, height, width,
+                                     kernel_height, kernel_width, stride_height, stride_width);
+}
+
+static inline void gradsign_cpu_avg_pool2d_forward_at(float* y, long long y_offset, const float* x,
+                                                      long long x_offset, int planes, int height, int width,
+                                                      int kernel_height, int kernel_width, int stride_height,
+                                                      int stride_width) {
+    gradsign_cpu_avg_pool2d_forward(y + y_offset, x + x_offset, planes, height, width, kernel_height, kernel_width,
+                                    stride_height, stride_width);
+}
+
+static inline void gradsign_cpu_avg_pool2d_backward_at(float* dx, long long dx_offset, const float* dy,
+                                                       long long dy_offset, int planes, int height, int width,
+                                                       int kernel_height, int kernel_width, int stride_height,
+                                                       int stride_width) {
+    gradsign_cpu_avg_pool2d_backward(dx + dx_offset, dy + dy_offset, planes, height, width, kernel_height,
+                                     kernel_width, stride_height, stride_width);
+}
+
 /* how many floats from values[0] the next 64-byte cache line starts (0 where it starts on one): the
    CPU backend starts its large tensors there, so that the kernels' vector loads do not cross lines */
 static inline int gradsign_cpu_line_offset(const float* values) {

@@ -166,32 +166,6 @@ class PoolingTest {
         assertEquals(Float.floatToRawIntBits(0f), Float.floatToRawIntBits(dx[0]), "0 + -0 is +0");
     }
 
-    /** The max pool's keys decide as the rule does, v &gt; best || v is NaN, on every pair of a set of edge values, NaN at near and far positions. */
-    @Test
-    void windowKeysDecideAsTheRule() {
-        Random random = new Random(11);
-        float[] values = new float[64];
-        float[] edges = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, -Float.MIN_NORMAL, 1f, -1f,
-            Math.nextUp(1f), Math.nextDown(-1f), Float.MAX_VALUE, -Float.MAX_VALUE, Float.POSITIVE_INFINITY,
-            Float.NEGATIVE_INFINITY, Float.NaN, Float.intBitsToFloat(0xffc00001), Float.intBitsToFloat(0x7f800001)};
-        System.arraycopy(edges, 0, values, 0, edges.length);
-        for (int i = edges.length; i < values.length; i++) {
-            values[i] = Float.intBitsToFloat(random.nextInt());
-        }
-        int[][] positions = {{0, 1}, {0, 8}, {5, 6}, {1, 1 << 30}, {(1 << 30) - 1, Integer.MAX_VALUE - 9}};
-        for (float best : values) {
-            for (float v : values) {
-                for (int[] at : positions) {
-                    boolean rule = v > best || Float.isNaN(v);
-                    boolean keys = Pooling.windowKey(v, at[1]) > Pooling.windowKey(best, at[0]);
-                    assertEquals(rule, keys, "best " + best + " (" + Integer.toHexString(Float.floatToRawIntBits(best))
-                            + ") at " + at[0] + ", v " + v + " (" + Integer.toHexString(Float.floatToRawIntBits(v))
-                            + ") at " + at[1]);
-                }
-            }
-        }
-    }
-
     /** The rules, one output or one input element at a time. */
     static final class Reference {
         private Reference() {}

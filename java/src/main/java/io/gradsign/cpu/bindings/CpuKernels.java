@@ -10,7 +10,7 @@ import org.bytedeco.javacpp.annotation.Platform;
  * in place: one sample's dense forward pass (over the weights, or over their transpose skipping the
  * zero inputs) and backward pass to the input (which skips the rows whose gradient is zero), the
  * element-wise work between them (ReLU, the gradient at a layer's outputs), the fused sign step, the
- * scan for non-finite inputs. Each call covers a range of rows or elements, so the Java side splits
+ * scan for non-finite inputs, pooling. Each call covers a range of rows or elements, so the Java side splits
  * the work over cores; see native/include/gradsign_cpu.h.
  */
 @Platform(include = "gradsign_cpu_java.h")
@@ -92,6 +92,39 @@ public final class CpuKernels {
                                                         long xOffset, @Cast("const float*") float[] gradient,
                                                         long gradientOffset, long count, float epsilon, float lo,
                                                         float hi);
+
+    /**
+     * y and argmax (planes, P, Q) = the max pool of x (planes, height, width), no padding, floor mode,
+     * by the rules of {@link io.gradsign.cpu.Pooling} (see gradsign_cpu.h); argmax within each plane.
+     */
+    @CriticalRegion
+    public static native void gradsign_cpu_max_pool2d_forward_at(float[] y, long yOffset, int[] argmax,
+                                                                 long argmaxOffset, @Cast("const float*") float[] x,
+                                                                 long xOffset, int planes, int height, int width,
+                                                                 int kernelHeight, int kernelWidth, int strideHeight,
+                                                                 int strideWidth);
+
+    /** dx (planes, height, width), overwritten: 0 plus dy of each window at its argmax, windows row-major. */
+    @CriticalRegion
+    public static native void gradsign_cpu_max_pool2d_backward_at(float[] dx, long dxOffset,
+                                                                  @Cast("const float*") float[] dy, long dyOffset,
+                                                                  @Cast("const int*") int[] argmax, long argmaxOffset,
+                                                                  int planes, int height, int width, int kernelHeight,
+                                                                  int kernelWidth, int strideHeight, int strideWidth);
+
+    /** y (planes, P, Q) = (0 + each window's elements row-major) / (float) (kernelHeight kernelWidth). */
+    @CriticalRegion
+    public static native void gradsign_cpu_avg_pool2d_forward_at(float[] y, long yOffset,
+                                                                 @Cast("const float*") float[] x, long xOffset,
+                                                                 int planes, int height, int width, int kernelHeight,
+                                                                 int kernelWidth, int strideHeight, int strideWidth);
+
+    /** dx (planes, height, width), overwritten: 0 plus dy / (float) (kernelHeight kernelWidth) of each window over it. */
+    @CriticalRegion
+    public static native void gradsign_cpu_avg_pool2d_backward_at(float[] dx, long dxOffset,
+                                                                  @Cast("const float*") float[] dy, long dyOffset,
+                                                                  int planes, int height, int width, int kernelHeight,
+                                                                  int kernelWidth, int strideHeight, int strideWidth);
 
     /** The index (from offset) of the first infinite or NaN value among count, -1 if there is none. */
     @CriticalRegion
