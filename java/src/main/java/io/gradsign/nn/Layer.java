@@ -2,7 +2,6 @@ package io.gradsign.nn;
 
 import io.gradsign.Activation;
 import io.gradsign.Backend;
-import io.gradsign.DType;
 import io.gradsign.Shape;
 import io.gradsign.Tensor;
 import java.util.List;
@@ -33,14 +32,9 @@ public sealed interface Layer permits Dense, Conv2d, MaxPool2d, AvgPool2d, Flatt
         return List.of();
     }
 
-    /** The shape and type of what the forward pass records for the backward one (max pool: the argmax), per sample. */
+    /** The shape of the int32 indices the forward pass records for the backward one (max pool: the argmax), per sample. */
     default Optional<Shape> indexShape(Shape input) {
         return Optional.empty();
-    }
-
-    /** The element type of {@link #indexShape}. */
-    default DType indexType() {
-        return DType.INT32;
     }
 
     /** The activation fused after this layer's own operation (NONE for most layers). */

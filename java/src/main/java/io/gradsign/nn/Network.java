@@ -240,12 +240,20 @@ public final class Network implements AutoCloseable {
 
     /** The weights of layer {@code l} read back (a layer with parameters: dense (out, in), convolution (K, C, kh, kw)). */
     public float[] weights(int l) {
-        return parameters(l).get(0).toArray();
+        return parameter(l, 0).toArray();
     }
 
     /** The bias of layer {@code l} read back. */
     public float[] biases(int l) {
-        return parameters(l).get(1).toArray();
+        return parameter(l, 1).toArray();
+    }
+
+    private Tensor parameter(int l, int index) {
+        List<Tensor> layer = parameters(l);
+        if (index >= layer.size()) {
+            throw new IllegalArgumentException("layer " + l + " (" + layers.get(l).spec() + ") has no parameters");
+        }
+        return layer.get(index);
     }
 
     /** Every parameter's values read back, in {@link #fromParameters}'s order. */

@@ -2,6 +2,7 @@ package io.gradsign.nn;
 
 import io.gradsign.Activation;
 import io.gradsign.Backend;
+import io.gradsign.DType;
 import io.gradsign.Labels;
 import io.gradsign.Shape;
 import io.gradsign.Tensor;
@@ -97,7 +98,7 @@ public final class Workspace implements AutoCloseable {
                 gradients[l] = allocate(Shape.batchOf(capacity, network.shapeAt(l)));
                 Optional<Shape> index = layer.indexShape(network.shapeAt(l));
                 if (index.isPresent()) {
-                    indices[l] = backend.allocate(Shape.batchOf(capacity, index.get()), layer.indexType());
+                    indices[l] = backend.allocate(Shape.batchOf(capacity, index.get()), DType.INT32);
                     owned.add(indices[l]);
                 }
             }
