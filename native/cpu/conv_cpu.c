@@ -103,21 +103,21 @@ void VARIANT(gradsign_cpu_conv2d_pad)(float* in_padded, const float* x, int chan
 }
 
 void VARIANT(gradsign_cpu_conv2d_weights)(float* weights_t, const float* weights, int out_channels,
-                                          int in_channels, int kernel_height, int kernel_width, int flip) {
+                                          int in_channels, int kernel_height, int kernel_width, int flip,
+                                          int channel_from, int channel_to) {
     int taps = kernel_height * kernel_width;
     /* the convolution run: flip 0 the layer itself, flip 1 its backward pass to the input */
-    int run_out = flip ? in_channels : out_channels;
     int run_in = flip ? out_channels : in_channels;
-    int ldw = gradsign_cpu_conv2d_weights_stride(run_out);
+    int ldw = gradsign_cpu_conv2d_weights_stride(channel_to - channel_from);
     for (int i = 0; i < run_in; i++) {
         for (int t = 0; t < taps; t++) {
-            float* row = weights_t + ((long long)i * taps + t) * ldw;
-            for (int o = 0; o < run_out; o++) {
+            float* row = weights_t + ((long long)i * taps + t) * ldw - channel_from;
+            for (int o = channel_from; o < channel_to; o++) {
                 /* weights (K, C, R, S): forward [o][i][t], backward [i][o][taps - 1 - t] */
                 row[o] = flip ? weights[((long long)i * in_channels + o) * taps + (taps - 1 - t)]
                               : weights[((long long)o * in_channels + i) * taps + t];
             }
-            for (int o = run_out; o < ldw; o++) row[o] = 0.0f;
+            for (int o = channel_to; o < channel_from + ldw; o++) row[o] = 0.0f;
         }
     }
 }

@@ -18,7 +18,7 @@ typedef struct {
     void (*conv2d_padded)(float*, const float*, const float*, const float*, int, int, int, int, int, int, int, int,
                           int);
     void (*conv2d_pad)(float*, const float*, int, int, int, int, int, int, int);
-    void (*conv2d_weights)(float*, const float*, int, int, int, int, int);
+    void (*conv2d_weights)(float*, const float*, int, int, int, int, int, int, int);
 } kernels;
 
 #define KERNELS(suffix)                                                                                    \
@@ -145,7 +145,7 @@ void gradsign_cpu_conv2d_pad(float* in_padded, const float* x, int channels, int
 }
 
 void gradsign_cpu_conv2d_weights(float* weights_t, const float* weights, int out_channels, int in_channels,
-                                 int kernel_height, int kernel_width, int flip) {
+                                 int kernel_height, int kernel_width, int flip, int channel_from, int channel_to) {
     variants[gradsign_cpu_isa()].conv2d_weights(weights_t, weights, out_channels, in_channels, kernel_height,
-                                                kernel_width, flip);
+                                                kernel_width, flip, channel_from, channel_to);
 }

@@ -123,12 +123,14 @@ void gradsign_cpu_conv2d_padded(float* out, const float* in_padded, const float*
 void gradsign_cpu_conv2d_pad(float* in_padded, const float* x, int channels, int height, int width, int top, int left,
                              int padded_height, int padded_width);
 
-/* weights_t for gradsign_cpu_conv2d_padded from a layer's weights (out_channels, in_channels,
-   kernel_height, kernel_width): flip 0, the layer's own convolution (weights_t[i, r, s][o] = w[o, i, r, s]);
-   flip 1, its backward pass to the input, in and out exchanged and the kernel turned by half a turn
-   (weights_t[o, r, s][i] = w[o, i, kh - 1 - r, kw - 1 - s]). Rows of ldw floats, 0 past the channels. */
+/* weights_t for gradsign_cpu_conv2d_padded, for its output channels [channel_from, channel_to) (their
+   column o - channel_from), from a layer's weights (out_channels, in_channels, kernel_height,
+   kernel_width): flip 0, the layer's own convolution (weights_t[i, r, s][o] = w[o, i, r, s]); flip 1,
+   its backward pass to the input, in and out exchanged and the kernel turned by half a turn
+   (weights_t[o, r, s][i] = w[o, i, kh - 1 - r, kw - 1 - s]). Rows of
+   gradsign_cpu_conv2d_weights_stride(channel_to - channel_from) floats, 0 past the channels. */
 void gradsign_cpu_conv2d_weights(float* weights_t, const float* weights, int out_channels, int in_channels,
-                                 int kernel_height, int kernel_width, int flip);
+                                 int kernel_height, int kernel_width, int flip, int channel_from, int channel_to);
 
 /* the row length of weights_t: the output channels rounded up to a multiple of 8 (a block of channels
    reads whole rows) */
@@ -168,7 +170,7 @@ const char* gradsign_cpu_isa_name(int isa);
     void gradsign_cpu_conv2d_padded_##suffix(float*, const float*, const float*, const float*, int, int, int, int,   \
                                              int, int, int, int, int);                                             \
     void gradsign_cpu_conv2d_pad_##suffix(float*, const float*, int, int, int, int, int, int, int);                  \
-    void gradsign_cpu_conv2d_weights_##suffix(float*, const float*, int, int, int, int, int);
+    void gradsign_cpu_conv2d_weights_##suffix(float*, const float*, int, int, int, int, int, int, int);
 GRADSIGN_CPU_DECLARE_VARIANT(generic)
 GRADSIGN_CPU_DECLARE_VARIANT(avx2)
 GRADSIGN_CPU_DECLARE_VARIANT(avx512)

@@ -113,9 +113,10 @@ static inline void gradsign_cpu_conv2d_pad_at(float* in_padded, long long in_off
 
 static inline void gradsign_cpu_conv2d_weights_at(float* weights_t, long long weights_t_offset, const float* weights,
                                                   long long weights_offset, int out_channels, int in_channels,
-                                                  int kernel_height, int kernel_width, int flip) {
+                                                  int kernel_height, int kernel_width, int flip, int channel_from,
+                                                  int channel_to) {
     gradsign_cpu_conv2d_weights(weights_t + weights_t_offset, weights + weights_offset, out_channels, in_channels,
-                                kernel_height, kernel_width, flip);
+                                kernel_height, kernel_width, flip, channel_from, channel_to);
 }
 
 /* how many floats from values[0] the next 64-byte cache line starts (0 where it starts on one): the

@@ -3,7 +3,7 @@
 // backward pass to the input (flipped weights), against double references of the layer's forward pass
 // and its gradient, within a bound on the float error of each sum (terms x 2^-22 x the sum of the
 // terms' magnitudes); every output written (outputs poisoned with NaN), guards intact, the same bits
-// whether the rows are split or not. Shapes: output channels around the blocks of 4 and 8, widths
+// whether the rows or the output channels are split or not. Shapes: output channels around the blocks of 4 and 8, widths
 // around vectors of 4, 8 and 16, odd heights, kernels of 1 to 5, padding from none past the kernel.
 #include <cmath>
 #include <cstdint>
@@ -24,7 +24,7 @@ struct Variant {
     const char* name;
     void (*padded)(float*, const float*, const float*, const float*, int, int, int, int, int, int, int, int, int);
     void (*pad)(float*, const float*, int, int, int, int, int, int, int);
-    void (*weights)(float*, const float*, int, int, int, int, int);
+    void (*weights)(float*, const float*, int, int, int, int, int, int, int);
 };
 
 // a layer: x (c, h, w), weights (k, c, r, s), stride 1, padding (ph, pw); y (k, p, q)
@@ -190,6 +190,41 @@ void check_run(const Variant& v, const Shape& g, const char* what, const Expecte
     passed++;
 }
 
+// output channels split in two ranges, each with its own slice of the weights (as the Java side splits
+// one sample over the cores), against all channels at once: the same bits
+void check_channel_split(const Variant& v, const Shape& g, const std::vector<float>& x, const std::vector<float>& w,
+                         const std::vector<float>& bias) {
+    int padded_height = g.p() + g.r - 1, padded_width = g.q() + g.s - 1;
+    std::vector<float> padded(static_cast<size_t>(g.c) * padded_height * padded_width +
+                              gradsign_cpu_conv2d_slack(padded_width));
+    v.pad(padded.data(), x.data(), g.c, g.h, g.w, g.ph, g.pw, padded_height, padded_width);
+    size_t plane = static_cast<size_t>(g.p()) * g.q();
+    std::vector<float> whole(g.k * plane, NAN), split(g.k * plane, NAN);
+    std::vector<float> weights_t(static_cast<size_t>(g.c) * g.r * g.s * gradsign_cpu_conv2d_weights_stride(g.k));
+    v.weights(weights_t.data(), w.data(), g.k, g.c, g.r, g.s, 0, 0, g.k);
+    v.padded(whole.data(), padded.data(), weights_t.data(), bias.data(), g.c, g.k, g.r, g.s, g.p(), g.q(),
+             GRADSIGN_CPU_ACTIVATION_RELU, 0, g.p());
+    int cuts[3] = {0, g.k / 2, g.k};
+    for (int part = 0; part < 2; part++) {
+        int from = cuts[part], to = cuts[part + 1];
+        if (to == from) continue;
+        std::fill(weights_t.begin(), weights_t.end(), NAN);
+        v.weights(weights_t.data(), w.data(), g.k, g.c, g.r, g.s, 0, from, to);
+        v.padded(split.data() + from * plane, padded.data(), weights_t.data(), bias.data() + from, g.c, to - from, g.r,
+                 g.s, g.p(), g.q(), GRADSIGN_CPU_ACTIVATION_RELU, 0, g.p());
+    }
+    for (size_t i = 0; i < whole.size(); i++) {
+        if (bits(whole[i]) != bits(split[i])) {
+            failed++;
+            std::printf("FAIL %s channels split ", v.name);
+            print_shape(g);
+            std::printf(": element %zu is %08x over all channels, %08x split\n", i, bits(whole[i]), bits(split[i]));
+            return;
+        }
+    }
+    passed++;
+}
+
 void run(const Variant& v, std::mt19937& random, const Shape& g) {
     std::vector<float> x = draw(random, static_cast<size_t>(g.c) * g.h * g.w, 1.0f);
     std::vector<float> w = draw(random, static_cast<size_t>(g.k) * g.c * g.r * g.s, 0.5f);
@@ -198,15 +233,17 @@ void run(const Variant& v, std::mt19937& random, const Shape& g) {
 
     // forward: weights_t (c r s, ldw(k)); with and without ReLU (without: no bias)
     std::vector<float> weights_t(static_cast<size_t>(g.c) * g.r * g.s * gradsign_cpu_conv2d_weights_stride(g.k), NAN);
-    v.weights(weights_t.data(), w.data(), g.k, g.c, g.r, g.s, 0);
+    v.weights(weights_t.data(), w.data(), g.k, g.c, g.r, g.s, 0, 0, g.k);
     check_run(v, g, "forward relu", forward_reference(g, x, w, bias, true), g.c, g.k, g.p(), g.q(), g.h, g.w, g.ph,
               g.pw, x, weights_t, bias.data(), GRADSIGN_CPU_ACTIVATION_RELU);
     check_run(v, g, "forward", forward_reference(g, x, w, {}, false), g.c, g.k, g.p(), g.q(), g.h, g.w, g.ph, g.pw, x,
               weights_t, nullptr, GRADSIGN_CPU_ACTIVATION_NONE);
 
+    check_channel_split(v, g, x, w, bias);
+
     // backward to the input: dy padded by (r - 1 - ph, s - 1 - pw), flipped weights (k r s, ldw(c))
     std::vector<float> flipped(static_cast<size_t>(g.k) * g.r * g.s * gradsign_cpu_conv2d_weights_stride(g.c), NAN);
-    v.weights(flipped.data(), w.data(), g.k, g.c, g.r, g.s, 1);
+    v.weights(flipped.data(), w.data(), g.k, g.c, g.r, g.s, 1, 0, g.c);
     check_run(v, g, "backward input", backward_reference(g, dy, w), g.k, g.c, g.h, g.w, g.p(), g.q(), g.r - 1 - g.ph,
               g.s - 1 - g.pw, dy, flipped, nullptr, GRADSIGN_CPU_ACTIVATION_NONE);
 }
@@ -219,7 +256,7 @@ void run_relu_bits(const Variant& v) {
     v.pad(padded.data(), values, 1, 1, 8, 0, 0, 1, 8);
     const float one[8] = {1.0f};
     std::vector<float> weights_t(gradsign_cpu_conv2d_weights_stride(1), 0.0f);
-    v.weights(weights_t.data(), one, 1, 1, 1, 1, 0);
+    v.weights(weights_t.data(), one, 1, 1, 1, 1, 0, 0, 1);
     float out[8];
     v.padded(out, padded.data(), weights_t.data(), nullptr, 1, 1, 1, 1, 1, 8, GRADSIGN_CPU_ACTIVATION_RELU, 0, 1);
     // 0 + 1 * v: -0 + 0 is +0 already; relu's own rule on the rest

@@ -147,12 +147,16 @@ public final class CpuKernels {
                                                          int height, int width, int top, int left, int paddedHeight,
                                                          int paddedWidth);
 
-    /** weightsT for gradsign_cpu_conv2d_padded_at from weights (out, in, kh, kw): flip 0 forward, 1 the backward pass to the input. */
+    /**
+     * weightsT for gradsign_cpu_conv2d_padded_at's output channels [channelFrom, channelTo), from weights
+     * (out, in, kh, kw): flip 0 forward, 1 the backward pass to the input.
+     */
     @CriticalRegion
     public static native void gradsign_cpu_conv2d_weights_at(float[] weightsT, long weightsTOffset,
                                                              @Cast("const float*") float[] weights, long weightsOffset,
                                                              int outChannels, int inChannels, int kernelHeight,
-                                                             int kernelWidth, int flip);
+                                                             int kernelWidth, int flip, int channelFrom,
+                                                             int channelTo);
 
     /** The row length of weightsT for a convolution of {@code outChannels} outputs. */
     public static native int gradsign_cpu_conv2d_weights_stride(int outChannels);
