@@ -7,9 +7,6 @@
 #include "cpu_vector.h"
 #include "gradsign_cpu.h"
 
-/* Java's Math.max(v, 0f): v above 0 and NaN stay, everything else (-0 included) is +0 */
-static inline vec relu_vector(vec v) { return select_lanes((v > 0.0f) | (v != v), v, (vec){0}); }
-
 /* ActivationBackward.reluDerivative: min(y 2^126 2^126, 1) as Java's Math.min, NaN staying NaN */
 static inline vec relu_derivative_vector(vec y) {
     vec scaled = y * 0x1p126f * 0x1p126f;

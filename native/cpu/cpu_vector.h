@@ -61,6 +61,9 @@ static inline vec select_lanes(ivec mask, vec a, vec b) { return (vec)((mask & (
 
 static inline ivec select_ints(ivec mask, ivec a, ivec b) { return (mask & a) | (~mask & b); }
 
+/* Java's Math.max(v, 0f): v above 0 and NaN stay, everything else (-0 included) is +0 */
+static inline vec relu_vector(vec v) { return select_lanes((v > 0.0f) | (v != v), v, (vec){0}); }
+
 static inline ivec load_ints(const int* p) {
     ivec v;
     memcpy(&v, p, sizeof v);

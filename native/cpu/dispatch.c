@@ -15,6 +15,10 @@ typedef struct {
     void (*max_pool2d_backward)(float*, const float*, const int*, int, int, int, int, int, int, int);
     void (*avg_pool2d_forward)(float*, const float*, int, int, int, int, int, int, int);
     void (*avg_pool2d_backward)(float*, const float*, int, int, int, int, int, int, int);
+    void (*conv2d_padded)(float*, const float*, const float*, const float*, int, int, int, int, int, int, int, int,
+                          int);
+    void (*conv2d_pad)(float*, const float*, int, int, int, int, int, int, int);
+    void (*conv2d_weights)(float*, const float*, int, int, int, int, int, int, int);
 } kernels;
 
 #define KERNELS(suffix)                                                                                    \
@@ -24,7 +28,8 @@ typedef struct {
      gradsign_cpu_sign_step_##suffix,                                                                      \
      gradsign_cpu_first_non_finite_##suffix, gradsign_cpu_max_pool2d_forward_##suffix,                    \
      gradsign_cpu_max_pool2d_backward_##suffix, gradsign_cpu_avg_pool2d_forward_##suffix,                  \
-     gradsign_cpu_avg_pool2d_backward_##suffix}
+     gradsign_cpu_avg_pool2d_backward_##suffix, gradsign_cpu_conv2d_padded_##suffix,                      \
+     gradsign_cpu_conv2d_pad_##suffix, gradsign_cpu_conv2d_weights_##suffix}
 
 #if defined(__x86_64__) || defined(__i386__)
 static const kernels variants[] = {KERNELS(generic), KERNELS(avx2), KERNELS(avx512)};
@@ -123,4 +128,24 @@ void gradsign_cpu_avg_pool2d_backward(float* dx, const float* dy, int planes, in
                                       int kernel_height, int kernel_width, int stride_height, int stride_width) {
     variants[gradsign_cpu_isa()].avg_pool2d_backward(dx, dy, planes, height, width, kernel_height, kernel_width,
                                                      stride_height, stride_width);
+}
+
+void gradsign_cpu_conv2d_padded(float* out, const float* in_padded, const float* weights_t, const float* bias,
+                                int in_channels, int out_channels, int kernel_height, int kernel_width,
+                                int out_height, int out_width, int activation, int row_from, int row_to) {
+    variants[gradsign_cpu_isa()].conv2d_padded(out, in_padded, weights_t, bias, in_channels, out_channels,
+                                               kernel_height, kernel_width, out_height, out_width, activation, row_from,
+                                               row_to);
+}
+
+void gradsign_cpu_conv2d_pad(float* in_padded, const float* x, int channels, int height, int width, int top, int left,
+                             int padded_height, int padded_width) {
+    variants[gradsign_cpu_isa()].conv2d_pad(in_padded, x, channels, height, width, top, left, padded_height,
+                                            padded_width);
+}
+
+void gradsign_cpu_conv2d_weights(float* weights_t, const float* weights, int out_channels, int in_channels,
+                                 int kernel_height, int kernel_width, int flip, int channel_from, int channel_to) {
+    variants[gradsign_cpu_isa()].conv2d_weights(weights_t, weights, out_channels, in_channels, kernel_height,
+                                                kernel_width, flip, channel_from, channel_to);
 }

@@ -1,7 +1,7 @@
 /* gradsign_cpu.h: the CPU backend's own kernels, where they beat OpenBLAS or Java: one sample's
    dense forward pass and backward pass to the input (the latter skips the rows whose gradient is
    zero), the element-wise work between them (ReLU, the gradient at a layer's outputs), the fused sign
-   step, the scan for non-finite inputs, and pooling. Matrices are row-major; weights are
+   step, the scan for non-finite inputs, pooling, and convolutions at stride 1. Matrices are row-major; weights are
    (out, in) as in the CUDA kernels. Each call covers a range of rows or elements, so the Java side
    splits the work over cores. Sizes are checked by the caller. */
 #ifndef GRADSIGN_CPU_H
@@ -99,6 +99,47 @@ void gradsign_cpu_avg_pool2d_forward(float* y, const float* x, int planes, int h
 void gradsign_cpu_avg_pool2d_backward(float* dx, const float* dy, int planes, int height, int width,
                                       int kernel_height, int kernel_width, int stride_height, int stride_width);
 
+/* A convolution at stride 1 without columns (no im2col): out (out_channels, out_height, out_width) =
+   activation(bias + the correlation of in_padded with the weights), for the output rows
+   [row_from, row_to) of one sample:
+     out[o][y][x] = bias[o] + the sum over i < in_channels, r < kernel_height, s < kernel_width of
+                    weights_t[((i * kernel_height + r) * kernel_width + s) * ldw + o]
+                    * in_padded[(i * padded_height + y + r) * padded_width + x + s],
+   the terms added to bias[o] (0 where bias is null) one at a time in that order, fused multiply-adds
+   where the instruction set has them: the bits depend neither on the rows' split nor on the block an
+   output falls in (but on the instruction set). padded_height = out_height + kernel_height - 1,
+   padded_width = out_width + kernel_width - 1, ldw = gradsign_cpu_conv2d_weights_stride(out_channels);
+   in_padded is followed by gradsign_cpu_conv2d_slack(padded_width) floats that the vectors of the last
+   rows read (their lanes are dropped). activation: GRADSIGN_CPU_ACTIVATION_NONE or _RELU (Java's
+   Math.max(v, 0f)). A forward pass is this on the input padded by (pad_height, pad_width); the
+   backward pass to the input is this on dy padded by (kernel_height - 1 - pad_height,
+   kernel_width - 1 - pad_width), with the weights flipped and transposed (see below). */
+void gradsign_cpu_conv2d_padded(float* out, const float* in_padded, const float* weights_t, const float* bias,
+                                int in_channels, int out_channels, int kernel_height, int kernel_width,
+                                int out_height, int out_width, int activation, int row_from, int row_to);
+
+/* in_padded (channels, padded_height, padded_width) = x (channels, height, width) at (top, left), 0
+   around it (top and left may be negative: x is then cropped), then the slack zeroed */
+void gradsign_cpu_conv2d_pad(float* in_padded, const float* x, int channels, int height, int width, int top, int left,
+                             int padded_height, int padded_width);
+
+/* weights_t for gradsign_cpu_conv2d_padded, for its output channels [channel_from, channel_to) (their
+   column o - channel_from), from a layer's weights (out_channels, in_channels, kernel_height,
+   kernel_width): flip 0, the layer's own convolution (weights_t[i, r, s][o] = w[o, i, r, s]); flip 1,
+   its backward pass to the input, in and out exchanged and the kernel turned by half a turn
+   (weights_t[o, r, s][i] = w[o, i, kh - 1 - r, kw - 1 - s]). Rows of
+   gradsign_cpu_conv2d_weights_stride(channel_to - channel_from) floats, 0 past the channels. */
+void gradsign_cpu_conv2d_weights(float* weights_t, const float* weights, int out_channels, int in_channels,
+                                 int kernel_height, int kernel_width, int flip, int channel_from, int channel_to);
+
+/* the row length of weights_t: the output channels rounded up to a multiple of 8 (a block of channels
+   reads whole rows) */
+static inline int gradsign_cpu_conv2d_weights_stride(int out_channels) { return (out_channels + 7) / 8 * 8; }
+
+/* the floats after in_padded that the last rows' vectors read: a block's row past the last row, and
+   a vector of up to 16 lanes past a row's end */
+static inline int gradsign_cpu_conv2d_slack(int padded_width) { return 2 * padded_width + 32; }
+
 /* the instruction set the calls above use: the best this CPU has, or the one set by the call below */
 int gradsign_cpu_isa(void);
 
@@ -125,7 +166,11 @@ const char* gradsign_cpu_isa_name(int isa);
     void gradsign_cpu_max_pool2d_backward_##suffix(float*, const float*, const int*, int, int, int, int, int, int,     \
                                                    int);                                                           \
     void gradsign_cpu_avg_pool2d_forward_##suffix(float*, const float*, int, int, int, int, int, int, int);           \
-    void gradsign_cpu_avg_pool2d_backward_##suffix(float*, const float*, int, int, int, int, int, int, int);
+    void gradsign_cpu_avg_pool2d_backward_##suffix(float*, const float*, int, int, int, int, int, int, int);          \
+    void gradsign_cpu_conv2d_padded_##suffix(float*, const float*, const float*, const float*, int, int, int, int,   \
+                                             int, int, int, int, int);                                             \
+    void gradsign_cpu_conv2d_pad_##suffix(float*, const float*, int, int, int, int, int, int, int);                  \
+    void gradsign_cpu_conv2d_weights_##suffix(float*, const float*, int, int, int, int, int, int, int);
 GRADSIGN_CPU_DECLARE_VARIANT(generic)
 GRADSIGN_CPU_DECLARE_VARIANT(avx2)
 GRADSIGN_CPU_DECLARE_VARIANT(avx512)

@@ -94,6 +94,31 @@ static inline void gradsign_cpu_avg_pool2d_backward_at(float* dx, long long dx_o
                                      kernel_width, stride_height, stride_width);
 }
 
+static inline void gradsign_cpu_conv2d_padded_at(float* out, long long out_offset, const float* in_padded,
+                                                 long long in_offset, const float* weights_t, long long weights_offset,
+                                                 const float* bias, long long bias_offset, int in_channels,
+                                                 int out_channels, int kernel_height, int kernel_width, int out_height,
+                                                 int out_width, int activation, int row_from, int row_to) {
+    gradsign_cpu_conv2d_padded(out + out_offset, in_padded + in_offset, weights_t + weights_offset,
+                               bias ? bias + bias_offset : 0, in_channels, out_channels, kernel_height, kernel_width,
+                               out_height, out_width, activation, row_from, row_to);
+}
+
+static inline void gradsign_cpu_conv2d_pad_at(float* in_padded, long long in_offset, const float* x, long long x_offset,
+                                              int channels, int height, int width, int top, int left,
+                                              int padded_height, int padded_width) {
+    gradsign_cpu_conv2d_pad(in_padded + in_offset, x + x_offset, channels, height, width, top, left, padded_height,
+                            padded_width);
+}
+
+static inline void gradsign_cpu_conv2d_weights_at(float* weights_t, long long weights_t_offset, const float* weights,
+                                                  long long weights_offset, int out_channels, int in_channels,
+                                                  int kernel_height, int kernel_width, int flip, int channel_from,
+                                                  int channel_to) {
+    gradsign_cpu_conv2d_weights(weights_t + weights_t_offset, weights + weights_offset, out_channels, in_channels,
+                                kernel_height, kernel_width, flip, channel_from, channel_to);
+}
+
 /* how many floats from values[0] the next 64-byte cache line starts (0 where it starts on one): the
    CPU backend starts its large tensors there, so that the kernels' vector loads do not cross lines */
 static inline int gradsign_cpu_line_offset(const float* values) {

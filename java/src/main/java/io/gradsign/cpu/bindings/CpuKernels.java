@@ -10,7 +10,7 @@ import org.bytedeco.javacpp.annotation.Platform;
  * in place: one sample's dense forward pass (over the weights, or over their transpose skipping the
  * zero inputs) and backward pass to the input (which skips the rows whose gradient is zero), the
  * element-wise work between them (ReLU, the gradient at a layer's outputs), the fused sign step, the
- * scan for non-finite inputs, pooling. Each call covers a range of rows or elements, so the Java side splits
+ * scan for non-finite inputs, pooling, convolutions at stride 1. Each call covers a range of rows or elements, so the Java side splits
  * the work over cores; see native/include/gradsign_cpu.h.
  */
 @Platform(include = "gradsign_cpu_java.h")
@@ -125,6 +125,44 @@ public final class CpuKernels {
                                                                   @Cast("const float*") float[] dy, long dyOffset,
                                                                   int planes, int height, int width, int kernelHeight,
                                                                   int kernelWidth, int strideHeight, int strideWidth);
+
+    /**
+     * out (outChannels, outHeight, outWidth), rows [rowFrom, rowTo) = activation (0 none, 1 relu) of
+     * bias (null: 0) plus the stride-1 correlation of inPadded (inChannels, outHeight + kh - 1,
+     * outWidth + kw - 1, then the slack) with weightsT (see gradsign_cpu.h, gradsign_cpu_conv2d_padded).
+     */
+    @CriticalRegion
+    public static native void gradsign_cpu_conv2d_padded_at(float[] out, long outOffset,
+                                                            @Cast("const float*") float[] inPadded, long inOffset,
+                                                            @Cast("const float*") float[] weightsT, long weightsOffset,
+                                                            @Cast("const float*") float[] bias, long biasOffset,
+                                                            int inChannels, int outChannels, int kernelHeight,
+                                                            int kernelWidth, int outHeight, int outWidth,
+                                                            int activation, int rowFrom, int rowTo);
+
+    /** inPadded (channels, paddedHeight, paddedWidth, then the slack) = x (channels, height, width) at (top, left), 0 around. */
+    @CriticalRegion
+    public static native void gradsign_cpu_conv2d_pad_at(float[] inPadded, long inOffset,
+                                                         @Cast("const float*") float[] x, long xOffset, int channels,
+                                                         int height, int width, int top, int left, int paddedHeight,
+                                                         int paddedWidth);
+
+    /**
+     * weightsT for gradsign_cpu_conv2d_padded_at's output channels [channelFrom, channelTo), from weights
+     * (out, in, kh, kw): flip 0 forward, 1 the backward pass to the input.
+     */
+    @CriticalRegion
+    public static native void gradsign_cpu_conv2d_weights_at(float[] weightsT, long weightsTOffset,
+                                                             @Cast("const float*") float[] weights, long weightsOffset,
+                                                             int outChannels, int inChannels, int kernelHeight,
+                                                             int kernelWidth, int flip, int channelFrom,
+                                                             int channelTo);
+
+    /** The row length of weightsT for a convolution of {@code outChannels} outputs. */
+    public static native int gradsign_cpu_conv2d_weights_stride(int outChannels);
+
+    /** The floats after a padded input of rows of {@code paddedWidth} that the convolution reads. */
+    public static native int gradsign_cpu_conv2d_slack(int paddedWidth);
 
     /** The index (from offset) of the first infinite or NaN value among count, -1 if there is none. */
     @CriticalRegion
