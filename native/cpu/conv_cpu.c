@@ -121,3 +121,38 @@ void VARIANT(gradsign_cpu_conv2d_weights)(float* weights_t, const float* weights
         }
     }
 }
+
+typedef float float8 __attribute__((vector_size(8 * sizeof(float)), may_alias));
+typedef double double8 __attribute__((vector_size(8 * sizeof(double))));
+
+void VARIANT(gradsign_cpu_conv2d_bias_gradient)(float* dbias, const float* dy, int batch, int channels, int plane,
+                                                int channel_from, int channel_to) {
+    /* eight sums in double per channel, element i of each plane into sum i mod 8 (GCC's vector of 8
+       doubles: the same arithmetic on every instruction set), then a fixed tree; up to 64 channels at
+       a time, each sample's planes of those channels read in one pass, in memory order (one sum after
+       the other in Java, the first layer's at batch 256 took 2 ms; channel by channel, 1.5 ms) */
+    enum { CHANNELS_AT_ONCE = 64 };
+    double8 sums[CHANNELS_AT_ONCE];
+    for (int first = channel_from; first < channel_to; first += CHANNELS_AT_ONCE) {
+        int last = channel_to - first < CHANNELS_AT_ONCE ? channel_to : first + CHANNELS_AT_ONCE;
+        for (int k = first; k < last; k++) sums[k - first] = (double8){0};
+        for (int n = 0; n < batch; n++) {
+            for (int k = first; k < last; k++) {
+                const float* values = dy + ((long long)n * channels + k) * plane;
+                double8 sum = sums[k - first];
+                int i = 0;
+                for (; i + 8 <= plane; i += 8) {
+                    float8 v;
+                    memcpy(&v, values + i, sizeof v);
+                    sum += __builtin_convertvector(v, double8);
+                }
+                for (; i < plane; i++) sum[i % 8] += values[i];
+                sums[k - first] = sum;
+            }
+        }
+        for (int k = first; k < last; k++) {
+            double8 sum = sums[k - first];
+            dbias[k] = (float)(((sum[0] + sum[1]) + (sum[2] + sum[3])) + ((sum[4] + sum[5]) + (sum[6] + sum[7])));
+        }
+    }
+}

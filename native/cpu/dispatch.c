@@ -19,6 +19,7 @@ typedef struct {
                           int);
     void (*conv2d_pad)(float*, const float*, int, int, int, int, int, int, int);
     void (*conv2d_weights)(float*, const float*, int, int, int, int, int, int, int);
+    void (*conv2d_bias_gradient)(float*, const float*, int, int, int, int, int);
 } kernels;
 
 #define KERNELS(suffix)                                                                                    \
@@ -29,7 +30,8 @@ typedef struct {
      gradsign_cpu_first_non_finite_##suffix, gradsign_cpu_max_pool2d_forward_##suffix,                    \
      gradsign_cpu_max_pool2d_backward_##suffix, gradsign_cpu_avg_pool2d_forward_##suffix,                  \
      gradsign_cpu_avg_pool2d_backward_##suffix, gradsign_cpu_conv2d_padded_##suffix,                      \
-     gradsign_cpu_conv2d_pad_##suffix, gradsign_cpu_conv2d_weights_##suffix}
+     gradsign_cpu_conv2d_pad_##suffix, gradsign_cpu_conv2d_weights_##suffix,                              \
+     gradsign_cpu_conv2d_bias_gradient_##suffix}
 
 #if defined(__x86_64__) || defined(__i386__)
 static const kernels variants[] = {KERNELS(generic), KERNELS(avx2), KERNELS(avx512)};
@@ -148,4 +150,9 @@ void gradsign_cpu_conv2d_weights(float* weights_t, const float* weights, int out
                                  int kernel_height, int kernel_width, int flip, int channel_from, int channel_to) {
     variants[gradsign_cpu_isa()].conv2d_weights(weights_t, weights, out_channels, in_channels, kernel_height,
                                                 kernel_width, flip, channel_from, channel_to);
+}
+
+void gradsign_cpu_conv2d_bias_gradient(float* dbias, const float* dy, int batch, int channels, int plane,
+                                       int channel_from, int channel_to) {
+    variants[gradsign_cpu_isa()].conv2d_bias_gradient(dbias, dy, batch, channels, plane, channel_from, channel_to);
 }

@@ -132,6 +132,13 @@ void gradsign_cpu_conv2d_pad(float* in_padded, const float* x, int channels, int
 void gradsign_cpu_conv2d_weights(float* weights_t, const float* weights, int out_channels, int in_channels,
                                  int kernel_height, int kernel_width, int flip, int channel_from, int channel_to);
 
+/* dbias[k] = the sum of dy[n, k, :] over n < batch and the plane, for k in [channel_from, channel_to):
+   in double, element i of each plane of plane floats added to partial sum i mod 8 (samples in order),
+   the 8 partial sums then added ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)) and rounded to float once;
+   the same bits on every instruction set. dy (batch, channels, plane). */
+void gradsign_cpu_conv2d_bias_gradient(float* dbias, const float* dy, int batch, int channels, int plane,
+                                       int channel_from, int channel_to);
+
 /* the row length of weights_t: the output channels rounded up to a multiple of 8 (a block of channels
    reads whole rows) */
 static inline int gradsign_cpu_conv2d_weights_stride(int out_channels) { return (out_channels + 7) / 8 * 8; }
@@ -170,7 +177,8 @@ const char* gradsign_cpu_isa_name(int isa);
     void gradsign_cpu_conv2d_padded_##suffix(float*, const float*, const float*, const float*, int, int, int, int,   \
                                              int, int, int, int, int);                                             \
     void gradsign_cpu_conv2d_pad_##suffix(float*, const float*, int, int, int, int, int, int, int);                  \
-    void gradsign_cpu_conv2d_weights_##suffix(float*, const float*, int, int, int, int, int, int, int);
+    void gradsign_cpu_conv2d_weights_##suffix(float*, const float*, int, int, int, int, int, int, int);              \
+    void gradsign_cpu_conv2d_bias_gradient_##suffix(float*, const float*, int, int, int, int, int);
 GRADSIGN_CPU_DECLARE_VARIANT(generic)
 GRADSIGN_CPU_DECLARE_VARIANT(avx2)
 GRADSIGN_CPU_DECLARE_VARIANT(avx512)

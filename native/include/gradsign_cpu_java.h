@@ -119,6 +119,13 @@ static inline void gradsign_cpu_conv2d_weights_at(float* weights_t, long long we
                                 kernel_height, kernel_width, flip, channel_from, channel_to);
 }
 
+static inline void gradsign_cpu_conv2d_bias_gradient_at(float* dbias, long long dbias_offset, const float* dy,
+                                                        long long dy_offset, int batch, int channels, int plane,
+                                                        int channel_from, int channel_to) {
+    gradsign_cpu_conv2d_bias_gradient(dbias + dbias_offset, dy + dy_offset, batch, channels, plane, channel_from,
+                                      channel_to);
+}
+
 /* how many floats from values[0] the next 64-byte cache line starts (0 where it starts on one): the
    CPU backend starts its large tensors there, so that the kernels' vector loads do not cross lines */
 static inline int gradsign_cpu_line_offset(const float* values) {

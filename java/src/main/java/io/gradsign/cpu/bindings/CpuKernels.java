@@ -158,6 +158,16 @@ public final class CpuKernels {
                                                              int kernelWidth, int flip, int channelFrom,
                                                              int channelTo);
 
+    /**
+     * dBias[k] for k in [channelFrom, channelTo) = the sum of dy (batch, channels, plane) over the batch
+     * and the plane, in double in a fixed order (see gradsign_cpu.h), rounded once.
+     */
+    @CriticalRegion
+    public static native void gradsign_cpu_conv2d_bias_gradient_at(float[] dBias, long dBiasOffset,
+                                                                   @Cast("const float*") float[] dy, long dyOffset,
+                                                                   int batch, int channels, int plane, int channelFrom,
+                                                                   int channelTo);
+
     /** The row length of weightsT for a convolution of {@code outChannels} outputs. */
     public static native int gradsign_cpu_conv2d_weights_stride(int outChannels);
 
