@@ -156,3 +156,146 @@ void VARIANT(gradsign_cpu_conv2d_bias_gradient)(float* dbias, const float* dy, i
         }
     }
 }
+
+/* the weight gradient: taps x vectors of output channels summed at once over the pixels, 6 x 4 where
+   there are 32 registers (the CNN's second layer: its 64 channels in one block), 12 x 2 for 32
+   channels or fewer (its first), 24 x 1 for 16; halved with 16 registers */
+#if GRADSIGN_CPU_LANES == 16
+enum { GRADIENT_SUMS = 24 };
+#else
+enum { GRADIENT_SUMS = 8 };
+#endif
+
+typedef float float4 __attribute__((vector_size(4 * sizeof(float)), may_alias));
+typedef int int4 __attribute__((vector_size(4 * sizeof(int))));
+
+/* to[i][k] (rows of ld_to floats) = from[k][i] (rows of ld_from) for k < rows, i < columns: blocks of
+   4 x 4 through vectors of 4 (one element at a time, dy's transpose took a tenth of the second layer's
+   weight gradient, and half of the first's) */
+static void transpose(float* to, long long ld_to, const float* from, long long ld_from, int rows, long long columns) {
+    int k = 0;
+    for (; k + 4 <= rows; k += 4) {
+        long long i = 0;
+        for (; i + 4 <= columns; i += 4) {
+            float4 a, b, c, d;
+            memcpy(&a, from + k * ld_from + i, sizeof a);
+            memcpy(&b, from + (k + 1) * ld_from + i, sizeof b);
+            memcpy(&c, from + (k + 2) * ld_from + i, sizeof c);
+            memcpy(&d, from + (k + 3) * ld_from + i, sizeof d);
+            float4 ab_low = __builtin_shuffle(a, b, (int4){0, 4, 1, 5});
+            float4 ab_high = __builtin_shuffle(a, b, (int4){2, 6, 3, 7});
+            float4 cd_low = __builtin_shuffle(c, d, (int4){0, 4, 1, 5});
+            float4 cd_high = __builtin_shuffle(c, d, (int4){2, 6, 3, 7});
+            float4 r0 = __builtin_shuffle(ab_low, cd_low, (int4){0, 1, 4, 5});
+            float4 r1 = __builtin_shuffle(ab_low, cd_low, (int4){2, 3, 6, 7});
+            float4 r2 = __builtin_shuffle(ab_high, cd_high, (int4){0, 1, 4, 5});
+            float4 r3 = __builtin_shuffle(ab_high, cd_high, (int4){2, 3, 6, 7});
+            memcpy(to + i * ld_to + k, &r0, sizeof r0);
+            memcpy(to + (i + 1) * ld_to + k, &r1, sizeof r1);
+            memcpy(to + (i + 2) * ld_to + k, &r2, sizeof r2);
+            memcpy(to + (i + 3) * ld_to + k, &r3, sizeof r3);
+        }
+        for (; i < columns; i++) {
+            for (int j = k; j < k + 4; j++) to[i * ld_to + j] = from[j * ld_from + i];
+        }
+    }
+    for (; k < rows; k++) {
+        for (long long i = 0; i < columns; i++) to[i * ld_to + k] = from[k * ld_from + i];
+    }
+}
+
+/* dweights_t[t][k] += the sum over the sample's pixels (rows, then columns, in order, from 0) of
+   x[t's channel][y + r][x + s] * dy_t[pixel][k], for taps [t0, t0 + taps) (clamped to depth: the rest
+   are not stored) and the vectors of channels [k0, k0 + vectors LANES) */
+static inline __attribute__((always_inline)) void weights_gradient_block(
+    float* dweights_t, const float* dy_t, int ldk, const float* in_padded, long long padded_plane, int padded_width,
+    int depth, int kernel_height, int kernel_width, int out_height, int out_width, int t0, int k0, const int taps,
+    const int vectors) {
+    long long offsets[GRADIENT_SUMS];
+    for (int j = 0; j < taps; j++) {
+        int t = t0 + j < depth ? t0 + j : depth - 1;
+        int c = t / (kernel_height * kernel_width);
+        int r = t / kernel_width % kernel_height;
+        int s = t % kernel_width;
+        offsets[j] = c * padded_plane + (long long)r * padded_width + s;
+    }
+    vec sum[GRADIENT_SUMS][4];
+    for (int j = 0; j < taps; j++) {
+        for (int v = 0; v < vectors; v++) sum[j][v] = (vec){0};
+    }
+    const float* g = dy_t + k0;
+    for (int p = 0; p < out_height; p++) {
+        const float* x = in_padded + (long long)p * padded_width;
+        for (int q = 0; q < out_width; q++, g += ldk) {
+            vec gv[4];
+            for (int v = 0; v < vectors; v++) gv[v] = load(g + v * LANES);
+            for (int j = 0; j < taps; j++) {
+                vec xv = broadcast(x[q + offsets[j]]);
+                for (int v = 0; v < vectors; v++) sum[j][v] = vmadd(xv, gv[v], sum[j][v]);
+            }
+        }
+    }
+    /* loops of a constant count, unrolled whole: indexed by a loop variable, the sums would live in
+       memory (GCC stored them at every step of the loops above) */
+#pragma GCC unroll 24
+    for (int j = 0; j < taps; j++) {
+#pragma GCC unroll 4
+        for (int v = 0; v < vectors; v++) {
+            if (t0 + j < depth) {
+                float* at = dweights_t + (long long)(t0 + j) * ldk + k0 + v * LANES;
+                store(at, load(at) + sum[j][v]);
+            }
+        }
+    }
+}
+
+void VARIANT(gradsign_cpu_conv2d_weights_gradient)(float* dweights, const float* dy, const float* x, float* scratch,
+                                                   int batch, int in_channels, int height, int width,
+                                                   int out_channels, int kernel_height, int kernel_width,
+                                                   int pad_height, int pad_width, int k_from, int k_to) {
+    int out_height = height + 2 * pad_height - kernel_height + 1;
+    int out_width = width + 2 * pad_width - kernel_width + 1;
+    int padded_height = out_height + kernel_height - 1;
+    int padded_width = out_width + kernel_width - 1;
+    long long padded_plane = (long long)padded_height * padded_width;
+    int depth = in_channels * kernel_height * kernel_width;
+    int k_count = k_to - k_from;
+    int ldk = (k_count + 15) / 16 * 16;
+    long long out_plane = (long long)out_height * out_width;
+    float* in_padded = scratch;
+    float* dy_t = in_padded + in_channels * padded_plane + gradsign_cpu_conv2d_slack(padded_width);
+    float* dweights_t = dy_t + out_plane * ldk;
+    memset(dweights_t, 0, (size_t)depth * ldk * sizeof(float));
+    /* dy_t's columns past the channels stay 0 */
+    memset(dy_t, 0, (size_t)(out_plane * ldk) * sizeof(float));
+    int vectors_all = ldk / LANES;
+    for (int n = 0; n < batch; n++) {
+        VARIANT(gradsign_cpu_conv2d_pad)(in_padded, x + (long long)n * in_channels * height * width, in_channels,
+                                         height, width, pad_height, pad_width, padded_height, padded_width);
+        transpose(dy_t, ldk, dy + ((long long)n * out_channels + k_from) * out_plane, out_plane, k_count, out_plane);
+        /* blocks of 4 vectors of channels, then 2, then 1; each over every tap */
+        int k = 0;
+        for (; k + 4 <= vectors_all; k += 4) {
+            for (int t = 0; t < depth; t += GRADIENT_SUMS / 4) {
+                weights_gradient_block(dweights_t, dy_t, ldk, in_padded, padded_plane, padded_width, depth,
+                                       kernel_height, kernel_width, out_height, out_width, t, k * LANES,
+                                       GRADIENT_SUMS / 4, 4);
+            }
+        }
+        for (; k + 2 <= vectors_all; k += 2) {
+            for (int t = 0; t < depth; t += GRADIENT_SUMS / 2) {
+                weights_gradient_block(dweights_t, dy_t, ldk, in_padded, padded_plane, padded_width, depth,
+                                       kernel_height, kernel_width, out_height, out_width, t, k * LANES,
+                                       GRADIENT_SUMS / 2, 2);
+            }
+        }
+        for (; k < vectors_all; k++) {
+            for (int t = 0; t < depth; t += GRADIENT_SUMS) {
+                weights_gradient_block(dweights_t, dy_t, ldk, in_padded, padded_plane, padded_width, depth,
+                                       kernel_height, kernel_width, out_height, out_width, t, k * LANES,
+                                       GRADIENT_SUMS, 1);
+            }
+        }
+    }
+    transpose(dweights + (long long)k_from * depth, depth, dweights_t, ldk, depth, k_count);
+}

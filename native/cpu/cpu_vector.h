@@ -56,6 +56,15 @@ static inline vec vmadd(vec a, vec b, vec c) { return (vec)_mm256_fmadd_ps((__m2
 static inline vec vmadd(vec a, vec b, vec c) { return c + a * b; }
 #endif
 
+/* lane l holds l */
+#if GRADSIGN_CPU_LANES == 16
+static const ivec lane_index = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+#elif GRADSIGN_CPU_LANES == 8
+static const ivec lane_index = {0, 1, 2, 3, 4, 5, 6, 7};
+#elif GRADSIGN_CPU_LANES == 4
+static const ivec lane_index = {0, 1, 2, 3};
+#endif
+
 /* where mask (all ones or all zeros per lane) is set, a; elsewhere b */
 static inline vec select_lanes(ivec mask, vec a, vec b) { return (vec)((mask & (ivec)a) | (~mask & (ivec)b)); }
 
@@ -74,7 +83,8 @@ static inline void store_ints(int* p, ivec v) { memcpy(p, &v, sizeof v); }
 
 /* the first n of LANES lanes (0 <= n <= LANES) from p, the others 0, and back: for the end of a row
    that is not a whole vector, reading and writing nothing past p + n (AVX-512 masks them; elsewhere
-   a copy of n floats, which the kernels take once per row at most) */
+   a copy of n floats (AVX2 masks the loads alone: its masked stores are slow on AMD's cores), which the
+   kernels take once per row at most) */
 #if defined(__AVX512F__) && GRADSIGN_CPU_LANES == 16
 static inline __mmask16 first_lanes(int n) { return (__mmask16)((1u << n) - 1u); }
 static inline vec load_first(const float* p, int n) { return (vec)_mm512_maskz_loadu_ps(first_lanes(n), p); }
@@ -83,6 +93,17 @@ static inline ivec load_first_ints(const int* p, int n) {
     return (ivec)_mm512_maskz_loadu_epi32(first_lanes(n), p);
 }
 static inline void store_first_ints(int* p, ivec v, int n) { _mm512_mask_storeu_epi32(p, first_lanes(n), (__m512i)v); }
+#elif defined(__AVX2__) && GRADSIGN_CPU_LANES == 8
+static inline vec load_first(const float* p, int n) {
+    return (vec)_mm256_maskload_ps(p, (__m256i)(lane_index < n));
+}
+static inline void store_first(float* p, vec v, int n) { memcpy(p, &v, (size_t)n * sizeof(float)); }
+static inline ivec load_first_ints(const int* p, int n) {
+    ivec v = {0};
+    memcpy(&v, p, (size_t)n * sizeof(int));
+    return v;
+}
+static inline void store_first_ints(int* p, ivec v, int n) { memcpy(p, &v, (size_t)n * sizeof(int)); }
 #else
 static inline vec load_first(const float* p, int n) {
     vec v = {0};

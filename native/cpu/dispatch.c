@@ -20,6 +20,8 @@ typedef struct {
     void (*conv2d_pad)(float*, const float*, int, int, int, int, int, int, int);
     void (*conv2d_weights)(float*, const float*, int, int, int, int, int, int, int);
     void (*conv2d_bias_gradient)(float*, const float*, int, int, int, int, int);
+    void (*conv2d_weights_gradient)(float*, const float*, const float*, float*, int, int, int, int, int, int, int, int,
+                                    int, int, int);
 } kernels;
 
 #define KERNELS(suffix)                                                                                    \
@@ -31,7 +33,7 @@ typedef struct {
      gradsign_cpu_max_pool2d_backward_##suffix, gradsign_cpu_avg_pool2d_forward_##suffix,                  \
      gradsign_cpu_avg_pool2d_backward_##suffix, gradsign_cpu_conv2d_padded_##suffix,                      \
      gradsign_cpu_conv2d_pad_##suffix, gradsign_cpu_conv2d_weights_##suffix,                              \
-     gradsign_cpu_conv2d_bias_gradient_##suffix}
+     gradsign_cpu_conv2d_bias_gradient_##suffix, gradsign_cpu_conv2d_weights_gradient_##suffix}
 
 #if defined(__x86_64__) || defined(__i386__)
 static const kernels variants[] = {KERNELS(generic), KERNELS(avx2), KERNELS(avx512)};
@@ -155,4 +157,12 @@ void gradsign_cpu_conv2d_weights(float* weights_t, const float* weights, int out
 void gradsign_cpu_conv2d_bias_gradient(float* dbias, const float* dy, int batch, int channels, int plane,
                                        int channel_from, int channel_to) {
     variants[gradsign_cpu_isa()].conv2d_bias_gradient(dbias, dy, batch, channels, plane, channel_from, channel_to);
+}
+
+void gradsign_cpu_conv2d_weights_gradient(float* dweights, const float* dy, const float* x, float* scratch, int batch,
+                                          int in_channels, int height, int width, int out_channels, int kernel_height,
+                                          int kernel_width, int pad_height, int pad_width, int k_from, int k_to) {
+    variants[gradsign_cpu_isa()].conv2d_weights_gradient(dweights, dy, x, scratch, batch, in_channels, height, width,
+                                                         out_channels, kernel_height, kernel_width, pad_height,
+                                                         pad_width, k_from, k_to);
 }

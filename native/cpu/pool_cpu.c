@@ -8,22 +8,19 @@
 #include "cpu_vector.h"
 #include "gradsign_cpu.h"
 
-/* lane l of iota is l; even and odd pick lanes 2l and 2l + 1 of two vectors side by side; low and
+/* even and odd pick lanes 2l and 2l + 1 of two vectors side by side; low and
    high interleave two vectors' first and second halves */
 #if GRADSIGN_CPU_LANES == 16
-static const ivec iota = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 static const ivec even = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
 static const ivec odd = {1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31};
 static const ivec low = {0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23};
 static const ivec high = {8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
 #elif GRADSIGN_CPU_LANES == 8
-static const ivec iota = {0, 1, 2, 3, 4, 5, 6, 7};
 static const ivec even = {0, 2, 4, 6, 8, 10, 12, 14};
 static const ivec odd = {1, 3, 5, 7, 9, 11, 13, 15};
 static const ivec low = {0, 8, 1, 9, 2, 10, 3, 11};
 static const ivec high = {4, 12, 5, 13, 6, 14, 7, 15};
 #elif GRADSIGN_CPU_LANES == 4
-static const ivec iota = {0, 1, 2, 3};
 static const ivec even = {0, 2, 4, 6};
 static const ivec odd = {1, 3, 5, 7};
 static const ivec low = {0, 4, 1, 5};
@@ -102,7 +99,7 @@ static void max_forward_2x2(float* y, int* argmax, const float* x, int width, in
             load_pairs(top + 2 * q, n, x_end, &top_first, &top_second);
             load_pairs(top + width + 2 * q, n, x_end, &bottom_first, &bottom_second);
             /* the window's first element (row-major) is where the scan starts */
-            ivec first = broadcast_int(2 * p * width + 2 * q) + iota + iota;
+            ivec first = broadcast_int(2 * p * width + 2 * q) + lane_index + lane_index;
             vec best = __builtin_shuffle(top_first, top_second, even);
             ivec best_index = first;
             take(&best, &best_index, __builtin_shuffle(top_first, top_second, odd), first + 1);
@@ -187,7 +184,7 @@ static void max_backward_2x2(float* dx, const float* dy, const int* argmax, int 
             int o = p * out_width + q;
             vec g = zero + load_some(dy + o, n, dy_end); /* the sum from 0: -0 becomes +0 */
             ivec at = load_some_ints(argmax + o, n, argmax_end);
-            ivec first = broadcast_int(2 * p * width + 2 * q) + iota + iota;
+            ivec first = broadcast_int(2 * p * width + 2 * q) + lane_index + lane_index;
             vec a = select_lanes(at == first, g, zero);
             vec b = select_lanes(at == first + 1, g, zero);
             vec c = select_lanes(at == first + width, g, zero);

@@ -132,6 +132,21 @@ void gradsign_cpu_conv2d_pad(float* in_padded, const float* x, int channels, int
 void gradsign_cpu_conv2d_weights(float* weights_t, const float* weights, int out_channels, int in_channels,
                                  int kernel_height, int kernel_width, int flip, int channel_from, int channel_to);
 
+/* The weight gradient of a convolution at stride 1 without columns, for the output channels
+   [k_from, k_to): dweights[k][t] (rows of in_channels * kernel_height * kernel_width, t = (i *
+   kernel_height + r) * kernel_width + s) = the sum over samples n < batch and output pixels (y, x) of
+   dy[n][k][y][x] * x[n][i][y - pad_height + r][x - pad_width + s] (0 outside x); x (batch, in_channels,
+   height, width), dy (batch, out_channels, out_height, out_width), out_height = height + 2 pad_height -
+   kernel_height + 1 and out_width alike. Each sample's input is padded and its dy transposed (pixels,
+   channels) into scratch, of gradsign_cpu_conv2d_weights_gradient_scratch(...) floats; vectors of 16
+   (or the instruction set's) channels then sum x * dy over the sample's pixels, rows then columns in
+   order, from 0 (fused where the instruction set has it), and each sample's sum is added to the
+   samples' before, in order: the same bits whatever the split of the channels. */
+void gradsign_cpu_conv2d_weights_gradient(float* dweights, const float* dy, const float* x, float* scratch, int batch,
+                                          int in_channels, int height, int width, int out_channels, int kernel_height,
+                                          int kernel_width, int pad_height, int pad_width, int k_from, int k_to);
+
+
 /* dbias[k] = the sum of dy[n, k, :] over n < batch and the plane, for k in [channel_from, channel_to):
    in double, element i of each plane of plane floats added to partial sum i mod 8 (samples in order),
    the 8 partial sums then added ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)) and rounded to float once;
@@ -146,6 +161,18 @@ static inline int gradsign_cpu_conv2d_weights_stride(int out_channels) { return 
 /* the floats after in_padded that the last rows' vectors read: a block's row past the last row, and
    a vector of up to 16 lanes past a row's end */
 static inline int gradsign_cpu_conv2d_slack(int padded_width) { return 2 * padded_width + 32; }
+
+/* the floats of scratch gradsign_cpu_conv2d_weights_gradient needs for k_count output channels: the
+   padded input, dy transposed, the sums transposed; channels in rows of a multiple of 16 */
+static inline long long gradsign_cpu_conv2d_weights_gradient_scratch(int in_channels, int kernel_height,
+                                                                     int kernel_width, int out_height, int out_width,
+                                                                     int k_count) {
+    int padded_width = out_width + kernel_width - 1;
+    long long ldk = (k_count + 15) / 16 * 16;
+    return (long long)in_channels * (out_height + kernel_height - 1) * padded_width +
+           gradsign_cpu_conv2d_slack(padded_width) + (long long)out_height * out_width * ldk +
+           (long long)in_channels * kernel_height * kernel_width * ldk;
+}
 
 /* the instruction set the calls above use: the best this CPU has, or the one set by the call below */
 int gradsign_cpu_isa(void);
@@ -178,7 +205,9 @@ const char* gradsign_cpu_isa_name(int isa);
                                              int, int, int, int, int);                                             \
     void gradsign_cpu_conv2d_pad_##suffix(float*, const float*, int, int, int, int, int, int, int);                  \
     void gradsign_cpu_conv2d_weights_##suffix(float*, const float*, int, int, int, int, int, int, int);              \
-    void gradsign_cpu_conv2d_bias_gradient_##suffix(float*, const float*, int, int, int, int, int);
+    void gradsign_cpu_conv2d_bias_gradient_##suffix(float*, const float*, int, int, int, int, int);                 \
+    void gradsign_cpu_conv2d_weights_gradient_##suffix(float*, const float*, const float*, float*, int, int, int, int, \
+                                                       int, int, int, int, int, int, int);
 GRADSIGN_CPU_DECLARE_VARIANT(generic)
 GRADSIGN_CPU_DECLARE_VARIANT(avx2)
 GRADSIGN_CPU_DECLARE_VARIANT(avx512)

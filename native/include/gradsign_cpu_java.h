@@ -126,6 +126,17 @@ static inline void gradsign_cpu_conv2d_bias_gradient_at(float* dbias, long long 
                                       channel_to);
 }
 
+static inline void gradsign_cpu_conv2d_weights_gradient_at(float* dweights, long long dweights_offset, const float* dy,
+                                                           long long dy_offset, const float* x, long long x_offset,
+                                                           float* scratch, int batch, int in_channels, int height,
+                                                           int width, int out_channels, int kernel_height,
+                                                           int kernel_width, int pad_height, int pad_width, int k_from,
+                                                           int k_to) {
+    gradsign_cpu_conv2d_weights_gradient(dweights + dweights_offset, dy + dy_offset, x + x_offset, scratch, batch,
+                                         in_channels, height, width, out_channels, kernel_height, kernel_width,
+                                         pad_height, pad_width, k_from, k_to);
+}
+
 /* how many floats from values[0] the next 64-byte cache line starts (0 where it starts on one): the
    CPU backend starts its large tensors there, so that the kernels' vector loads do not cross lines */
 static inline int gradsign_cpu_line_offset(const float* values) {

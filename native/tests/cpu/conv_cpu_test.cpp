@@ -3,7 +3,8 @@
 // backward pass to the input (flipped weights), against double references of the layer's forward pass
 // and its gradient, within a bound on the float error of each sum (terms x 2^-22 x the sum of the
 // terms' magnitudes); every output written (outputs poisoned with NaN), guards intact, the same bits
-// whether the rows or the output channels are split or not. Shapes: output channels around the blocks of 4 and 8, widths
+// whether the rows or the output channels are split or not; and the weight gradient (gradsign_cpu_conv2d_
+// weights_gradient) against a double reference, split and accumulated, an infinite input included. Shapes: output channels around the blocks of 4 and 8, widths
 // around vectors of 4, 8 and 16, odd heights, kernels of 1 to 5, padding from none past the kernel.
 #include <cmath>
 #include <cstdint>
@@ -25,6 +26,8 @@ struct Variant {
     void (*padded)(float*, const float*, const float*, const float*, int, int, int, int, int, int, int, int, int);
     void (*pad)(float*, const float*, int, int, int, int, int, int, int);
     void (*weights)(float*, const float*, int, int, int, int, int, int, int);
+    void (*weights_gradient)(float*, const float*, const float*, float*, int, int, int, int, int, int, int, int, int, int,
+                             int);
 };
 
 // a layer: x (c, h, w), weights (k, c, r, s), stride 1, padding (ph, pw); y (k, p, q)
@@ -248,6 +251,89 @@ void run(const Variant& v, std::mt19937& random, const Shape& g) {
               g.s - 1 - g.pw, dy, flipped, nullptr, GRADSIGN_CPU_ACTIVATION_NONE);
 }
 
+// dw[k][i][r][s] = sum over samples and output pixels of dy[n][k][y][x] x[n][i][y - ph + r][x - pw + s]
+Expected weights_gradient_reference(const Shape& g, int samples, const std::vector<float>& x,
+                                    const std::vector<float>& dy) {
+    Expected e;
+    e.terms = samples * g.p() * g.q();
+    size_t count = static_cast<size_t>(g.k) * g.c * g.r * g.s;
+    e.value.assign(count, 0.0);
+    e.magnitude.assign(count, 0.0);
+    size_t in_sample = static_cast<size_t>(g.c) * g.h * g.w, out_sample = static_cast<size_t>(g.k) * g.p() * g.q();
+    for (int k = 0; k < g.k; k++)
+        for (int i = 0; i < g.c; i++)
+            for (int r = 0; r < g.r; r++)
+                for (int s = 0; s < g.s; s++) {
+                    double sum = 0.0, magnitude = 0.0;
+                    for (int n = 0; n < samples; n++)
+                        for (int py = 0; py < g.p(); py++)
+                            for (int px = 0; px < g.q(); px++) {
+                                int iy = py - g.ph + r, ix = px - g.pw + s;
+                                if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                                double t = static_cast<double>(dy[n * out_sample + (static_cast<size_t>(k) * g.p() + py) * g.q() + px]) *
+                                           x[n * in_sample + (static_cast<size_t>(i) * g.h + iy) * g.w + ix];
+                                sum += t;
+                                magnitude += std::fabs(t);
+                            }
+                    size_t at = ((static_cast<size_t>(k) * g.c + i) * g.r + r) * g.s + s;
+                    e.value[at] = sum;
+                    e.magnitude[at] = magnitude;
+                }
+    return e;
+}
+
+// the weight gradient of 3 samples against the reference within the bound; the output channels split
+// in two ranges give the same bits; an infinite input turns only the gradients that multiply it
+// non-finite
+void run_weights_gradient(const Variant& v, std::mt19937& random, const Shape& g) {
+    const int samples = 3;
+    size_t in_sample = static_cast<size_t>(g.c) * g.h * g.w, out_sample = static_cast<size_t>(g.k) * g.p() * g.q();
+    std::vector<float> x = draw(random, samples * in_sample, 1.0f);
+    std::vector<float> dy = draw(random, samples * out_sample, 1.0f);
+    std::vector<float> scratch(gradsign_cpu_conv2d_weights_gradient_scratch(g.c, g.r, g.s, g.p(), g.q(), g.k) + kGuard);
+    for (int infinite = 0; infinite < 2; infinite++) {
+        if (infinite) x[(static_cast<size_t>(g.c - 1) * g.h + g.h / 2) * g.w] = INFINITY;  // sample 0, a row's first column
+        Expected want = weights_gradient_reference(g, samples, x, dy);
+        size_t count = want.value.size();
+        std::vector<float> whole(count + kGuard, kSentinel), split(count + kGuard, kSentinel);
+        std::fill(whole.begin(), whole.begin() + count, NAN);
+        std::fill(split.begin(), split.begin() + count, NAN);
+        std::fill(scratch.begin(), scratch.end(), NAN);
+        v.weights_gradient(whole.data(), dy.data(), x.data(), scratch.data(), samples, g.c, g.h, g.w, g.k, g.r, g.s, g.ph,
+                           g.pw, 0, g.k);
+        int cut = g.k / 2;
+        for (int part = 1; part >= 0; part--) {
+            int from = part == 0 ? 0 : cut, to = part == 0 ? cut : g.k;
+            if (to > from) {
+                v.weights_gradient(split.data(), dy.data(), x.data(), scratch.data(), samples, g.c, g.h, g.w, g.k, g.r,
+                                   g.s, g.ph, g.pw, from, to);
+            }
+        }
+        for (int i = 0; i < kGuard; i++) {
+            if (whole[count + i] != kSentinel || split[count + i] != kSentinel) {
+                failed++;
+                std::printf("FAIL %s weights gradient ", v.name);
+                print_shape(g);
+                std::printf(": written past its end\n");
+                return;
+            }
+        }
+        for (size_t i = 0; i < count; i++) {
+            float got = whole[i];
+            bool fine = infinite ? std::isfinite(got) == std::isfinite(want.value[i])
+                                 : std::fabs(got - want.value[i]) <= 1e-30 + want.terms * 0x1p-22 * want.magnitude[i];
+            if (!fine || bits(got) != bits(split[i])) {
+                failed++;
+                std::printf("FAIL %s weights gradient%s ", v.name, infinite ? " (an infinite input)" : "");
+                print_shape(g);
+                std::printf(": element %zu got %.9g (split %.9g) want %.9g\n", i, got, split[i], want.value[i]);
+                return;
+            }
+        }
+        passed++;
+    }
+}
+
 // ReLU's bits on special sums: NaN stays NaN, -0 becomes +0, positive values stay
 void run_relu_bits(const Variant& v) {
     // one input channel, a 1x1 kernel of weight 1 (bias 0): out = relu(x)
@@ -276,15 +362,16 @@ void run_relu_bits(const Variant& v) {
 
 int main() {
     std::vector<Variant> variants = {{"generic", gradsign_cpu_conv2d_padded_generic, gradsign_cpu_conv2d_pad_generic,
-                                      gradsign_cpu_conv2d_weights_generic}};
+                                      gradsign_cpu_conv2d_weights_generic,
+                                      gradsign_cpu_conv2d_weights_gradient_generic}};
 #if defined(__x86_64__) || defined(__i386__)
     if (runs_avx2()) {
         variants.push_back({"avx2", gradsign_cpu_conv2d_padded_avx2, gradsign_cpu_conv2d_pad_avx2,
-                            gradsign_cpu_conv2d_weights_avx2});
+                            gradsign_cpu_conv2d_weights_avx2, gradsign_cpu_conv2d_weights_gradient_avx2});
     }
     if (runs_avx512()) {
         variants.push_back({"avx512", gradsign_cpu_conv2d_padded_avx512, gradsign_cpu_conv2d_pad_avx512,
-                            gradsign_cpu_conv2d_weights_avx512});
+                            gradsign_cpu_conv2d_weights_avx512, gradsign_cpu_conv2d_weights_gradient_avx512});
     }
 #endif
     unsigned seed = 20261204;
@@ -303,7 +390,10 @@ int main() {
     };
     for (const Variant& v : variants) {
         run_relu_bits(v);
-        for (const Shape& g : shapes) run(v, random, g);
+        for (const Shape& g : shapes) {
+            run(v, random, g);
+            run_weights_gradient(v, random, g);
+        }
     }
     std::printf("conv_cpu_test: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

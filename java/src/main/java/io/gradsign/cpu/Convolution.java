@@ -14,7 +14,8 @@ import java.util.Arrays;
  * (native/cpu/conv_cpu.c) over a zero-padded copy of each sample, the backward pass as the convolution
  * of dy with the flipped weights; at batch 256 it took the CNN's second convolution from 8.8 to 5.8 ms
  * forward and from 9.8 to 6.1 ms backward (im2col and col2im were a third of the time, and sgemm on
- * the columns ran below that loop's rate). Otherwise,
+ * the columns ran below that loop's rate). The weight gradient at stride 1 runs without columns too
+ * (gradsign_cpu_conv2d_weights_gradient). Otherwise,
  * each pass is im2col and one OpenBLAS sgemm per piece, as {@link Dense} runs its products: the
  * columns of one sample, col (C&middot;R&middot;S, P&middot;Q), are its input unrolled so that
  * y (K, P&middot;Q) = weights (K, C&middot;R&middot;S) &middot; col; a pointwise convolution (1x1,
@@ -308,6 +309,10 @@ public final class Convolution {
             return;
         }
         int depth = weightCount / outChannels;
+        if (direct(g, outChannels)) {
+            backwardWeightsDirect(dWeights, dWeightsOffset, dy, dyOffset, x, xOffset, g);
+            return;
+        }
         if (batch >= CpuWorkers.CORES) {
             int parts = CpuWorkers.parts(g.multiplyAdds(), Dense.GEMM_MULTIPLY_ADDS_PER_PART, batch);
             // parts after the first sum into shares of their own, added to dWeights in part order below
@@ -340,6 +345,53 @@ public final class Convolution {
                         sample == 0);
             }
         });
+    }
+
+    /**
+     * dWeights at stride 1 without columns (gradsign_cpu_conv2d_weights_gradient: each sample's input
+     * padded and dy transposed in the part's scratch, taps x vectors of channels summed in registers
+     * over its pixels). A batch of at least one sample per core is split by samples, the parts after the
+     * first summing into shares added in part order (as the columns' path does: blocks of all the
+     * channels, 4 vectors of 16 for the CNN's second layer, sum at twice the rate of the 2 that a split
+     * of its 64 channels leaves); a smaller one by blocks of 16 output channels. The columns and sgemm
+     * per sample took 10 ms for the CNN's second layer at batch 256.
+     */
+    private static void backwardWeightsDirect(float[] dWeights, int dWeightsOffset, float[] dy, int dyOffset, float[] x,
+                                              int xOffset, ConvGeometry g) {
+        int batch = g.batch();
+        int outChannels = g.outChannels();
+        int weightCount = g.weightSize();
+        int inSample = g.inChannels() * g.height() * g.width();
+        int outSample = outChannels * g.outHeight() * g.outWidth();
+        boolean bySamples = batch >= CpuWorkers.CORES;
+        int blocks = (outChannels + 15) / 16;
+        int parts = CpuWorkers.parts(g.multiplyAdds(), Dense.GEMM_MULTIPLY_ADDS_PER_PART, bySamples ? batch : blocks);
+        float[] shares = bySamples && parts > 1 ? shares((parts - 1) * weightCount) : null;
+        CpuWorkers.run(parts, (part, n) -> {
+            int sampleFrom = bySamples ? CpuWorkers.start(batch, part, n, 1) : 0;
+            int sampleTo = bySamples ? CpuWorkers.start(batch, part + 1, n, 1) : batch;
+            int from = bySamples ? 0 : CpuWorkers.start(blocks, part, n, 1) * 16;
+            int to = bySamples ? outChannels : Math.min(outChannels, CpuWorkers.start(blocks, part + 1, n, 1) * 16);
+            if (to <= from || sampleTo <= sampleFrom) {
+                return;
+            }
+            float[] target = bySamples && part > 0 ? shares : dWeights;
+            int targetOffset = bySamples && part > 0 ? (part - 1) * weightCount : dWeightsOffset;
+            float[] scratch = columns((int) CpuKernels.gradsign_cpu_conv2d_weights_gradient_scratch(g.inChannels(),
+                    g.kernelHeight(), g.kernelWidth(), g.outHeight(), g.outWidth(), to - from));
+            CpuKernels.gradsign_cpu_conv2d_weights_gradient_at(target, targetOffset, dy,
+                    dyOffset + (long) sampleFrom * outSample, x, xOffset + (long) sampleFrom * inSample, scratch,
+                    sampleTo - sampleFrom, g.inChannels(), g.height(), g.width(), outChannels, g.kernelHeight(),
+                    g.kernelWidth(), g.padHeight(), g.padWidth(), from, to);
+        });
+        if (shares != null) {
+            for (int part = 1; part < parts; part++) {
+                int share = (part - 1) * weightCount;
+                for (int i = 0; i < weightCount; i++) {
+                    dWeights[dWeightsOffset + i] += shares[share + i];
+                }
+            }
+        }
     }
 
     /**

@@ -7,6 +7,7 @@ import io.gradsign.ConvGeometry;
 import io.gradsign.DType;
 import io.gradsign.PoolGeometry;
 import io.gradsign.Tensor;
+import io.gradsign.cpu.bindings.Blas;
 import io.gradsign.cpu.bindings.CpuKernels;
 import io.gradsign.plan.DenseChain;
 import io.gradsign.plan.DenseStepPlanner;
@@ -36,7 +37,8 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> implements Dens
 
     @Override
     public String description() {
-        return "cpu (Java " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors() + " cores)";
+        return "cpu (Java " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors()
+                + " cores, OpenBLAS " + Blas.openblas_get_corename() + " kernels)";
     }
 
     /** Floats in a 64-byte cache line: an array this much less one longer can start a tensor on a line. */

@@ -16,9 +16,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The CPU convolution against plain double-precision loops written here: forward under every
  * activation, the gradients at the input, the weights and the bias, on shapes that take every path
- * (batch 1 split within the sample by output rows, by input channels or by input rows; batches split
- * by samples; pointwise 1x1; bands of columns smaller than a sample; stride 1 with "same" padding
- * across, whose columns are built in runs of rows), arrays at offsets, outputs
+ * (batch 1 split within the sample by output rows, by input channels or by input rows, or by blocks
+ * of output channels in the direct loops at stride 1; batches split by samples; pointwise 1x1; bands of
+ * columns smaller than a sample; stride 1 with "same" padding across, whose columns are built in runs
+ * of rows, where a pass has fewer output channels than the direct loops take), arrays at offsets, outputs
  * poisoned with NaN and guards around them; a second run gives the same bits; the gradients also
  * against central finite differences of the loss sum(y r) through the double reference.
  */
@@ -61,9 +62,19 @@ class ConvolutionTest {
             // pointwise, one sample, split by channels and by rows
             {1, 3, 64, 64, 64, 1, 1, 1, 1, 0, 0},
             {1, 1, 64, 64, 128, 1, 1, 1, 1, 0, 0},
-            // columns in several bands (more than Convolution.COLUMN_FLOATS per sample)
+            // large samples at stride 1 (the direct loops; 64 rows, 16 input channels)
             {1, 16, 64, 64, 8, 3, 3, 1, 1, 1, 1},
             {2, 16, 64, 64, 8, 3, 3, 1, 1, 1, 1},
+            // columns in several bands (more than Convolution.COLUMN_FLOATS per sample): at stride 2, and
+            // at stride 1 with fewer output channels than the direct loop takes (its forward pass and weight
+            // gradient; its backward pass, to 16 channels, runs direct)
+            {1, 16, 128, 128, 8, 3, 3, 2, 2, 1, 1},
+            {2, 16, 64, 64, 4, 3, 3, 1, 1, 1, 1},
+            // the direct loops' edges: 8 and 9 output channels (a whole block, one more), batch 1 split by
+            // blocks of channels, widths across a vector of 16
+            {1, 3, 9, 17, 9, 3, 3, 1, 1, 1, 1},
+            {3, 9, 5, 16, 8, 3, 3, 1, 1, 1, 1},
+            {1, 24, 6, 33, 17, 3, 5, 1, 1, 1, 2},
             // the CNN's two layers at batch 64 (split by samples) and batch 1
             {64, 1, 28, 28, 32, 3, 3, 1, 1, 1, 1},
             {64, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1},

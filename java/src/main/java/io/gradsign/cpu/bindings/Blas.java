@@ -33,6 +33,9 @@ public final class Blas {
 
     public static native int openblas_get_num_threads();
 
+    /** The name of the kernels OpenBLAS runs on this CPU ("SkylakeX", "Haswell", ...; OPENBLAS_CORETYPE may choose them). */
+    public static native @Cast("const char*") String openblas_get_corename();
+
     /** The thread count of the calling thread's next calls (OpenBLAS 0.3.27+); returns the previous one. */
     public static native int openblas_set_num_threads_local(int threads);
 }

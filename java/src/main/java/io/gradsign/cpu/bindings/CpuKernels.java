@@ -168,6 +168,25 @@ public final class CpuKernels {
                                                                    int batch, int channels, int plane, int channelFrom,
                                                                    int channelTo);
 
+    /**
+     * dWeights[kFrom:kTo] (out, in, kh, kw) = the weight gradient at stride 1 of dy (batch, out, P, Q) at
+     * x (batch, in, height, width) padded by (padHeight, padWidth), overwritten; scratch of
+     * gradsign_cpu_conv2d_weights_gradient_scratch floats (see gradsign_cpu.h).
+     */
+    @CriticalRegion
+    public static native void gradsign_cpu_conv2d_weights_gradient_at(float[] dWeights, long dWeightsOffset,
+                                                                      @Cast("const float*") float[] dy, long dyOffset,
+                                                                      @Cast("const float*") float[] x, long xOffset,
+                                                                      float[] scratch, int batch, int inChannels,
+                                                                      int height, int width, int outChannels,
+                                                                      int kernelHeight, int kernelWidth, int padHeight,
+                                                                      int padWidth, int kFrom, int kTo);
+
+    /** The floats of scratch the weight gradient at stride 1 needs for {@code kCount} output channels. */
+    public static native long gradsign_cpu_conv2d_weights_gradient_scratch(int inChannels, int kernelHeight,
+                                                                           int kernelWidth, int outHeight,
+                                                                           int outWidth, int kCount);
+
     /** The row length of weightsT for a convolution of {@code outChannels} outputs. */
     public static native int gradsign_cpu_conv2d_weights_stride(int outChannels);
 
