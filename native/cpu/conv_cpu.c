@@ -5,7 +5,10 @@
    copy, so every tap reads a plain run of floats) and one broadcast weight per channel, each feeding
    a fused multiply-add per row. No columns are built: im2col and col2im took a third of the CNN's
    second convolution, and sgemm on the columns ran below this loop's rate. The same loop runs the
-   backward pass to the input, a convolution of dy with the flipped, transposed weights. */
+   backward pass to the input, a convolution of dy with the flipped, transposed weights; one output
+   channel of a 3x3 kernel has a loop of its own. The weight gradient sums taps x vectors of output
+   channels over each sample's pixels (dy transposed to pixels x channels), and the bias gradient
+   sums in double in a fixed order. */
 #include "cpu_vector.h"
 #include "gradsign_cpu.h"
 

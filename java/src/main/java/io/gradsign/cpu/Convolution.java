@@ -12,12 +12,11 @@ import java.util.Arrays;
  * At stride 1 (not pointwise), the forward pass and the backward pass to the input run without
  * columns where their outputs have at least {@link #DIRECT_CHANNELS} channels or the kernel is 3x3:
  * gradsign's native loop (native/cpu/conv_cpu.c) over a zero-padded copy of each sample, the backward
- * pass as the convolution
- * of dy with the flipped weights; at batch 256 it took the CNN's second convolution from 8.8 to 5.8 ms
- * forward and from 9.8 to 6.1 ms backward (im2col and col2im were a third of the time, and sgemm on
- * the columns ran below that loop's rate). The weight gradient at stride 1 runs without columns too
- * (gradsign_cpu_conv2d_weights_gradient). Otherwise,
- * each pass is im2col and one OpenBLAS sgemm per piece, as {@link Dense} runs its products: the
+ * pass as the convolution of dy with the flipped weights; at batch 256 it took the CNN's second
+ * convolution from 8.8 to 5.8 ms forward and from 9.8 to 6.1 ms backward (im2col and col2im were a
+ * third of the time, and sgemm on the columns ran below that loop's rate). The weight gradient at
+ * stride 1 runs without columns too (gradsign_cpu_conv2d_weights_gradient). Otherwise, each pass is
+ * im2col and one OpenBLAS sgemm per piece, as {@link Dense} runs its products: the
  * columns of one sample, col (C&middot;R&middot;S, P&middot;Q), are its input unrolled so that
  * y (K, P&middot;Q) = weights (K, C&middot;R&middot;S) &middot; col; a pointwise convolution (1x1,
  * stride 1, no padding) uses the input itself as col. A batch of at least one sample per core is split
