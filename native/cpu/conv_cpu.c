@@ -5,7 +5,10 @@
    copy, so every tap reads a plain run of floats) and one broadcast weight per channel, each feeding
    a fused multiply-add per row. No columns are built: im2col and col2im took a third of the CNN's
    second convolution, and sgemm on the columns ran below this loop's rate. The same loop runs the
-   backward pass to the input, a convolution of dy with the flipped, transposed weights. */
+   backward pass to the input, a convolution of dy with the flipped, transposed weights; one output
+   channel of a 3x3 kernel has a loop of its own. The weight gradient sums taps x vectors of output
+   channels over each sample's pixels (dy transposed to pixels x channels), and the bias gradient
+   sums in double in a fixed order. */
 #include "cpu_vector.h"
 #include "gradsign_cpu.h"
 
@@ -61,6 +64,67 @@ static inline __attribute__((always_inline)) void conv_block(
     }
 }
 
+/* one output channel of a 3x3 kernel (the backward pass of a first layer, to one input channel): 4
+   rows x 2 vectors of a row summed at once, each input vector loaded once per input channel and
+   shift and added to the up to 3 output rows it reaches, with the 9 weights held in registers; the
+   terms of each output still come in (input channel, kernel row, kernel column) order, as in
+   conv_block. A block of channels would leave 7 of its 8 sums unused here, and a vector per tap and
+   row (the loop above with one channel) is a load per fused multiply-add, half the rate. */
+enum { SINGLE_ROWS = 4, SINGLE_VECTORS = 2 };
+
+static void conv_single_3x3(float* out, const float* in, const float* weights_t, int ldw, const float* bias,
+                            int in_channels, int out_height, int out_width, int padded_width,
+                            long long padded_plane, int activation, int o, int p, int q, int row_to) {
+    vec sum[SINGLE_ROWS][SINGLE_VECTORS];
+    vec b = broadcast(bias != 0 ? bias[o] : 0.0f);
+    for (int y = 0; y < SINGLE_ROWS; y++) {
+        for (int v = 0; v < SINGLE_VECTORS; v++) sum[y][v] = b;
+    }
+    const float* w = weights_t + o;
+    for (int i = 0; i < in_channels; i++, w += 9 * ldw) {
+        vec wv[3][3];
+        for (int r = 0; r < 3; r++) {
+            for (int s = 0; s < 3; s++) wv[r][s] = broadcast(w[(r * 3 + s) * ldw]);
+        }
+        const float* plane = in + i * padded_plane + (long long)p * padded_width + q;
+        /* input row u reaches output rows u - r; for each, the taps in (r, s) order, as u ascends */
+#pragma GCC unroll 6
+        for (int u = 0; u < SINGLE_ROWS + 2; u++) {
+#pragma GCC unroll 3
+            for (int s = 0; s < 3; s++) {
+#pragma GCC unroll 2
+                for (int v = 0; v < SINGLE_VECTORS; v++) {
+                    vec x = load(plane + (long long)u * padded_width + s + v * LANES);
+                    /* x in a register from here: GCC otherwise folds the load into each of the 3
+                       multiply-adds, a load per multiply-add again */
+                    __asm__("" : "+v"(x));
+#pragma GCC unroll 3
+                    for (int r = 0; r < 3; r++) {
+                        int y = u - r;
+                        if (y >= 0 && y < SINGLE_ROWS) sum[y][v] = vmadd(wv[r][s], x, sum[y][v]);
+                    }
+                }
+            }
+        }
+    }
+#pragma GCC unroll 4
+    for (int y = 0; y < SINGLE_ROWS; y++) {
+#pragma GCC unroll 2
+        for (int v = 0; v < SINGLE_VECTORS; v++) {
+            int column = q + v * LANES;
+            if (p + y >= row_to || column >= out_width) continue;
+            int n = out_width - column < LANES ? out_width - column : LANES;
+            vec result = activation == GRADSIGN_CPU_ACTIVATION_RELU ? relu_vector(sum[y][v]) : sum[y][v];
+            float* at = out + ((long long)o * out_height + p + y) * out_width + column;
+            if (n == LANES) {
+                store(at, result);
+            } else {
+                store_first(at, result, n);
+            }
+        }
+    }
+}
+
 void VARIANT(gradsign_cpu_conv2d_padded)(float* out, const float* in_padded, const float* weights_t,
                                          const float* bias, int in_channels, int out_channels, int kernel_height,
                                          int kernel_width, int out_height, int out_width, int activation,
@@ -68,6 +132,17 @@ void VARIANT(gradsign_cpu_conv2d_padded)(float* out, const float* in_padded, con
     int padded_width = out_width + kernel_width - 1;
     long long padded_plane = (long long)(out_height + kernel_height - 1) * padded_width;
     int ldw = gradsign_cpu_conv2d_weights_stride(out_channels);
+    if (out_channels < CHANNEL_BLOCK && kernel_height == 3 && kernel_width == 3) {
+        for (int o = 0; o < out_channels; o++) {
+            for (int p = row_from; p < row_to; p += SINGLE_ROWS) {
+                for (int q = 0; q < out_width; q += SINGLE_VECTORS * LANES) {
+                    conv_single_3x3(out, in_padded, weights_t, ldw, bias, in_channels, out_height, out_width,
+                                    padded_width, padded_plane, activation, o, p, q, row_to);
+                }
+            }
+        }
+        return;
+    }
     for (int o = 0; o < out_channels; o += CHANNEL_BLOCK) {
         for (int p = row_from; p < row_to; p += ROW_BLOCK) {
             for (int q = 0; q < out_width; q += LANES) {

@@ -158,9 +158,9 @@ void gradsign_cpu_conv2d_bias_gradient(float* dbias, const float* dy, int batch,
    reads whole rows) */
 static inline int gradsign_cpu_conv2d_weights_stride(int out_channels) { return (out_channels + 7) / 8 * 8; }
 
-/* the floats after in_padded that the last rows' vectors read: a block's row past the last row, and
-   a vector of up to 16 lanes past a row's end */
-static inline int gradsign_cpu_conv2d_slack(int padded_width) { return 2 * padded_width + 32; }
+/* the floats after in_padded that the last rows' vectors read: a block's rows past the last row (3 at
+   most), and two vectors of up to 16 lanes past a row's end */
+static inline int gradsign_cpu_conv2d_slack(int padded_width) { return 4 * padded_width + 48; }
 
 /* the floats of scratch gradsign_cpu_conv2d_weights_gradient needs for k_count output channels: the
    padded input, dy transposed, the sums transposed; channels in rows of a multiple of 16 */

@@ -10,13 +10,13 @@ import java.util.Arrays;
  * CPU twins of the 2-D convolution's kernels (PyTorch's conv2d: a cross-correlation with zero
  * padding, NCHW, row-major; see {@link ConvGeometry}), on the Java arrays in place at offsets.
  * At stride 1 (not pointwise), the forward pass and the backward pass to the input run without
- * columns where their outputs have at least {@link #DIRECT_CHANNELS} channels: gradsign's native loop
- * (native/cpu/conv_cpu.c) over a zero-padded copy of each sample, the backward pass as the convolution
- * of dy with the flipped weights; at batch 256 it took the CNN's second convolution from 8.8 to 5.8 ms
- * forward and from 9.8 to 6.1 ms backward (im2col and col2im were a third of the time, and sgemm on
- * the columns ran below that loop's rate). The weight gradient at stride 1 runs without columns too
- * (gradsign_cpu_conv2d_weights_gradient). Otherwise,
- * each pass is im2col and one OpenBLAS sgemm per piece, as {@link Dense} runs its products: the
+ * columns where their outputs have at least {@link #DIRECT_CHANNELS} channels or the kernel is 3x3:
+ * gradsign's native loop (native/cpu/conv_cpu.c) over a zero-padded copy of each sample, the backward
+ * pass as the convolution of dy with the flipped weights; at batch 256 it took the CNN's second
+ * convolution from 8.8 to 5.8 ms forward and from 9.8 to 6.1 ms backward (im2col and col2im were a
+ * third of the time, and sgemm on the columns ran below that loop's rate). The weight gradient at
+ * stride 1 runs without columns too (gradsign_cpu_conv2d_weights_gradient). Otherwise, each pass is
+ * im2col and one OpenBLAS sgemm per piece, as {@link Dense} runs its products: the
  * columns of one sample, col (C&middot;R&middot;S, P&middot;Q), are its input unrolled so that
  * y (K, P&middot;Q) = weights (K, C&middot;R&middot;S) &middot; col; a pointwise convolution (1x1,
  * stride 1, no padding) uses the input itself as col. A batch of at least one sample per core is split
@@ -224,11 +224,22 @@ public final class Convolution {
     /**
      * Whether a pass whose outputs have {@code outChannels} channels runs without columns
      * (gradsign_cpu_conv2d_padded, native/cpu/conv_cpu.c): stride 1, not pointwise (which needs no columns
-     * anyway), at least a block of output channels (the backward pass of a first layer, to one input
-     * channel, would leave 7 of the 8 sums of a block unused and stays with the columns).
+     * anyway), and at least a block of output channels or a 3x3 kernel (fewer channels in a block would
+     * leave most of its sums unused; a 3x3 kernel has a loop of its own for them: the backward pass of
+     * the CNN's first layer, to one input channel, at batch 256 takes 1.1 ms, as the columns did with
+     * OpenBLAS's AVX-512 kernels, where with its AVX2 ones, this machine's default, they took 2.5).
      */
     private static boolean direct(ConvGeometry g, int outChannels) {
-        return g.strideHeight() == 1 && g.strideWidth() == 1 && !pointwise(g) && outChannels >= DIRECT_CHANNELS;
+        return g.strideHeight() == 1 && g.strideWidth() == 1 && !pointwise(g)
+                && (outChannels >= DIRECT_CHANNELS || g.kernelHeight() == 3 && g.kernelWidth() == 3);
+    }
+
+    /**
+     * Whether the weight gradient runs without columns: stride 1, not pointwise, and at least
+     * {@link #DIRECT_CHANNELS} output channels (its sums take output channels 16 to a vector).
+     */
+    private static boolean directWeightGradient(ConvGeometry g) {
+        return g.strideHeight() == 1 && g.strideWidth() == 1 && !pointwise(g) && g.outChannels() >= DIRECT_CHANNELS;
     }
 
     /**
@@ -309,7 +320,7 @@ public final class Convolution {
             return;
         }
         int depth = weightCount / outChannels;
-        if (direct(g, outChannels)) {
+        if (directWeightGradient(g)) {
             backwardWeightsDirect(dWeights, dWeightsOffset, dy, dyOffset, x, xOffset, g);
             return;
         }
