@@ -1,7 +1,18 @@
 package io.gradsign.benchmarks;
 
-import io.gradsign.*;
-import java.util.*;
+import io.gradsign.Activation;
+import io.gradsign.Backend;
+import io.gradsign.BackendKind;
+import io.gradsign.Backends;
+import io.gradsign.ConvGeometry;
+import io.gradsign.DType;
+import io.gradsign.Labels;
+import io.gradsign.PoolGeometry;
+import io.gradsign.Shape;
+import io.gradsign.Tensor;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
 /**
  * Where the CNN's FGSM step spends its time on the CPU backend: each backend operation of one step
  * (forward, softmax cross-entropy, backward to the input, sign step) timed in a loop at one batch
