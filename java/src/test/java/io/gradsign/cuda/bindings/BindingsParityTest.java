@@ -12,8 +12,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link GradsignCuda} and {@link GradsignCudaEmulated} declare the same native methods, annotations
- * included: the two classes exist only because a JNI function's name includes its class, so a method
- * added to one and not the other is a mistake. Reflection only; no native library is loaded.
+ * included: the second is generated from the first at build time (cmake/generate-emulated-binding.sh;
+ * the two classes exist only because a JNI function's name includes its class), and this checks that
+ * the generator kept every declaration. Reflection only; no native library is loaded.
  */
 class BindingsParityTest {
 
