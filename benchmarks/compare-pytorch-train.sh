@@ -11,9 +11,8 @@
 # with the set-up of benchmarks/pytorch/settings.sh. Needs what compare-pytorch.sh needs.
 #
 # A case is model:batch:images (model: softmax, mlp or cnn). TrainingBenchmark is run with
-# -p model=<model> -p batch=<batch> -p images=<images>; while it declares no batch and images
-# parameters (its epoch is fixed at 60000 images, batch 64) both sides run that fixed epoch instead,
-# with a note. A model it does not know prints PyTorch's side alone. --pytorch-only runs PyTorch alone.
+# -p model=<model> -p batch=<batch> -p images=<images>. A model it does not know prints PyTorch's
+# side alone. --pytorch-only runs PyTorch alone.
 #
 # usage: benchmarks/compare-pytorch-train.sh [--pytorch-only] [rounds] [model:batch:images ...]
 #        (default: 3 cnn:128:10000)
@@ -32,20 +31,9 @@ jar=benchmarks/target/benchmarks.jar
 . benchmarks/pytorch/settings.sh
 
 torch_check
-sized=true
-if ! $pytorch_only; then
-    if [ ! -f "$jar" ]; then
-        echo "compare-pytorch-train.sh: build first: mvn -B -q -DskipTests package" >&2
-        exit 2
-    fi
-    # the benchmark's parameters, from JMH's list in the jar (the jar's main runs benchmarks for -lp)
-    declared=$("$torch_python" -c 'import sys, zipfile
-print("\n".join(line for line in zipfile.ZipFile(sys.argv[1]).read("META-INF/BenchmarkList").decode().splitlines()
-                if ".TrainingBenchmark " in line))' "$jar")
-    if ! grep -Eq ' [0-9]+ batch ' <<< "$declared" || ! grep -Eq ' [0-9]+ images ' <<< "$declared"; then
-        sized=false
-        echo "note: TrainingBenchmark declares no batch and images parameters; both sides run its fixed epoch (60000 images, batch 64)"
-    fi
+if ! $pytorch_only && [ ! -f "$jar" ]; then
+    echo "compare-pytorch-train.sh: build first: mvn -B -q -DskipTests package" >&2
+    exit 2
 fi
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -54,11 +42,6 @@ for case in "${cases[@]}"; do
     batch=${batch:-128}
     images=${images:-10000}
     jmh_sizes=(-p batch="$batch" -p images="$images")
-    if ! $sized; then
-        batch=64
-        images=60000
-        jmh_sizes=()
-    fi
     for round in $(seq "$rounds"); do
         read -r torch_mean torch_best < <(torch_run "$model" "$batch" benchmarks/pytorch/train_pytorch.py \
             --model "$model" --batch "$batch" --images "$images" --epochs 3 --data uniform \

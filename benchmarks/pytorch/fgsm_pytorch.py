@@ -44,17 +44,23 @@ import torch
 import torch.nn.functional as F
 
 
-def model(name):
+def layers(name):
+    """The benchmarks' models as PyTorch layers: softmax regression, the MLP 784-512-512-10, the CNN."""
     if name == "softmax":
-        layers = [torch.nn.Linear(784, 10)]
+        stack = [torch.nn.Linear(784, 10)]
     elif name == "cnn":
-        layers = [torch.nn.Conv2d(1, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        stack = [torch.nn.Conv2d(1, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
                   torch.nn.Conv2d(32, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
                   torch.nn.Linear(3136, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10)]
     else:
-        layers = [torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512), torch.nn.ReLU(),
+        stack = [torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512), torch.nn.ReLU(),
                   torch.nn.Linear(512, 10)]
-    net = torch.nn.Sequential(*layers)
+    return stack
+
+
+def model(name):
+    """The model with its parameters frozen: FGSM needs the gradient at the input alone."""
+    net = torch.nn.Sequential(*layers(name))
     for p in net.parameters():
         p.requires_grad_(False)
     return net

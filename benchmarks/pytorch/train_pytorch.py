@@ -25,23 +25,14 @@ import time
 import torch
 import torch.nn.functional as F
 
-from fgsm_pytorch import SAMPLE, input_shape
+from fgsm_pytorch import SAMPLE, input_shape, layers
 
 DEBIAN = pathlib.Path("/usr/share/datasets/fashion-mnist")
 
 
 def model(name):
     """The model with PyTorch's default initialisation, every parameter trained."""
-    if name == "softmax":
-        layers = [torch.nn.Linear(784, 10)]
-    elif name == "cnn":
-        layers = [torch.nn.Conv2d(1, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-                  torch.nn.Conv2d(32, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
-                  torch.nn.Linear(3136, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10)]
-    else:
-        layers = [torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512), torch.nn.ReLU(),
-                  torch.nn.Linear(512, 10)]
-    return torch.nn.Sequential(*layers)
+    return torch.nn.Sequential(*layers(name))
 
 
 def idx_training_set(folder):
