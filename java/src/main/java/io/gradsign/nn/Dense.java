@@ -34,7 +34,7 @@ public record Dense(int outFeatures, Activation activation) implements Layer {
             throw new IllegalArgumentException(spec() + " needs a flat input (features,), got " + input
                     + ": put flatten before it");
         }
-        Math.multiplyExact(input.dim(0), outFeatures);
+        Math.multiplyExact(input.dim(0), outFeatures); // the weights' count must fit an int; the network reports the overflow
         return Shape.of(outFeatures);
     }
 

@@ -16,7 +16,8 @@ import java.util.Optional;
  * <p>A layer with parameters ({@link Dense}, {@link Conv2d}) may carry an activation fused into its
  * forward pass ({@link #activation()}); its backward passes then take the gradient at the
  * activation's input, which the network computes first. Adding a layer: a class here, its operations
- * on {@link Backend} (a CUDA kernel and a CPU twin), a case in {@link LayerSpec} and in the model file.
+ * on {@link Backend} (a CUDA kernel and a CPU twin), and a token in {@link LayerSpec} (the model
+ * file stores the spec, so it then reads the layer too).
  */
 public sealed interface Layer permits Dense, Conv2d, MaxPool2d, AvgPool2d, Flatten, ActivationLayer {
 
