@@ -72,15 +72,22 @@ GRADSIGN_API int gradsign_sign_step(gradsign_address out, gradsign_address x, gr
 #define GRADSIGN_ACTIVATION_TANH 2      /* y = tanh(v); derivative from y: 1 - y*y */
 #define GRADSIGN_ACTIVATION_SIGMOID 3   /* y = 1/(1+exp(-v)); derivative from y: y*(1-y) */
 
+/* The size in bytes of a dense product's scratch: device memory the products below use when they
+   split their contraction (small batches). Each concurrent caller needs its own, allocated with
+   gradsign_malloc and zeroed with gradsign_memset once; the products leave it zeroed. Launches that
+   share one scratch must run one at a time in launch order (as on the legacy default stream, which
+   every call here uses); launches on different scratch may run at once, from any threads. */
+GRADSIGN_API int gradsign_dense_scratch_bytes(long long* bytes);
+
 /* y (batch, out) = activation(x (batch, in) . weights^T + bias); weights (out, in) row-major,
-   bias (out). y must not overlap the inputs. */
+   bias (out). y must not overlap the inputs. scratch: see gradsign_dense_scratch_bytes (not null). */
 GRADSIGN_API int gradsign_dense_forward(gradsign_address y, gradsign_address x, gradsign_address weights,
                                         gradsign_address bias, int batch, int in_features, int out_features,
-                                        int activation);
+                                        int activation, gradsign_address scratch);
 
 /* dx (batch, in) = dy (batch, out) . weights (out, in): the gradient of the loss at the layer's input. */
 GRADSIGN_API int gradsign_dense_backward_input(gradsign_address dx, gradsign_address dy, gradsign_address weights,
-                                               int batch, int in_features, int out_features);
+                                               int batch, int in_features, int out_features, gradsign_address scratch);
 
 /* gradsign_dense_backward_input, then gradsign_activation_backward(dx, dx, below, batch * in,
    activation): the same bits, in one kernel for a batch of up to 8. below (batch, in) is the output of
@@ -88,7 +95,7 @@ GRADSIGN_API int gradsign_dense_backward_input(gradsign_address dx, gradsign_add
 GRADSIGN_API int gradsign_dense_backward_input_activation(gradsign_address dx, gradsign_address dy,
                                                           gradsign_address weights, gradsign_address below,
                                                           int activation, int batch, int in_features,
-                                                          int out_features);
+                                                          int out_features, gradsign_address scratch);
 
 /* gradsign_dense_backward_input, then gradsign_sign_step(out, x, dx, batch * in, epsilon, lo, hi): the
    same bits, in one kernel for a batch of up to 8: the last two operations of an FGSM step. out may be
@@ -96,12 +103,13 @@ GRADSIGN_API int gradsign_dense_backward_input_activation(gradsign_address dx, g
 GRADSIGN_API int gradsign_dense_backward_input_sign_step(gradsign_address out, gradsign_address x,
                                                          gradsign_address dx, gradsign_address dy,
                                                          gradsign_address weights, int batch, int in_features,
-                                                         int out_features, float epsilon, float lo, float hi);
+                                                         int out_features, float epsilon, float lo, float hi,
+                                                         gradsign_address scratch);
 
 /* dweights (out, in) = dy^T . x and dbias (out) = sum of dy over the batch, both overwritten. */
 GRADSIGN_API int gradsign_dense_backward_weights(gradsign_address dweights, gradsign_address dbias,
                                                  gradsign_address dy, gradsign_address x, int batch,
-                                                 int in_features, int out_features);
+                                                 int in_features, int out_features, gradsign_address scratch);
 
 /* y = f(x), count floats each; y may be x. */
 GRADSIGN_API int gradsign_activation_forward(gradsign_address y, gradsign_address x, long long count, int activation);

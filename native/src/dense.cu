@@ -87,14 +87,26 @@ __device__ __forceinline__ void store_tile(float (&tile)[kTileDepth][kTileStride
 constexpr int kSplitTargetBlocks = 128;
 constexpr int kMaxSplits = 8;
 constexpr int kMinStepsPerSplit = 4;
-// tiles x splits of scratch, 64 x 64 floats each: 4 MiB of device memory, allocated with the module
+// tiles x splits of partial tiles, 64 x 64 floats each: 4 MiB of device memory in a caller's scratch
 constexpr int kSplitSlots = 256;
 
-// The scratch is shared by every launch on a device. That is safe because the library launches only
-// on the legacy default stream, where kernels run one at a time in launch order; each tile's arrival
-// count is back at 0 when its kernel ends.
-__device__ float split_partials[kSplitSlots * kTile * kTile];
-__device__ unsigned split_arrivals[kSplitSlots];
+// The scratch belongs to its caller (the Java backend hands each concurrent caller its own), never to
+// the process: two host threads launching products at once (each its own backend, or one backend on
+// the emulation, which runs a launch on its caller's thread) would otherwise mix their partials. Within
+// one scratch, launches must run one at a time in launch order, as they do on the legacy default
+// stream; each tile's arrival count is back at 0 when its kernel ends.
+struct SplitScratch {
+    unsigned* arrivals;  // kSplitSlots counters, zero between launches
+    float* partials;     // kSplitSlots partial tiles
+};
+
+constexpr size_t kSplitArrivalBytes = 1024;  // kSplitSlots counters, padded to 1 KiB
+static_assert(kSplitSlots * sizeof(unsigned) <= kSplitArrivalBytes, "arrival counters overflow their bytes");
+
+SplitScratch split_scratch(void* base) {
+    char* bytes = static_cast<char*>(base);
+    return SplitScratch{reinterpret_cast<unsigned*>(bytes), reinterpret_cast<float*>(bytes + kSplitArrivalBytes)};
+}
 
 // c (rows, columns), row-major, = activation(sum over k of a(row, k) * b(column, k) + bias[column]).
 // a is (rows, depth) and b is (columns, depth), each laid out as load_tile says; bias (columns) or
@@ -117,7 +129,8 @@ __global__ void __launch_bounds__(kThreads) dense_product_kernel(float* __restri
                                                                  int ldb,
                                                                  int activation,
                                                                  int rows_on_x,
-                                                                 int steps_per_split) {
+                                                                 int steps_per_split,
+                                                                 SplitScratch scratch) {
     __shared__ ProductTiles tiles;
     __shared__ unsigned split_last;
 
@@ -180,7 +193,7 @@ __global__ void __launch_bounds__(kThreads) dense_product_kernel(float* __restri
 
     if (gridDim.z > 1) {
         const unsigned tile = blockIdx.y * gridDim.x + blockIdx.x;
-        float* partial = split_partials + (static_cast<size_t>(tile) * gridDim.z + blockIdx.z) * kTile * kTile;
+        float* partial = scratch.partials + (static_cast<size_t>(tile) * gridDim.z + blockIdx.z) * kTile * kTile;
 #pragma unroll
         for (int i = 0; i < kMicroTile; ++i) {
 #pragma unroll
@@ -189,12 +202,12 @@ __global__ void __launch_bounds__(kThreads) dense_product_kernel(float* __restri
         // this block's partials are visible to the whole device before its arrival counts
         __threadfence();
         __syncthreads();
-        if (threadIdx.x == 0) split_last = atomicAdd(&split_arrivals[tile], 1u) == gridDim.z - 1 ? 1u : 0u;
+        if (threadIdx.x == 0) split_last = atomicAdd(&scratch.arrivals[tile], 1u) == gridDim.z - 1 ? 1u : 0u;
         __syncthreads();
         if (split_last == 0) return;
         __threadfence();
         // volatile: past the L1 cache, which does not see other blocks' writes
-        const volatile float* partials = split_partials + static_cast<size_t>(tile) * gridDim.z * kTile * kTile;
+        const volatile float* partials = scratch.partials + static_cast<size_t>(tile) * gridDim.z * kTile * kTile;
 #pragma unroll
         for (int i = 0; i < kMicroTile; ++i) {
 #pragma unroll
@@ -207,7 +220,7 @@ __global__ void __launch_bounds__(kThreads) dense_product_kernel(float* __restri
                 sum[i][j] = total;
             }
         }
-        if (threadIdx.x == 0) split_arrivals[tile] = 0;
+        if (threadIdx.x == 0) scratch.arrivals[tile] = 0;
     }
 
     float column_bias[kMicroTile];
@@ -233,7 +246,7 @@ __global__ void __launch_bounds__(kThreads) dense_product_kernel(float* __restri
 // (depth 0) still writes activation(bias), or zeros
 template <bool a_k_contiguous, bool b_k_contiguous>
 cudaError_t launch_dense_product(float* c, const float* a, const float* b, const float* bias, int rows, int columns,
-                                 int depth, int lda, int ldb, int activation, cudaStream_t stream) {
+                                 int depth, int lda, int ldb, int activation, void* scratch, cudaStream_t stream) {
     if (rows <= 0 || columns <= 0) return cudaSuccess;
     const unsigned row_tiles = static_cast<unsigned>((rows + kTile - 1) / kTile);
     const unsigned column_tiles = static_cast<unsigned>((columns + kTile - 1) / kTile);
@@ -255,7 +268,7 @@ cudaError_t launch_dense_product(float* c, const float* a, const float* b, const
                     static_cast<unsigned>(splits));
     return launch_kernel(dense_product_kernel<a_k_contiguous, b_k_contiguous>, grid, dim3(kThreads), 0, stream,
                          c, a, b, bias, rows, columns, depth < 0 ? 0 : depth, lda, ldb, activation,
-                         rows_on_x ? 1 : 0, steps_per_split);
+                         rows_on_x ? 1 : 0, steps_per_split, split_scratch(scratch));
 }
 
 // Few rows (a batch of at most kFewRows images): the tiled kernel would start a handful of blocks,
@@ -454,15 +467,17 @@ __global__ void __launch_bounds__(kSumColumns * kSumRowGroups) column_sum_kernel
 
 }  // namespace
 
+size_t dense_scratch_bytes() { return kSplitArrivalBytes + sizeof(float) * kSplitSlots * kTile * kTile; }
+
 cudaError_t dense_forward(float* y, const float* x, const float* weights, const float* bias, int batch,
-                          int in_features, int out_features, int activation, cudaStream_t stream) {
+                          int in_features, int out_features, int activation, void* scratch, cudaStream_t stream) {
     if (batch > 0 && batch <= kFewRows && out_features > 0) {
         return launch_few_rows_forward<kFewRows>(y, x, weights, bias, batch, out_features,
                                                  in_features < 0 ? 0 : in_features, activation, stream);
     }
     // a = x (batch, in), b = weights (out, in): both contract over their contiguous dimension
     return launch_dense_product<true, true>(y, x, weights, bias, batch, out_features, in_features, in_features,
-                                            in_features, activation, stream);
+                                            in_features, activation, scratch, stream);
 }
 
 namespace {
@@ -471,14 +486,14 @@ namespace {
 // product and the element-wise kernel of the epilogue's step
 cudaError_t backward_input(float* dx, const float* dy, const float* weights, int batch, int in_features,
                            int out_features, const BackwardEpilogue& epilogue, int multiprocessors,
-                           cudaStream_t stream) {
+                           void* scratch, cudaStream_t stream) {
     if (batch > 0 && batch <= kFewRows && in_features > 0) {
         return launch_few_rows_backward<kFewRows>(dx, dy, weights, batch, in_features,
                                                   out_features < 0 ? 0 : out_features, in_features, epilogue, stream);
     }
     // a = dy (batch, out) contracts over its rows' contiguous out; b(i, o) = weights[o * in + i]
     cudaError_t status = launch_dense_product<true, false>(dx, dy, weights, nullptr, batch, in_features, out_features,
-                                                           out_features, in_features, GRADSIGN_ACTIVATION_NONE, stream);
+                                                           out_features, in_features, GRADSIGN_ACTIVATION_NONE, scratch, stream);
     if (status != cudaSuccess || batch <= 0 || in_features <= 0) return status;
     const size_t count = static_cast<size_t>(batch) * in_features;
     if (epilogue.activation != GRADSIGN_ACTIVATION_NONE) {
@@ -495,35 +510,35 @@ cudaError_t backward_input(float* dx, const float* dy, const float* weights, int
 }  // namespace
 
 cudaError_t dense_backward_input(float* dx, const float* dy, const float* weights, int batch, int in_features,
-                                 int out_features, cudaStream_t stream) {
+                                 int out_features, void* scratch, cudaStream_t stream) {
     // without a sign step the multiprocessor count (which sizes the sign step's grid) is not used
     const BackwardEpilogue none{nullptr, GRADSIGN_ACTIVATION_NONE, nullptr, nullptr, 0.0f, 0.0f, 0.0f};
-    return backward_input(dx, dy, weights, batch, in_features, out_features, none, 1, stream);
+    return backward_input(dx, dy, weights, batch, in_features, out_features, none, 1, scratch, stream);
 }
 
 cudaError_t dense_backward_input_activation(float* dx, const float* dy, const float* weights, const float* below,
                                             int activation, int batch, int in_features, int out_features,
-                                            cudaStream_t stream) {
+                                            void* scratch, cudaStream_t stream) {
     // no sign step here either: the multiprocessor count is not used
     const BackwardEpilogue through{below, activation, nullptr, nullptr, 0.0f, 0.0f, 0.0f};
-    return backward_input(dx, dy, weights, batch, in_features, out_features, through, 1, stream);
+    return backward_input(dx, dy, weights, batch, in_features, out_features, through, 1, scratch, stream);
 }
 
 cudaError_t dense_backward_input_sign_step(float* out, const float* x, float* dx, const float* dy,
                                            const float* weights, int batch, int in_features, int out_features,
                                            float epsilon, float lo, float hi, int multiprocessors,
-                                           cudaStream_t stream) {
+                                           void* scratch, cudaStream_t stream) {
     const BackwardEpilogue step{nullptr, GRADSIGN_ACTIVATION_NONE, out, x, epsilon, lo, hi};
-    return backward_input(dx, dy, weights, batch, in_features, out_features, step, multiprocessors, stream);
+    return backward_input(dx, dy, weights, batch, in_features, out_features, step, multiprocessors, scratch, stream);
 }
 
 cudaError_t dense_backward_weights(float* dweights, float* dbias, const float* dy, const float* x, int batch,
-                                   int in_features, int out_features, cudaStream_t stream) {
+                                   int in_features, int out_features, void* scratch, cudaStream_t stream) {
     // a(o, n) = dy[n * out + o], b(i, n) = x[n * in + i]: the contraction runs over the batch, the
     // strided dimension of both; batch 0 writes zeros
     cudaError_t status = launch_dense_product<false, false>(dweights, dy, x, nullptr, out_features, in_features,
                                                             batch, out_features, in_features,
-                                                            GRADSIGN_ACTIVATION_NONE, stream);
+                                                            GRADSIGN_ACTIVATION_NONE, scratch, stream);
     if (status != cudaSuccess || dbias == nullptr || out_features <= 0) return status;
     const unsigned blocks = static_cast<unsigned>((out_features + kSumColumns - 1) / kSumColumns);
     return launch_kernel(column_sum_kernel, dim3(blocks), dim3(kSumColumns, kSumRowGroups), 0, stream, dbias, dy,

@@ -257,60 +257,76 @@ int gradsign_sign_step(gradsign_address out, gradsign_address x, gradsign_addres
 }
 
 
+int gradsign_dense_scratch_bytes(long long* bytes) {
+    if (bytes == nullptr) return gradsign::fail_argument("gradsign_dense_scratch_bytes", "the output is null");
+    *bytes = static_cast<long long>(gradsign::dense_scratch_bytes());
+    return GRADSIGN_OK;
+}
+
 int gradsign_dense_forward(gradsign_address y, gradsign_address x, gradsign_address weights, gradsign_address bias,
-                           int batch, int in_features, int out_features, int activation) {
+                           int batch, int in_features, int out_features, int activation, gradsign_address scratch) {
     if (!valid_shape(batch, in_features, out_features) || !valid_activation(activation)) {
         return gradsign::fail_argument("gradsign_dense_forward", "negative size or unknown activation");
     }
+    if (scratch == 0) return gradsign::fail_argument("gradsign_dense_forward", "null scratch");
     GRADSIGN_CHECK(gradsign::dense_forward(device<float>(y), device<const float>(x), device<const float>(weights),
-                                           device<const float>(bias), batch, in_features, out_features, activation, 0));
+                                           device<const float>(bias), batch, in_features, out_features, activation,
+                                           device<void>(scratch), 0));
     return GRADSIGN_OK;
 }
 
 int gradsign_dense_backward_input(gradsign_address dx, gradsign_address dy, gradsign_address weights, int batch,
-                                  int in_features, int out_features) {
+                                  int in_features, int out_features, gradsign_address scratch) {
     if (!valid_shape(batch, in_features, out_features)) {
         return gradsign::fail_argument("gradsign_dense_backward_input", "negative size");
     }
+    if (scratch == 0) return gradsign::fail_argument("gradsign_dense_backward_input", "null scratch");
     GRADSIGN_CHECK(gradsign::dense_backward_input(device<float>(dx), device<const float>(dy),
-                                                  device<const float>(weights), batch, in_features, out_features, 0));
+                                                  device<const float>(weights), batch, in_features, out_features,
+                                                  device<void>(scratch), 0));
     return GRADSIGN_OK;
 }
 
 int gradsign_dense_backward_input_activation(gradsign_address dx, gradsign_address dy, gradsign_address weights,
                                              gradsign_address below, int activation, int batch, int in_features,
-                                             int out_features) {
+                                             int out_features, gradsign_address scratch) {
     if (!valid_shape(batch, in_features, out_features) || !valid_activation(activation)) {
         return gradsign::fail_argument("gradsign_dense_backward_input_activation",
                                        "negative size or unknown activation");
     }
+    if (scratch == 0) return gradsign::fail_argument("gradsign_dense_backward_input_activation", "null scratch");
     GRADSIGN_CHECK(gradsign::dense_backward_input_activation(device<float>(dx), device<const float>(dy),
                                                              device<const float>(weights), device<const float>(below),
-                                                             activation, batch, in_features, out_features, 0));
+                                                             activation, batch, in_features, out_features,
+                                                             device<void>(scratch), 0));
     return GRADSIGN_OK;
 }
 
 int gradsign_dense_backward_input_sign_step(gradsign_address out, gradsign_address x, gradsign_address dx,
                                             gradsign_address dy, gradsign_address weights, int batch, int in_features,
-                                            int out_features, float epsilon, float lo, float hi) {
+                                            int out_features, float epsilon, float lo, float hi,
+                                            gradsign_address scratch) {
     if (!valid_shape(batch, in_features, out_features)) {
         return gradsign::fail_argument("gradsign_dense_backward_input_sign_step", "negative size");
     }
+    if (scratch == 0) return gradsign::fail_argument("gradsign_dense_backward_input_sign_step", "null scratch");
     GRADSIGN_CHECK(gradsign::dense_backward_input_sign_step(
         device<float>(out), device<const float>(x), device<float>(dx), device<const float>(dy),
         device<const float>(weights), batch, in_features, out_features, epsilon, lo, hi,
-        gradsign::multiprocessors_of_current_device(), 0));
+        gradsign::multiprocessors_of_current_device(), device<void>(scratch), 0));
     return GRADSIGN_OK;
 }
 
 int gradsign_dense_backward_weights(gradsign_address dweights, gradsign_address dbias, gradsign_address dy,
-                                    gradsign_address x, int batch, int in_features, int out_features) {
+                                    gradsign_address x, int batch, int in_features, int out_features,
+                                    gradsign_address scratch) {
     if (!valid_shape(batch, in_features, out_features)) {
         return gradsign::fail_argument("gradsign_dense_backward_weights", "negative size");
     }
+    if (scratch == 0) return gradsign::fail_argument("gradsign_dense_backward_weights", "null scratch");
     GRADSIGN_CHECK(gradsign::dense_backward_weights(device<float>(dweights), device<float>(dbias),
                                                     device<const float>(dy), device<const float>(x), batch,
-                                                    in_features, out_features, 0));
+                                                    in_features, out_features, device<void>(scratch), 0));
     return GRADSIGN_OK;
 }
 

@@ -3,13 +3,33 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "gradsign.h"
 #include "test_support.h"
 
 namespace {
+
+// a scratch for the products (gradsign_dense_scratch_bytes), zeroed once
+gradsign_address new_scratch() {
+    long long bytes = 0;
+    gradsign_address scratch = 0;
+    if (gradsign_dense_scratch_bytes(&bytes) != GRADSIGN_OK || gradsign_malloc(&scratch, bytes) != GRADSIGN_OK ||
+        gradsign_memset(scratch, 0, bytes) != GRADSIGN_OK) {
+        std::fprintf(stderr, "FAIL cannot allocate a dense scratch: %s\n", gradsign_last_error_message());
+        std::exit(1);
+    }
+    return scratch;
+}
+
+// the scratch of every call on the main thread
+gradsign_address dense_scratch() {
+    static const gradsign_address scratch = new_scratch();
+    return scratch;
+}
 
 const char* activation_name(int activation) {
     switch (activation) {
@@ -120,11 +140,11 @@ void check_epilogues(int batch, int in, int out, const gradsign_address dweights
                                fused = test::poisoned(x_count);
         std::snprintf(what, sizeof(what), "dense_backward_input_activation (%d,%d,%d) %s", batch, in, out,
                       activation_name(activation));
-        test::check_status(what, gradsign_dense_backward_input(separate, ddy, dweights_in, batch, in, out));
+        test::check_status(what, gradsign_dense_backward_input(separate, ddy, dweights_in, batch, in, out, dense_scratch()));
         test::check_status(what, gradsign_activation_backward(separate, separate, dbelow,
                                                               static_cast<long long>(x_count), activation));
         test::check_status(what, gradsign_dense_backward_input_activation(fused, ddy, dweights_in, dbelow, activation,
-                                                                          batch, in, out));
+                                                                          batch, in, out, dense_scratch()));
         check_same_bits(what, test::download(fused, x_count), test::download(separate, x_count));
         gradsign_free(dbelow);
         gradsign_free(separate);
@@ -139,17 +159,17 @@ void check_epilogues(int batch, int in, int out, const gradsign_address dweights
                            fused_out = test::poisoned(x_count), in_place = test::upload(image);
     const float epsilon = 0.1f, lo = 0.0f, hi = 1.0f;
     std::snprintf(what, sizeof(what), "dense_backward_input_sign_step (%d,%d,%d)", batch, in, out);
-    test::check_status(what, gradsign_dense_backward_input(separate_dx, ddy, dweights_in, batch, in, out));
+    test::check_status(what, gradsign_dense_backward_input(separate_dx, ddy, dweights_in, batch, in, out, dense_scratch()));
     test::check_status(what, gradsign_sign_step(separate_out, dimage, separate_dx, static_cast<long long>(x_count),
                                                 epsilon, lo, hi));
     test::check_status(what, gradsign_dense_backward_input_sign_step(fused_out, dimage, fused_dx, ddy, dweights_in,
-                                                                     batch, in, out, epsilon, lo, hi));
+                                                                     batch, in, out, epsilon, lo, hi, dense_scratch()));
     const std::vector<float> want_out = test::download(separate_out, x_count);
     check_same_bits(what, test::download(fused_dx, x_count), test::download(separate_dx, x_count));
     check_same_bits(what, test::download(fused_out, x_count), want_out);
     std::snprintf(what, sizeof(what), "dense_backward_input_sign_step (%d,%d,%d) in place", batch, in, out);
     test::check_status(what, gradsign_dense_backward_input_sign_step(in_place, in_place, fused_dx, ddy, dweights_in,
-                                                                     batch, in, out, epsilon, lo, hi));
+                                                                     batch, in, out, epsilon, lo, hi, dense_scratch()));
     check_same_bits(what, test::download(in_place, x_count), want_out);
     for (gradsign_address a : {dimage, separate_dx, separate_out, fused_dx, fused_out, in_place}) gradsign_free(a);
 }
@@ -172,7 +192,7 @@ void check_shape(int batch, int in, int out, unsigned seed) {
                            GRADSIGN_ACTIVATION_SIGMOID}) {
         const gradsign_address dy_out = test::poisoned(y_count);
         std::snprintf(what, sizeof(what), "dense_forward (%d,%d,%d) %s", batch, in, out, activation_name(activation));
-        test::check_status(what, gradsign_dense_forward(dy_out, dx_in, dweights_in, dbias_in, batch, in, out, activation));
+        test::check_status(what, gradsign_dense_forward(dy_out, dx_in, dweights_in, dbias_in, batch, in, out, activation, dense_scratch()));
         const std::vector<float> got = test::download(dy_out, y_count);
         test::check_close(what, got, dense_forward(x, weights, &bias, batch, in, out, activation), tolerance(in),
                           kRelativeTolerance);
@@ -183,7 +203,7 @@ void check_shape(int batch, int in, int out, unsigned seed) {
     {
         const gradsign_address ddx = test::poisoned(x_count);
         std::snprintf(what, sizeof(what), "dense_backward_input (%d,%d,%d)", batch, in, out);
-        test::check_status(what, gradsign_dense_backward_input(ddx, ddy, dweights_in, batch, in, out));
+        test::check_status(what, gradsign_dense_backward_input(ddx, ddy, dweights_in, batch, in, out, dense_scratch()));
         const std::vector<float> got = test::download(ddx, x_count);
         test::check_close(what, got, dense_backward_input(dy, weights, batch, in, out), tolerance(out),
                           kRelativeTolerance);
@@ -195,7 +215,7 @@ void check_shape(int batch, int in, int out, unsigned seed) {
     {
         const gradsign_address ddw = test::poisoned(w_count), ddb = test::poisoned(out);
         std::snprintf(what, sizeof(what), "dense_backward_weights (%d,%d,%d)", batch, in, out);
-        test::check_status(what, gradsign_dense_backward_weights(ddw, ddb, ddy, dx_in, batch, in, out));
+        test::check_status(what, gradsign_dense_backward_weights(ddw, ddb, ddy, dx_in, batch, in, out, dense_scratch()));
         std::vector<float> want_w, want_b;
         dense_backward_weights(want_w, want_b, dy, x, batch, in, out);
         const std::vector<float> got_w = test::download(ddw, w_count);
@@ -223,7 +243,7 @@ void check_without_bias(unsigned seed) {
     const gradsign_address dx_in = test::upload(x), dweights_in = test::upload(weights);
     const gradsign_address dy_out = test::poisoned(static_cast<size_t>(batch) * out);
     test::check_status("dense_forward without bias",
-                       gradsign_dense_forward(dy_out, dx_in, dweights_in, 0, batch, in, out, GRADSIGN_ACTIVATION_NONE));
+                       gradsign_dense_forward(dy_out, dx_in, dweights_in, 0, batch, in, out, GRADSIGN_ACTIVATION_NONE, dense_scratch()));
     test::check_close("dense_forward without bias (9,70,66)", test::download(dy_out, static_cast<size_t>(batch) * out),
                       dense_forward(x, weights, nullptr, batch, in, out, GRADSIGN_ACTIVATION_NONE), tolerance(in),
                       kRelativeTolerance);
@@ -240,7 +260,7 @@ void check_empty(unsigned seed) {
     const gradsign_address dbias_in = test::upload(bias);
 
     const gradsign_address ddw = test::poisoned(static_cast<size_t>(out) * in), ddb = test::poisoned(out);
-    test::check_status("dense_backward_weights batch 0", gradsign_dense_backward_weights(ddw, ddb, ddummy, ddummy, 0, in, out));
+    test::check_status("dense_backward_weights batch 0", gradsign_dense_backward_weights(ddw, ddb, ddummy, ddummy, 0, in, out, dense_scratch()));
     test::check_close("dense_backward_weights batch 0: dweights zero", test::download(ddw, static_cast<size_t>(out) * in),
                       std::vector<float>(static_cast<size_t>(out) * in, 0.0f), 0.0f, 0.0f);
     test::check_close("dense_backward_weights batch 0: dbias zero", test::download(ddb, out),
@@ -249,12 +269,12 @@ void check_empty(unsigned seed) {
     gradsign_free(ddb);
 
     // batch 0 forward and backward to the input, out 0 anything: nothing to write, success
-    test::check_status("dense_forward batch 0", gradsign_dense_forward(ddummy, ddummy, ddummy, dbias_in, 0, in, out, GRADSIGN_ACTIVATION_TANH));
-    test::check_status("dense_backward_input batch 0", gradsign_dense_backward_input(ddummy, ddummy, ddummy, 0, in, out));
-    test::check_status("dense_forward out 0", gradsign_dense_forward(ddummy, ddummy, ddummy, dbias_in, 3, in, 0, GRADSIGN_ACTIVATION_NONE));
+    test::check_status("dense_forward batch 0", gradsign_dense_forward(ddummy, ddummy, ddummy, dbias_in, 0, in, out, GRADSIGN_ACTIVATION_TANH, dense_scratch()));
+    test::check_status("dense_backward_input batch 0", gradsign_dense_backward_input(ddummy, ddummy, ddummy, 0, in, out, dense_scratch()));
+    test::check_status("dense_forward out 0", gradsign_dense_forward(ddummy, ddummy, ddummy, dbias_in, 3, in, 0, GRADSIGN_ACTIVATION_NONE, dense_scratch()));
     test::check_status("dense_backward_input out 0 (dx zero-sized contraction)",
-                       gradsign_dense_backward_input(ddummy, ddummy, ddummy, 3, 0, 0));
-    test::check_status("dense_backward_weights out 0", gradsign_dense_backward_weights(ddummy, ddummy, ddummy, ddummy, 3, in, 0));
+                       gradsign_dense_backward_input(ddummy, ddummy, ddummy, 3, 0, 0, dense_scratch()));
+    test::check_status("dense_backward_weights out 0", gradsign_dense_backward_weights(ddummy, ddummy, ddummy, ddummy, 3, in, 0, dense_scratch()));
 
     const int batch = 3;
     for (int activation : {GRADSIGN_ACTIVATION_NONE, GRADSIGN_ACTIVATION_RELU, GRADSIGN_ACTIVATION_TANH,
@@ -262,7 +282,7 @@ void check_empty(unsigned seed) {
         const gradsign_address dy_out = test::poisoned(static_cast<size_t>(batch) * out);
         char what[96];
         std::snprintf(what, sizeof(what), "dense_forward in 0 = %s(bias)", activation_name(activation));
-        test::check_status(what, gradsign_dense_forward(dy_out, ddummy, ddummy, dbias_in, batch, 0, out, activation));
+        test::check_status(what, gradsign_dense_forward(dy_out, ddummy, ddummy, dbias_in, batch, 0, out, activation, dense_scratch()));
         std::vector<float> want(static_cast<size_t>(batch) * out);
         for (size_t i = 0; i < want.size(); ++i) want[i] = static_cast<float>(activate(bias[i % out], activation));
         test::check_close(what, test::download(dy_out, want.size()), want, tolerance(0), kRelativeTolerance);
@@ -271,7 +291,7 @@ void check_empty(unsigned seed) {
 
     // out 0 makes dy (batch, 0): dx = dy . weights is a sum of nothing, so zeros
     const gradsign_address ddx = test::poisoned(static_cast<size_t>(batch) * in);
-    test::check_status("dense_backward_input out 0", gradsign_dense_backward_input(ddx, ddummy, ddummy, batch, in, 0));
+    test::check_status("dense_backward_input out 0", gradsign_dense_backward_input(ddx, ddummy, ddummy, batch, in, 0, dense_scratch()));
     test::check_close("dense_backward_input out 0: dx zero", test::download(ddx, static_cast<size_t>(batch) * in),
                       std::vector<float>(static_cast<size_t>(batch) * in, 0.0f), 0.0f, 0.0f);
     gradsign_free(ddx);
@@ -290,18 +310,21 @@ void check_refused() {
     };
     const Call calls[] = {
         {"dense_forward batch -1",
-         gradsign_dense_forward(dummy, dummy, dummy, dummy, -1, 2, 2, GRADSIGN_ACTIVATION_NONE)},
-        {"dense_forward activation 7", gradsign_dense_forward(dummy, dummy, dummy, dummy, 1, 2, 2, 7)},
-        {"dense_forward activation 4", gradsign_dense_forward(dummy, dummy, dummy, dummy, 1, 2, 2, 4)},
-        {"dense_backward_input in -1", gradsign_dense_backward_input(dummy, dummy, dummy, 1, -1, 2)},
+         gradsign_dense_forward(dummy, dummy, dummy, dummy, -1, 2, 2, GRADSIGN_ACTIVATION_NONE, dense_scratch())},
+        {"dense_forward activation 7", gradsign_dense_forward(dummy, dummy, dummy, dummy, 1, 2, 2, 7, dense_scratch())},
+        {"dense_forward activation 4", gradsign_dense_forward(dummy, dummy, dummy, dummy, 1, 2, 2, 4, dense_scratch())},
+        {"dense_backward_input in -1", gradsign_dense_backward_input(dummy, dummy, dummy, 1, -1, 2, dense_scratch())},
         {"dense_backward_input_activation out -1",
-         gradsign_dense_backward_input_activation(dummy, dummy, dummy, dummy, GRADSIGN_ACTIVATION_RELU, 1, 2, -1)},
+         gradsign_dense_backward_input_activation(dummy, dummy, dummy, dummy, GRADSIGN_ACTIVATION_RELU, 1, 2, -1, dense_scratch())},
         {"dense_backward_input_activation activation 7",
-         gradsign_dense_backward_input_activation(dummy, dummy, dummy, dummy, 7, 1, 2, 2)},
+         gradsign_dense_backward_input_activation(dummy, dummy, dummy, dummy, 7, 1, 2, 2, dense_scratch())},
         {"dense_backward_input_activation activation 4",
-         gradsign_dense_backward_input_activation(dummy, dummy, dummy, dummy, 4, 1, 2, 2)},
+         gradsign_dense_backward_input_activation(dummy, dummy, dummy, dummy, 4, 1, 2, 2, dense_scratch())},
+        {"dense_forward null scratch",
+         gradsign_dense_forward(dummy, dummy, dummy, dummy, 1, 2, 2, GRADSIGN_ACTIVATION_NONE, 0)},
+        {"dense_backward_weights null scratch", gradsign_dense_backward_weights(dummy, dummy, dummy, dummy, 1, 2, 2, 0)},
         {"dense_backward_input_sign_step batch -1",
-         gradsign_dense_backward_input_sign_step(dummy, dummy, dummy, dummy, dummy, -1, 2, 2, 0.1f, 0.0f, 1.0f)},
+         gradsign_dense_backward_input_sign_step(dummy, dummy, dummy, dummy, dummy, -1, 2, 2, 0.1f, 0.0f, 1.0f, dense_scratch())},
     };
     for (const Call& call : calls) {
         const bool ok = call.status == GRADSIGN_ERROR_INVALID_ARGUMENT;
@@ -309,6 +332,52 @@ void check_refused() {
         (ok ? test::passed : test::failed)++;
     }
     gradsign_free(dummy);
+}
+
+// Threads that each run products with split contractions on a scratch of their own give, every
+// time, the bits of one thread alone: the scratch is theirs, not the process's (on the emulation
+// each launch runs on its caller's thread, so these launches really overlap).
+void check_concurrent_callers(unsigned seed) {
+    const int batch = 16, in = 300, out = 200;  // 4 column tiles of 64: the products split their 19 steps
+    const std::vector<float> x = test::uniform(seed, static_cast<size_t>(batch) * in, -1.0f, 1.0f);
+    const std::vector<float> weights = test::uniform(seed + 1, static_cast<size_t>(out) * in, -0.1f, 0.1f);
+    const std::vector<float> bias = test::uniform(seed + 2, out, -0.1f, 0.1f);
+    const gradsign_address dx_in = test::upload(x), dweights = test::upload(weights), dbias = test::upload(bias);
+    const gradsign_address alone = test::poisoned(static_cast<size_t>(batch) * out);
+    test::check_status("concurrent callers: one alone",
+                       gradsign_dense_forward(alone, dx_in, dweights, dbias, batch, in, out, GRADSIGN_ACTIVATION_NONE,
+                                              dense_scratch()));
+    const std::vector<float> want = test::download(alone, static_cast<size_t>(batch) * out);
+    constexpr int kThreads = 4, kRounds = 8;
+    int differing[kThreads] = {};
+    int failures[kThreads] = {};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            const gradsign_address scratch = new_scratch();
+            const gradsign_address y = test::poisoned(static_cast<size_t>(batch) * out);
+            for (int round = 0; round < kRounds; ++round) {
+                if (gradsign_dense_forward(y, dx_in, dweights, dbias, batch, in, out, GRADSIGN_ACTIVATION_NONE,
+                                           scratch) != GRADSIGN_OK ||
+                    gradsign_synchronize() != GRADSIGN_OK) {
+                    failures[t]++;
+                    continue;
+                }
+                const std::vector<float> got = test::download(y, static_cast<size_t>(batch) * out);
+                if (std::memcmp(got.data(), want.data(), got.size() * sizeof(float)) != 0) differing[t]++;
+            }
+            gradsign_free(y);
+            gradsign_free(scratch);
+        });
+    }
+    for (std::thread& thread : threads) thread.join();
+    for (int t = 0; t < kThreads; ++t) {
+        const bool ok = differing[t] == 0 && failures[t] == 0;
+        std::printf("%s concurrent callers: thread %d of %d, %d rounds: %d differ from one caller alone, %d failed\n",
+                    ok ? "ok  " : "FAIL", t, kThreads, kRounds, differing[t], failures[t]);
+        (ok ? test::passed : test::failed)++;
+    }
+    for (gradsign_address a : {dx_in, dweights, dbias, alone}) gradsign_free(a);
 }
 
 }  // namespace
@@ -332,5 +401,6 @@ int main() {
     check_without_bias(seed);
     check_empty(seed + 10);
     check_refused();
+    check_concurrent_callers(seed + 20);
     return test::summary();
 }

@@ -65,14 +65,18 @@ int main(int argc, char** argv) {
                            losses = allocate(batch), logit_gradients = allocate(batch * 10LL),
                            labels = allocate(batch);
     ok(gradsign_memset(labels, 0, batch * 4LL));
+    long long scratch_bytes = 0;  // the products' scratch (gradsign_dense_scratch_bytes), zeroed once
+    ok(gradsign_dense_scratch_bytes(&scratch_bytes));
+    const gradsign_address scratch = allocate((scratch_bytes + 3) / 4);
+    ok(gradsign_memset(scratch, 0, scratch_bytes));
     std::vector<float> host(static_cast<size_t>(pixels), 0.5f);
     const int relu = GRADSIGN_ACTIVATION_RELU;
 
     const std::vector<Operation> forward = {
-        {"forward 784->512 relu", [&] { return gradsign_dense_forward(y[0], x, w[0], b[0], batch, 784, 512, relu); }},
+        {"forward 784->512 relu", [&] { return gradsign_dense_forward(y[0], x, w[0], b[0], batch, 784, 512, relu, scratch); }},
         {"forward 512->512 relu",
-         [&] { return gradsign_dense_forward(y[1], y[0], w[1], b[1], batch, 512, 512, relu); }},
-        {"forward 512->10", [&] { return gradsign_dense_forward(y[2], y[1], w[2], b[2], batch, 512, 10, 0); }},
+         [&] { return gradsign_dense_forward(y[1], y[0], w[1], b[1], batch, 512, 512, relu, scratch); }},
+        {"forward 512->10", [&] { return gradsign_dense_forward(y[2], y[1], w[2], b[2], batch, 512, 10, 0, scratch); }},
         {"softmax cross-entropy", [&] {
              return gradsign_softmax_cross_entropy(probabilities, losses, logit_gradients, y[2], labels, batch, 10,
                                                    1.0f);
@@ -81,24 +85,24 @@ int main(int argc, char** argv) {
     std::vector<Operation> separate = forward;
     separate.insert(separate.end(), {
         {"backward 10->512",
-         [&] { return gradsign_dense_backward_input(g[2], logit_gradients, w[2], batch, 512, 10); }},
+         [&] { return gradsign_dense_backward_input(g[2], logit_gradients, w[2], batch, 512, 10, scratch); }},
         {"relu backward, layer 2", [&] { return gradsign_activation_backward(g[2], g[2], y[1], batch * 512LL, relu); }},
-        {"backward 512->512", [&] { return gradsign_dense_backward_input(g[1], g[2], w[1], batch, 512, 512); }},
+        {"backward 512->512", [&] { return gradsign_dense_backward_input(g[1], g[2], w[1], batch, 512, 512, scratch); }},
         {"relu backward, layer 1", [&] { return gradsign_activation_backward(g[1], g[1], y[0], batch * 512LL, relu); }},
-        {"backward 512->784", [&] { return gradsign_dense_backward_input(g[0], g[1], w[0], batch, 784, 512); }},
+        {"backward 512->784", [&] { return gradsign_dense_backward_input(g[0], g[1], w[0], batch, 784, 512, scratch); }},
         {"sign step 784", [&] { return gradsign_sign_step(adversarial, x, g[0], pixels, 0.1f, 0.0f, 1.0f); }},
     });
     std::vector<Operation> fused = forward;
     fused.insert(fused.end(), {
         {"backward 10->512 + relu'", [&] {
-             return gradsign_dense_backward_input_activation(g[2], logit_gradients, w[2], y[1], relu, batch, 512, 10);
+             return gradsign_dense_backward_input_activation(g[2], logit_gradients, w[2], y[1], relu, batch, 512, 10, scratch);
          }},
         {"backward 512->512 + relu'", [&] {
-             return gradsign_dense_backward_input_activation(g[1], g[2], w[1], y[0], relu, batch, 512, 512);
+             return gradsign_dense_backward_input_activation(g[1], g[2], w[1], y[0], relu, batch, 512, 512, scratch);
          }},
         {"backward 512->784 + sign", [&] {
              return gradsign_dense_backward_input_sign_step(adversarial, x, g[0], g[1], w[0], batch, 784, 512, 0.1f,
-                                                            0.0f, 1.0f);
+                                                            0.0f, 1.0f, scratch);
          }},
     });
 
@@ -131,7 +135,7 @@ int main(int argc, char** argv) {
     for (int l = 0; l < 3; ++l) {
         for (gradsign_address address : {w[l], b[l], y[l], g[l]}) ok(gradsign_free(address));
     }
-    for (gradsign_address address : {x, adversarial, probabilities, losses, logit_gradients, labels}) {
+    for (gradsign_address address : {x, adversarial, probabilities, losses, logit_gradients, labels, scratch}) {
         ok(gradsign_free(address));
     }
     return 0;

@@ -20,11 +20,13 @@ import java.util.Optional;
 public final class CudaBackend extends AbstractBackend<DeviceBuffer> implements DenseStepPlanner {
     private final CudaLibrary library;
     private final DeviceProperties device;
+    private final ScratchPool scratch;
 
     private CudaBackend(CudaLibrary library, DeviceProperties device) {
         super(DeviceBuffer.class);
         this.library = library;
         this.device = device;
+        this.scratch = new ScratchPool(library);
     }
 
     /**
@@ -135,22 +137,37 @@ public final class CudaBackend extends AbstractBackend<DeviceBuffer> implements 
     @Override
     protected void denseForwardChecked(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weights, DeviceBuffer bias,
                                        int batch, int inFeatures, int outFeatures, Activation activation) {
-        library.check(library.denseForward(y.rawAddress(), x.rawAddress(), weights.rawAddress(), bias.rawAddress(),
-                batch, inFeatures, outFeatures, activation.code()), "denseForward");
+        long s = scratch.take();
+        try {
+            library.check(library.denseForward(y.rawAddress(), x.rawAddress(), weights.rawAddress(), bias.rawAddress(),
+                    batch, inFeatures, outFeatures, activation.code(), s), "denseForward");
+        } finally {
+            scratch.give(s);
+        }
     }
 
     @Override
     protected void denseBackwardInputChecked(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer weights, int batch,
                                              int inFeatures, int outFeatures) {
-        library.check(library.denseBackwardInput(dx.rawAddress(), dy.rawAddress(), weights.rawAddress(), batch,
-                inFeatures, outFeatures), "denseBackwardInput");
+        long s = scratch.take();
+        try {
+            library.check(library.denseBackwardInput(dx.rawAddress(), dy.rawAddress(), weights.rawAddress(), batch,
+                    inFeatures, outFeatures, s), "denseBackwardInput");
+        } finally {
+            scratch.give(s);
+        }
     }
 
     @Override
     protected void denseBackwardWeightsChecked(DeviceBuffer dWeights, DeviceBuffer dBias, DeviceBuffer dy,
                                                DeviceBuffer x, int batch, int inFeatures, int outFeatures) {
-        library.check(library.denseBackwardWeights(dWeights.rawAddress(), dBias.rawAddress(), dy.rawAddress(),
-                x.rawAddress(), batch, inFeatures, outFeatures), "denseBackwardWeights");
+        long s = scratch.take();
+        try {
+            library.check(library.denseBackwardWeights(dWeights.rawAddress(), dBias.rawAddress(), dy.rawAddress(),
+                    x.rawAddress(), batch, inFeatures, outFeatures, s), "denseBackwardWeights");
+        } finally {
+            scratch.give(s);
+        }
     }
 
     @Override
@@ -234,7 +251,7 @@ public final class CudaBackend extends AbstractBackend<DeviceBuffer> implements 
     /** Every chain: its step with the element-wise steps folded into the backward products ({@link CudaGradientStep}). */
     @Override
     public Optional<GradientStep> planDenseStep(DenseChain chain) {
-        return Optional.of(new CudaGradientStep(library, chain));
+        return Optional.of(new CudaGradientStep(library, scratch, chain));
     }
 
     @Override
@@ -266,6 +283,12 @@ public final class CudaBackend extends AbstractBackend<DeviceBuffer> implements 
 
     @Override
     protected void closeBackend() {
-        // device memory was freed with the buffers; the CUDA context lives as long as the process
+        // the tensors' device memory was freed with them; the CUDA context lives as long as the process
+        scratch.close();
+    }
+
+    /** The dense products' scratches allocated so far: one per caller that ran at once (for tests). */
+    int scratchCount() {
+        return scratch.allocated();
     }
 }

@@ -16,6 +16,7 @@ import io.gradsign.Tensor;
  */
 final class CudaGradientStep implements GradientStep {
     private final CudaLibrary library;
+    private final ScratchPool scratch;
     private final int batch;
     private final int[] widths;
     private final int[] activations;
@@ -28,8 +29,9 @@ final class CudaGradientStep implements GradientStep {
     private final long logitGradients;
     private final long labels;
 
-    CudaGradientStep(CudaLibrary library, DenseChain chain) {
+    CudaGradientStep(CudaLibrary library, ScratchPool scratch, DenseChain chain) {
         this.library = library;
+        this.scratch = scratch;
         this.batch = chain.batch();
         this.widths = chain.widths();
         int layers = chain.layers();
@@ -62,13 +64,21 @@ final class CudaGradientStep implements GradientStep {
 
     @Override
     public void run(Tensor from, Tensor to, float gradientScale, float epsilon, float lo, float hi, boolean forward) {
-        long x = address(from);
+        long s = scratch.take();
+        try {
+            run(address(from), address(to), gradientScale, epsilon, lo, hi, forward, s);
+        } finally {
+            scratch.give(s);
+        }
+    }
+
+    private void run(long x, long to, float gradientScale, float epsilon, float lo, float hi, boolean forward, long s) {
         int layers = activations.length;
         if (forward) {
             long current = x;
             for (int l = 0; l < layers; l++) {
                 library.check(library.denseForward(outputs[l], current, weights[l], biases[l], batch, widths[l],
-                        widths[l + 1], activations[l]), "gradient step: dense forward of layer " + l);
+                        widths[l + 1], activations[l], s), "gradient step: dense forward of layer " + l);
                 current = outputs[l];
             }
         }
@@ -82,11 +92,11 @@ final class CudaGradientStep implements GradientStep {
         }
         for (int l = layers - 1; l > 0; l--) {
             library.check(library.denseBackwardInputActivation(inputGradients[l], gradient, weights[l], outputs[l - 1],
-                    activations[l - 1], batch, widths[l], widths[l + 1]),
+                    activations[l - 1], batch, widths[l], widths[l + 1], s),
                     "gradient step: dense backward of layer " + l);
             gradient = inputGradients[l];
         }
-        library.check(library.denseBackwardInputSignStep(address(to), x, inputGradients[0], gradient, weights[0], batch,
-                widths[0], widths[1], epsilon, lo, hi), "gradient step: dense backward of layer 0 and sign step");
+        library.check(library.denseBackwardInputSignStep(to, x, inputGradients[0], gradient, weights[0], batch,
+                widths[0], widths[1], epsilon, lo, hi, s), "gradient step: dense backward of layer 0 and sign step");
     }
 }

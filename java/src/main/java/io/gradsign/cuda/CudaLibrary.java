@@ -58,17 +58,22 @@ public interface CudaLibrary {
 
     int signStep(long out, long x, long gradient, long count, float epsilon, float lo, float hi);
 
-    int denseForward(long y, long x, long weights, long bias, int batch, int inFeatures, int outFeatures, int activation);
+    /** The bytes of the scratch each dense product takes (see gradsign_dense_scratch_bytes). */
+    int denseScratchBytes(long[] bytes);
 
-    int denseBackwardInput(long dx, long dy, long weights, int batch, int inFeatures, int outFeatures);
+    int denseForward(long y, long x, long weights, long bias, int batch, int inFeatures, int outFeatures, int activation,
+                     long scratch);
+
+    int denseBackwardInput(long dx, long dy, long weights, int batch, int inFeatures, int outFeatures, long scratch);
 
     int denseBackwardInputActivation(long dx, long dy, long weights, long below, int activation, int batch,
-                                     int inFeatures, int outFeatures);
+                                     int inFeatures, int outFeatures, long scratch);
 
     int denseBackwardInputSignStep(long out, long x, long dx, long dy, long weights, int batch, int inFeatures,
-                                   int outFeatures, float epsilon, float lo, float hi);
+                                   int outFeatures, float epsilon, float lo, float hi, long scratch);
 
-    int denseBackwardWeights(long dweights, long dbias, long dy, long x, int batch, int inFeatures, int outFeatures);
+    int denseBackwardWeights(long dweights, long dbias, long dy, long x, int batch, int inFeatures, int outFeatures,
+                             long scratch);
 
     int activationForward(long y, long x, long count, int activation);
 
@@ -132,11 +137,12 @@ public interface CudaLibrary {
         @Override public int memset(long destination, int value, long bytes) { return GradsignCuda.gradsign_memset(destination, value, bytes); }
         @Override public int synchronize() { return GradsignCuda.gradsign_synchronize(); }
         @Override public int signStep(long out, long x, long gradient, long count, float epsilon, float lo, float hi) { return GradsignCuda.gradsign_sign_step(out, x, gradient, count, epsilon, lo, hi); }
-        @Override public int denseForward(long y, long x, long weights, long bias, int batch, int inFeatures, int outFeatures, int activation) { return GradsignCuda.gradsign_dense_forward(y, x, weights, bias, batch, inFeatures, outFeatures, activation); }
-        @Override public int denseBackwardInput(long dx, long dy, long weights, int batch, int inFeatures, int outFeatures) { return GradsignCuda.gradsign_dense_backward_input(dx, dy, weights, batch, inFeatures, outFeatures); }
-        @Override public int denseBackwardInputActivation(long dx, long dy, long weights, long below, int activation, int batch, int inFeatures, int outFeatures) { return GradsignCuda.gradsign_dense_backward_input_activation(dx, dy, weights, below, activation, batch, inFeatures, outFeatures); }
-        @Override public int denseBackwardInputSignStep(long out, long x, long dx, long dy, long weights, int batch, int inFeatures, int outFeatures, float epsilon, float lo, float hi) { return GradsignCuda.gradsign_dense_backward_input_sign_step(out, x, dx, dy, weights, batch, inFeatures, outFeatures, epsilon, lo, hi); }
-        @Override public int denseBackwardWeights(long dweights, long dbias, long dy, long x, int batch, int inFeatures, int outFeatures) { return GradsignCuda.gradsign_dense_backward_weights(dweights, dbias, dy, x, batch, inFeatures, outFeatures); }
+        @Override public int denseScratchBytes(long[] bytes) { return GradsignCuda.gradsign_dense_scratch_bytes(bytes); }
+        @Override public int denseForward(long y, long x, long weights, long bias, int batch, int inFeatures, int outFeatures, int activation, long scratch) { return GradsignCuda.gradsign_dense_forward(y, x, weights, bias, batch, inFeatures, outFeatures, activation, scratch); }
+        @Override public int denseBackwardInput(long dx, long dy, long weights, int batch, int inFeatures, int outFeatures, long scratch) { return GradsignCuda.gradsign_dense_backward_input(dx, dy, weights, batch, inFeatures, outFeatures, scratch); }
+        @Override public int denseBackwardInputActivation(long dx, long dy, long weights, long below, int activation, int batch, int inFeatures, int outFeatures, long scratch) { return GradsignCuda.gradsign_dense_backward_input_activation(dx, dy, weights, below, activation, batch, inFeatures, outFeatures, scratch); }
+        @Override public int denseBackwardInputSignStep(long out, long x, long dx, long dy, long weights, int batch, int inFeatures, int outFeatures, float epsilon, float lo, float hi, long scratch) { return GradsignCuda.gradsign_dense_backward_input_sign_step(out, x, dx, dy, weights, batch, inFeatures, outFeatures, epsilon, lo, hi, scratch); }
+        @Override public int denseBackwardWeights(long dweights, long dbias, long dy, long x, int batch, int inFeatures, int outFeatures, long scratch) { return GradsignCuda.gradsign_dense_backward_weights(dweights, dbias, dy, x, batch, inFeatures, outFeatures, scratch); }
         @Override public int activationForward(long y, long x, long count, int activation) { return GradsignCuda.gradsign_activation_forward(y, x, count, activation); }
         @Override public int activationBackward(long dpre, long dy, long y, long count, int activation) { return GradsignCuda.gradsign_activation_backward(dpre, dy, y, count, activation); }
         @Override public int conv2dForward(long y, long x, long weights, long bias, int n, int c, int h, int w, int k, int r, int s, int strideH, int strideW, int padH, int padW, int activation) { return GradsignCuda.gradsign_conv2d_forward(y, x, weights, bias, n, c, h, w, k, r, s, strideH, strideW, padH, padW, activation); }
@@ -178,11 +184,12 @@ public interface CudaLibrary {
         @Override public int memset(long destination, int value, long bytes) { return GradsignCudaEmulated.gradsign_memset(destination, value, bytes); }
         @Override public int synchronize() { return GradsignCudaEmulated.gradsign_synchronize(); }
         @Override public int signStep(long out, long x, long gradient, long count, float epsilon, float lo, float hi) { return GradsignCudaEmulated.gradsign_sign_step(out, x, gradient, count, epsilon, lo, hi); }
-        @Override public int denseForward(long y, long x, long weights, long bias, int batch, int inFeatures, int outFeatures, int activation) { return GradsignCudaEmulated.gradsign_dense_forward(y, x, weights, bias, batch, inFeatures, outFeatures, activation); }
-        @Override public int denseBackwardInput(long dx, long dy, long weights, int batch, int inFeatures, int outFeatures) { return GradsignCudaEmulated.gradsign_dense_backward_input(dx, dy, weights, batch, inFeatures, outFeatures); }
-        @Override public int denseBackwardInputActivation(long dx, long dy, long weights, long below, int activation, int batch, int inFeatures, int outFeatures) { return GradsignCudaEmulated.gradsign_dense_backward_input_activation(dx, dy, weights, below, activation, batch, inFeatures, outFeatures); }
-        @Override public int denseBackwardInputSignStep(long out, long x, long dx, long dy, long weights, int batch, int inFeatures, int outFeatures, float epsilon, float lo, float hi) { return GradsignCudaEmulated.gradsign_dense_backward_input_sign_step(out, x, dx, dy, weights, batch, inFeatures, outFeatures, epsilon, lo, hi); }
-        @Override public int denseBackwardWeights(long dweights, long dbias, long dy, long x, int batch, int inFeatures, int outFeatures) { return GradsignCudaEmulated.gradsign_dense_backward_weights(dweights, dbias, dy, x, batch, inFeatures, outFeatures); }
+        @Override public int denseScratchBytes(long[] bytes) { return GradsignCudaEmulated.gradsign_dense_scratch_bytes(bytes); }
+        @Override public int denseForward(long y, long x, long weights, long bias, int batch, int inFeatures, int outFeatures, int activation, long scratch) { return GradsignCudaEmulated.gradsign_dense_forward(y, x, weights, bias, batch, inFeatures, outFeatures, activation, scratch); }
+        @Override public int denseBackwardInput(long dx, long dy, long weights, int batch, int inFeatures, int outFeatures, long scratch) { return GradsignCudaEmulated.gradsign_dense_backward_input(dx, dy, weights, batch, inFeatures, outFeatures, scratch); }
+        @Override public int denseBackwardInputActivation(long dx, long dy, long weights, long below, int activation, int batch, int inFeatures, int outFeatures, long scratch) { return GradsignCudaEmulated.gradsign_dense_backward_input_activation(dx, dy, weights, below, activation, batch, inFeatures, outFeatures, scratch); }
+        @Override public int denseBackwardInputSignStep(long out, long x, long dx, long dy, long weights, int batch, int inFeatures, int outFeatures, float epsilon, float lo, float hi, long scratch) { return GradsignCudaEmulated.gradsign_dense_backward_input_sign_step(out, x, dx, dy, weights, batch, inFeatures, outFeatures, epsilon, lo, hi, scratch); }
+        @Override public int denseBackwardWeights(long dweights, long dbias, long dy, long x, int batch, int inFeatures, int outFeatures, long scratch) { return GradsignCudaEmulated.gradsign_dense_backward_weights(dweights, dbias, dy, x, batch, inFeatures, outFeatures, scratch); }
         @Override public int activationForward(long y, long x, long count, int activation) { return GradsignCudaEmulated.gradsign_activation_forward(y, x, count, activation); }
         @Override public int activationBackward(long dpre, long dy, long y, long count, int activation) { return GradsignCudaEmulated.gradsign_activation_backward(dpre, dy, y, count, activation); }
         @Override public int conv2dForward(long y, long x, long weights, long bias, int n, int c, int h, int w, int k, int r, int s, int strideH, int strideW, int padH, int padW, int activation) { return GradsignCudaEmulated.gradsign_conv2d_forward(y, x, weights, bias, n, c, h, w, k, r, s, strideH, strideW, padH, padW, activation); }

@@ -2,6 +2,7 @@ package io.gradsign.model;
 
 import io.gradsign.Backend;
 import io.gradsign.Tensor;
+import io.gradsign.nn.Claim;
 import io.gradsign.nn.Network;
 import io.gradsign.nn.Workspace;
 import java.lang.ref.WeakReference;
@@ -12,6 +13,10 @@ import java.util.Objects;
  * One step is a forward pass, a backward pass to the input (no weight gradients) and the fused sign
  * step, on the model's backend, in device buffers allocated once for batches of up to the capacity.
  * Inputs larger than the capacity run as a stream of batches through the same buffers.
+ *
+ * <p>Threads: an attack holds a {@link Workspace} and serves one thread at a time; a call while
+ * another thread's is running gets an {@link IllegalStateException}. For several threads, give each
+ * its own attack: they may share the model.
  */
 public final class Fgsm implements AutoCloseable {
     /** What the attack moves towards. */
@@ -62,9 +67,11 @@ public final class Fgsm implements AutoCloseable {
         int count = validate(mode, images, labels, epsilon, lo, hi);
         FgsmResult result = new FgsmResult(new float[images.length], new int[count], new float[count], new int[count],
                 new float[count]);
-        for (int start = 0; start < count; start += workspace.capacity()) {
-            int batch = Math.min(workspace.capacity(), count - start);
-            step(mode, images, labels, start, batch, epsilon, lo, hi, result);
+        try (Claim held = workspace.claim()) {
+            for (int start = 0; start < count; start += workspace.capacity()) {
+                int batch = Math.min(workspace.capacity(), count - start);
+                step(mode, images, labels, start, batch, epsilon, lo, hi, result);
+            }
         }
         return result;
     }
@@ -88,40 +95,42 @@ public final class Fgsm implements AutoCloseable {
         if (adversarial.length != images.length) {
             throw new IllegalArgumentException("adversarial has " + adversarial.length + " floats, images " + images.length);
         }
-        int inputs = model.inputSize();
-        int classes = model.classes();
-        Backend backend = model.backend();
-        float[] probabilities = mode == Mode.VIRTUAL ? new float[workspace.capacity() * classes] : null;
-        for (int start = 0; start < count; start += workspace.capacity()) {
-            int batch = Math.min(workspace.capacity(), count - start);
-            workspace.checkBatch(batch);
-            // where the backend computes on Java arrays (the CPU), the step reads the images and writes
-            // x' in the caller's arrays, without copies in or out
-            Tensor imagesHere = wrappedImages.wrap(backend, images, start * inputs, batch * inputs);
-            Tensor adversarialHere = wrappedAdversarial.wrap(backend, adversarial, start * inputs, batch * inputs);
-            Tensor x = imagesHere != null ? imagesHere : workspace.input(batch);
-            Tensor moved = adversarialHere != null ? adversarialHere : workspace.adversarial(batch);
-            if (imagesHere == null) {
-                x.copyFrom(images, start * inputs, 0, batch * inputs);
-            }
-            if (mode == Mode.VIRTUAL) {
-                int[] predicted = new int[batch];
-                workspace.logits(x);
-                workspace.crossEntropy(workspace.labels(batch), 1f, false);
-                workspace.probabilities(batch).copyTo(0, probabilities, 0, batch * classes);
-                predict(probabilities, batch, classes, predicted, new float[batch], 0);
-                workspace.labels(batch).copyFrom(predicted);
-            } else {
-                workspace.labels(batch).copyFrom(labels, start);
-            }
-            Tensor current = x;
-            for (int step = 0; step < steps; step++) {
-                // the virtual mode's first forward pass already ran at x
-                gradientStep(mode, current, moved, batch, epsilon, lo, hi, step > 0 || mode != Mode.VIRTUAL);
-                current = moved;
-            }
-            if (adversarialHere == null) {
-                moved.copyTo(0, adversarial, start * inputs, batch * inputs);
+        try (Claim held = workspace.claim()) {
+            int inputs = model.inputSize();
+            int classes = model.classes();
+            Backend backend = model.backend();
+            float[] probabilities = mode == Mode.VIRTUAL ? new float[workspace.capacity() * classes] : null;
+            for (int start = 0; start < count; start += workspace.capacity()) {
+                int batch = Math.min(workspace.capacity(), count - start);
+                workspace.checkBatch(batch);
+                // where the backend computes on Java arrays (the CPU), the step reads the images and writes
+                // x' in the caller's arrays, without copies in or out
+                Tensor imagesHere = wrappedImages.wrap(backend, images, start * inputs, batch * inputs);
+                Tensor adversarialHere = wrappedAdversarial.wrap(backend, adversarial, start * inputs, batch * inputs);
+                Tensor x = imagesHere != null ? imagesHere : workspace.input(batch);
+                Tensor moved = adversarialHere != null ? adversarialHere : workspace.adversarial(batch);
+                if (imagesHere == null) {
+                    x.copyFrom(images, start * inputs, 0, batch * inputs);
+                }
+                if (mode == Mode.VIRTUAL) {
+                    int[] predicted = new int[batch];
+                    workspace.logits(x);
+                    workspace.crossEntropy(workspace.labels(batch), 1f, false);
+                    workspace.probabilities(batch).copyTo(0, probabilities, 0, batch * classes);
+                    predict(probabilities, batch, classes, predicted, new float[batch], 0);
+                    workspace.labels(batch).copyFrom(predicted);
+                } else {
+                    workspace.labels(batch).copyFrom(labels, start);
+                }
+                Tensor current = x;
+                for (int step = 0; step < steps; step++) {
+                    // the virtual mode's first forward pass already ran at x
+                    gradientStep(mode, current, moved, batch, epsilon, lo, hi, step > 0 || mode != Mode.VIRTUAL);
+                    current = moved;
+                }
+                if (adversarialHere == null) {
+                    moved.copyTo(0, adversarial, start * inputs, batch * inputs);
+                }
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.gradsign.model;
 
 import io.gradsign.Tensor;
+import io.gradsign.nn.Claim;
 import io.gradsign.nn.Network;
 import io.gradsign.nn.Workspace;
 import java.util.List;
@@ -10,6 +11,11 @@ import java.util.Random;
 /**
  * Mini-batch SGD with momentum on the model's backend, seeded and reproducible: the same seed, data
  * and backend give the same parameters. Buffers are allocated once.
+ *
+ * <p>Threads: a trainer serves one thread at a time (a second thread's overlapping call gets an
+ * {@link IllegalStateException}), and an epoch needs the model alone: it holds
+ * {@link Network#claimForUpdate}, so it is refused while other threads' workspaces are running on
+ * the model, and theirs are refused while it runs.
  */
 public final class Trainer implements AutoCloseable {
     private final Network model;
@@ -71,6 +77,12 @@ public final class Trainer implements AutoCloseable {
     public double trainEpoch(float[] images, int[] labels, java.util.function.IntConsumer batchDone) {
         java.util.Objects.requireNonNull(batchDone, "batchDone");
         int count = Evaluation.checkSamples(model, images, labels);
+        try (Claim held = workspace.claim(); Claim update = model.claimForUpdate()) {
+            return epoch(images, labels, count, batchDone);
+        }
+    }
+
+    private double epoch(float[] images, int[] labels, int count, java.util.function.IntConsumer batchDone) {
         int inputs = model.inputSize();
         int[] order = new int[count];
         for (int i = 0; i < count; i++) {

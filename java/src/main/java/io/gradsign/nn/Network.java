@@ -16,9 +16,14 @@ import java.util.Random;
  * {@link Conv2d} layer is fused into it ({@link #layers()} lists the fused form). Run it through a
  * {@link Workspace} ({@link #workspace(int)}), which holds every buffer of a batch.
  *
- * <p>Threads: the parameters are only read by workspaces, so several workspaces (one per thread)
- * may share a network; a workspace serves one thread at a time. Writing the parameters (training)
- * while another thread reads them is the caller's to prevent.
+ * <p>Threads: a network's parameters may be shared read-only by workspaces on any number of threads
+ * (attacks, evaluation), each thread with workspaces of its own: a {@link Workspace}, and what holds
+ * one (an {@code Fgsm}, a {@code Trainer}), serves one thread at a time, and a second thread's
+ * overlapping call gets an {@link IllegalStateException}. Writing the parameters needs the network
+ * alone: a trainer holds {@link #claimForUpdate} for an epoch, and while it does, other threads'
+ * workspace calls are refused, as the update is while they run. {@link #close} is refused while
+ * any call is inside. Writes to {@link #parameters} tensors outside these claims are the caller's
+ * to order.
  */
 public final class Network implements AutoCloseable {
     private final Backend backend;
@@ -28,6 +33,14 @@ public final class Network implements AutoCloseable {
     private final Tensor[][] parameters;
     private final List<List<Tensor>> parameterLists = new ArrayList<>();
     private volatile boolean closed;
+
+    // Who is using the parameters, under useLock: reads counts the workspace calls inside (all
+    // threads), ownReads the calling thread's share; updater holds a claim for writing (updates deep).
+    private final Object useLock = new Object();
+    private int reads;
+    private final ThreadLocal<int[]> ownReads = ThreadLocal.withInitial(() -> new int[1]);
+    private Thread updater;
+    private int updates;
 
     private Network(Backend backend, List<Layer> layers, Shape[] shapes, Tensor[][] parameters) {
         this.backend = backend;
@@ -258,14 +271,92 @@ public final class Network implements AutoCloseable {
 
     /** Every parameter's values read back, in {@link #fromParameters}'s order. */
     public List<float[]> parameterValues() {
-        checkOpen();
-        List<float[]> values = new ArrayList<>();
-        for (Tensor[] layer : parameters) {
-            for (Tensor t : layer) {
-                values.add(t.toArray());
+        beginRead();
+        try {
+            List<float[]> values = new ArrayList<>();
+            for (Tensor[] layer : parameters) {
+                for (Tensor t : layer) {
+                    values.add(t.toArray());
+                }
+            }
+            return values;
+        } finally {
+            endRead();
+        }
+    }
+
+    /**
+     * Marks the start of a call that reads the parameters (a workspace's). Any number of threads may
+     * read at once.
+     *
+     * @throws IllegalStateException if the network is closed, or claimed for an update by another thread
+     */
+    void beginRead() {
+        synchronized (useLock) {
+            checkOpen();
+            Thread me = Thread.currentThread();
+            if (updater != null && updater != me) {
+                throw new IllegalStateException("network is being updated by thread \"" + updater.getName()
+                        + "\" (this is thread \"" + me.getName() + "\"): its parameters are shared read-only, and"
+                        + " training needs the network alone; attack or evaluate it before or after");
+            }
+            reads++;
+            ownReads.get()[0]++;
+        }
+    }
+
+    /** Marks the end of a call that {@link #beginRead} began. */
+    void endRead() {
+        synchronized (useLock) {
+            reads--;
+            ownReads.get()[0]--;
+        }
+    }
+
+    /**
+     * Claims the parameters for writing by the calling thread (a trainer's epoch) until the claim is
+     * closed: the calling thread may go on reading them (through its own workspaces), other threads'
+     * workspace calls are refused until then. Claims nest on one thread.
+     *
+     * @throws IllegalStateException if the network is closed, claimed by another thread, or read by a
+     *     call of another thread now
+     */
+    public Claim claimForUpdate() {
+        synchronized (useLock) {
+            checkOpen();
+            Thread me = Thread.currentThread();
+            if (updater != null && updater != me) {
+                throw new IllegalStateException("network is already being updated by thread \"" + updater.getName()
+                        + "\" (this is thread \"" + me.getName() + "\")");
+            }
+            int others = reads - ownReads.get()[0];
+            if (others > 0) {
+                throw new IllegalStateException("network is being read by " + others + " call(s) of other threads"
+                        + " (this is thread \"" + me.getName() + "\"): an update needs the network alone; train it"
+                        + " before or after attacking it");
+            }
+            updater = me;
+            updates++;
+        }
+        return new Claim() {
+            private boolean open = true;
+
+            @Override
+            public void close() {
+                if (open) {
+                    open = false;
+                    endUpdate();
+                }
+            }
+        };
+    }
+
+    private void endUpdate() {
+        synchronized (useLock) {
+            if (--updates == 0) {
+                updater = null;
             }
         }
-        return values;
     }
 
     /** The number of parameters (floats) of the whole network. */
@@ -295,13 +386,25 @@ public final class Network implements AutoCloseable {
         return closed || backend.isClosed();
     }
 
-    /** Frees the parameters. Idempotent. */
+    /**
+     * Frees the parameters. Idempotent.
+     *
+     * @throws IllegalStateException while a call reads them or a claim for an update is open
+     */
     @Override
     public void close() {
-        if (!closed) {
+        synchronized (useLock) {
+            if (closed) {
+                return;
+            }
+            if (reads > 0 || updater != null) {
+                throw new IllegalStateException("network is in use (" + reads + " call(s) reading its parameters"
+                        + (updater == null ? "" : ", an update by thread \"" + updater.getName() + "\"")
+                        + "): close it after they end");
+            }
             closed = true;
-            closeAll(parameters);
         }
+        closeAll(parameters);
     }
 
     private static void closeAll(Tensor[][] tensors) {

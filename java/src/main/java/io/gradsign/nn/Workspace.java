@@ -26,8 +26,12 @@ import java.util.Optional;
  * FGSM step, through a backend's plan where it offers one (a chain of dense layers) and layer by
  * layer otherwise, with the same bits.
  *
- * <p>A workspace serves one thread at a time; the backward passes read the input given to the last
- * {@link #logits} call, which must not change in between.
+ * <p>Threads: a workspace serves one thread at a time. A call while another thread is inside one
+ * gets an {@link IllegalStateException}; {@link #claim} holds the workspace for a sequence of calls
+ * (a forward pass and the backward passes that read it), so that no other thread's call comes in
+ * between. Each call also reads the network's parameters ({@link Network}: shared by any number of
+ * threads, refused while another thread updates them). The backward passes read the input given to
+ * the last {@link #logits} call, which must not change in between.
  */
 public final class Workspace implements AutoCloseable {
     private final Network network;
@@ -35,6 +39,7 @@ public final class Workspace implements AutoCloseable {
     private final int capacity;
     private final int depth;
     private final List<Tensor> owned = new ArrayList<>();
+    private final OneThread caller = new OneThread("workspace");
 
     private final Tensor input;
     private final Tensor adversarial;
@@ -165,37 +170,62 @@ public final class Workspace implements AutoCloseable {
 
     /** The workspace's own input buffer for {@code batch} samples, (batch, input shape...). */
     public Tensor input(int batch) {
-        checkBatch(batch);
-        viewsFor(batch);
-        return inputView;
+        enter();
+        try {
+            checkBatch(batch);
+            viewsFor(batch);
+            return inputView;
+        } finally {
+            exit();
+        }
     }
 
     /** A second input-shaped buffer, where an attack writes x'. */
     public Tensor adversarial(int batch) {
-        checkBatch(batch);
-        viewsFor(batch);
-        return adversarialView;
+        enter();
+        try {
+            checkBatch(batch);
+            viewsFor(batch);
+            return adversarialView;
+        } finally {
+            exit();
+        }
     }
 
     /** The labels buffer of {@code batch} samples, which {@link #crossEntropy} and {@link #fgsmStep} read. */
     public Labels labels(int batch) {
-        checkBatch(batch);
-        viewsFor(batch);
-        return labelsView;
+        enter();
+        try {
+            checkBatch(batch);
+            viewsFor(batch);
+            return labelsView;
+        } finally {
+            exit();
+        }
     }
 
     /** The softmax of the logits after {@link #crossEntropy}, (batch, classes). */
     public Tensor probabilities(int batch) {
-        checkBatch(batch);
-        viewsFor(batch);
-        return probabilitiesView;
+        enter();
+        try {
+            checkBatch(batch);
+            viewsFor(batch);
+            return probabilitiesView;
+        } finally {
+            exit();
+        }
     }
 
     /** The per-sample losses after {@link #crossEntropy}, (batch). */
     public Tensor losses(int batch) {
-        checkBatch(batch);
-        viewsFor(batch);
-        return lossesView;
+        enter();
+        try {
+            checkBatch(batch);
+            viewsFor(batch);
+            return lossesView;
+        } finally {
+            exit();
+        }
     }
 
     /**
@@ -204,9 +234,14 @@ public final class Workspace implements AutoCloseable {
      * (passing it back costs no copy).
      */
     public Tensor logitGradient(int batch) {
-        checkBatch(batch);
-        viewsFor(batch);
-        return gradientViews[depth];
+        enter();
+        try {
+            checkBatch(batch);
+            viewsFor(batch);
+            return gradientViews[depth];
+        } finally {
+            exit();
+        }
     }
 
     /**
@@ -217,18 +252,23 @@ public final class Workspace implements AutoCloseable {
      *     the network's input shape (the message names both shapes)
      */
     public Tensor logits(Tensor x) {
-        int batch = batchOf(x);
-        viewsFor(batch);
-        Tensor current = x;
-        List<Layer> layers = network.layers();
-        for (int l = 0; l < depth; l++) {
-            layers.get(l).forward(backend, batchShapes[l], current, outputViews[l], network.parameters(l),
-                    indexViews[l]);
-            current = outputViews[l];
+        enter();
+        try {
+            int batch = batchOf(x);
+            viewsFor(batch);
+            Tensor current = x;
+            List<Layer> layers = network.layers();
+            for (int l = 0; l < depth; l++) {
+                layers.get(l).forward(backend, batchShapes[l], current, outputViews[l], network.parameters(l),
+                        indexViews[l]);
+                current = outputViews[l];
+            }
+            lastInput = x;
+            lastBatch = batch;
+            return current;
+        } finally {
+            exit();
         }
-        lastInput = x;
-        lastBatch = batch;
-        return current;
     }
 
     /**
@@ -238,14 +278,19 @@ public final class Workspace implements AutoCloseable {
      * does) into {@link #logitGradient}, which it returns.
      */
     public Tensor crossEntropy(Labels labels, float gradientScale, boolean withGradient) {
-        int batch = requireForward();
-        if (labels.count() != batch) {
-            throw new IllegalArgumentException(labels.count() + " labels for a batch of " + batch);
+        enter();
+        try {
+            int batch = requireForward();
+            if (labels.count() != batch) {
+                throw new IllegalArgumentException(labels.count() + " labels for a batch of " + batch);
+            }
+            Tensor dLogits = gradientViews[depth];
+            backend.softmaxCrossEntropy(probabilitiesView, lossesView, withGradient ? dLogits : null, outputViews[depth - 1],
+                    labels, batch, network.classes(), gradientScale);
+            return dLogits;
+        } finally {
+            exit();
         }
-        Tensor dLogits = gradientViews[depth];
-        backend.softmaxCrossEntropy(probabilitiesView, lossesView, withGradient ? dLogits : null, outputViews[depth - 1],
-                labels, batch, network.classes(), gradientScale);
-        return dLogits;
     }
 
     /**
@@ -254,8 +299,13 @@ public final class Workspace implements AutoCloseable {
      * parameter gradients. Returns a view of the workspace's buffer, (batch, input shape...).
      */
     public Tensor inputGradient(Tensor dLogits) {
-        backward(dLogits, false, true);
-        return gradientViews[0];
+        enter();
+        try {
+            backward(dLogits, false, true);
+            return gradientViews[0];
+        } finally {
+            exit();
+        }
     }
 
     /**
@@ -263,25 +313,35 @@ public final class Workspace implements AutoCloseable {
      * call is {@code dLogits}, into {@link #parameterGradient} (overwritten).
      */
     public void parameterGradients(Tensor dLogits) {
-        if (parameterGradients == null) {
-            parameterGradients = new Tensor[depth][];
-            for (int l = 0; l < depth; l++) {
-                List<Shape> shapes = network.layers().get(l).parameterShapes(network.shapeAt(l));
-                parameterGradients[l] = new Tensor[shapes.size()];
-                for (int p = 0; p < shapes.size(); p++) {
-                    parameterGradients[l][p] = allocate(shapes.get(p));
+        enter();
+        try {
+            if (parameterGradients == null) {
+                parameterGradients = new Tensor[depth][];
+                for (int l = 0; l < depth; l++) {
+                    List<Shape> shapes = network.layers().get(l).parameterShapes(network.shapeAt(l));
+                    parameterGradients[l] = new Tensor[shapes.size()];
+                    for (int p = 0; p < shapes.size(); p++) {
+                        parameterGradients[l][p] = allocate(shapes.get(p));
+                    }
                 }
             }
+            backward(dLogits, true, false);
+        } finally {
+            exit();
         }
-        backward(dLogits, true, false);
     }
 
     /** The gradient of parameter {@code index} (0 weights, 1 bias) of layer {@code l} after {@link #parameterGradients}. */
     public Tensor parameterGradient(int l, int index) {
-        if (parameterGradients == null) {
-            throw new IllegalStateException("no parameter gradients yet: call parameterGradients first");
+        enter();
+        try {
+            if (parameterGradients == null) {
+                throw new IllegalStateException("no parameter gradients yet: call parameterGradients first");
+            }
+            return parameterGradients[l][index];
+        } finally {
+            exit();
         }
-        return parameterGradients[l][index];
     }
 
     private void backward(Tensor dLogits, boolean parameters, boolean input) {
@@ -325,33 +385,38 @@ public final class Workspace implements AutoCloseable {
      */
     public void fgsmStep(Tensor from, Tensor to, float gradientScale, float epsilon, float lo, float hi,
                          boolean forward) {
-        int batch = batchOf(from);
-        viewsFor(batch);
-        if (denseOnly) {
-            if (planBatch != batch) {
-                chain = chain(batch);
-                plan = Plans.denseStep(backend, chain);
-                planBatch = batch;
+        enter();
+        try {
+            int batch = batchOf(from);
+            viewsFor(batch);
+            if (denseOnly) {
+                if (planBatch != batch) {
+                    chain = chain(batch);
+                    plan = Plans.denseStep(backend, chain);
+                    planBatch = batch;
+                }
+                if (plan.isPresent()) {
+                    plan.get().run(from, to, gradientScale, epsilon, lo, hi, forward);
+                } else {
+                    chain.stepByOperations(backend, from, to, gradientScale, epsilon, lo, hi, forward);
+                }
+                lastInput = from;
+                lastBatch = batch;
+                return;
             }
-            if (plan.isPresent()) {
-                plan.get().run(from, to, gradientScale, epsilon, lo, hi, forward);
+            if (forward) {
+                logits(from);
+            } else if (lastBatch != batch) {
+                throw new IllegalStateException("no forward pass at this batch of " + batch + " yet");
             } else {
-                chain.stepByOperations(backend, from, to, gradientScale, epsilon, lo, hi, forward);
+                lastInput = from;
             }
-            lastInput = from;
-            lastBatch = batch;
-            return;
+            Tensor dLogits = crossEntropy(labelsView, gradientScale, true);
+            Tensor gradient = inputGradient(dLogits);
+            backend.signStep(to, from, gradient, epsilon, lo, hi);
+        } finally {
+            exit();
         }
-        if (forward) {
-            logits(from);
-        } else if (lastBatch != batch) {
-            throw new IllegalStateException("no forward pass at this batch of " + batch + " yet");
-        } else {
-            lastInput = from;
-        }
-        Tensor dLogits = crossEntropy(labelsView, gradientScale, true);
-        Tensor gradient = inputGradient(dLogits);
-        backend.signStep(to, from, gradient, epsilon, lo, hi);
     }
 
     /** The buffers of {@code batch} samples as a backend's dense plan binds them. */
@@ -407,11 +472,74 @@ public final class Workspace implements AutoCloseable {
         return (int) batch;
     }
 
-    /** Frees every buffer. Idempotent. */
+    /**
+     * Holds this workspace for the calling thread until the claim is closed: other threads' calls are
+     * refused in between, this thread's go on. For a sequence of calls that belong together.
+     *
+     * @throws IllegalStateException while another thread is inside a call or holds a claim, or the
+     *     network is closed or being updated by another thread
+     */
+    public Claim claim() {
+        boolean outermost = !caller.heldByMe();
+        enter();
+        if (outermost) {
+            // one object for every outermost claim, so that an attack's call allocates nothing (garbage
+            // is slow at batch 1); only the holder can reach its flag
+            outerClaimOpen = true;
+            return outerClaim;
+        }
+        return new Claim() {
+            private boolean open = true;
+
+            @Override
+            public void close() {
+                if (open) {
+                    open = false;
+                    exit();
+                }
+            }
+        };
+    }
+
+    private boolean outerClaimOpen;
+
+    private final Claim outerClaim = () -> {
+        if (outerClaimOpen && caller.heldByMe()) {
+            outerClaimOpen = false;
+            exit();
+        }
+    };
+
+    /** Admits the calling thread (see {@link OneThread}) and, as it comes in, counts it as a reader of the parameters. */
+    private void enter() {
+        caller.enter();
+        try {
+            network.beginRead();
+        } catch (RuntimeException e) {
+            caller.exit();
+            throw e;
+        }
+    }
+
+    private void exit() {
+        network.endRead();
+        caller.exit();
+    }
+
+    /**
+     * Frees every buffer. Idempotent.
+     *
+     * @throws IllegalStateException while another thread is inside a call or holds a claim
+     */
     @Override
     public void close() {
-        for (Tensor t : owned) {
-            t.close();
+        caller.enter();
+        try {
+            for (Tensor t : owned) {
+                t.close();
+            }
+        } finally {
+            caller.exit();
         }
     }
 }

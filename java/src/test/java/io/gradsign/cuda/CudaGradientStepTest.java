@@ -93,6 +93,11 @@ class CudaGradientStepTest {
             GradientStep step = Plans.denseStep(backend, buffers.chain(MLP, parameters)).orElseThrow();
             long before = library.calls();
             step.run(buffers.x, buffers.adversarial, 1f, 0.1f, 0f, 1f, true);
+            // the first step allocates the products' scratch (malloc, memset); later ones reuse it
+            assertEquals(9, library.calls() - before);
+            assertEquals(1, ((CudaBackend) backend).scratchCount());
+            before = library.calls();
+            step.run(buffers.x, buffers.adversarial, 1f, 0.1f, 0f, 1f, true);
             // three forward products, the loss, two backward products with the ReLU's derivative, and the
             // first layer's backward product with the sign step (the separate operations take ten)
             assertEquals(7, library.calls() - before);

@@ -53,15 +53,17 @@ public final class GradsignCuda {
 
     public static native int gradsign_sign_step(@Cast("gradsign_address") long out, @Cast("gradsign_address") long x, @Cast("gradsign_address") long gradient, long count, float epsilon, float lo, float hi);
 
-    public static native int gradsign_dense_forward(@Cast("gradsign_address") long y, @Cast("gradsign_address") long x, @Cast("gradsign_address") long weights, @Cast("gradsign_address") long bias, int batch, int inFeatures, int outFeatures, int activation);
+    public static native int gradsign_dense_scratch_bytes(@Cast("long long*") long[] bytes);
 
-    public static native int gradsign_dense_backward_input(@Cast("gradsign_address") long dx, @Cast("gradsign_address") long dy, @Cast("gradsign_address") long weights, int batch, int inFeatures, int outFeatures);
+    public static native int gradsign_dense_forward(@Cast("gradsign_address") long y, @Cast("gradsign_address") long x, @Cast("gradsign_address") long weights, @Cast("gradsign_address") long bias, int batch, int inFeatures, int outFeatures, int activation, @Cast("gradsign_address") long scratch);
 
-    public static native int gradsign_dense_backward_input_activation(@Cast("gradsign_address") long dx, @Cast("gradsign_address") long dy, @Cast("gradsign_address") long weights, @Cast("gradsign_address") long below, int activation, int batch, int inFeatures, int outFeatures);
+    public static native int gradsign_dense_backward_input(@Cast("gradsign_address") long dx, @Cast("gradsign_address") long dy, @Cast("gradsign_address") long weights, int batch, int inFeatures, int outFeatures, @Cast("gradsign_address") long scratch);
 
-    public static native int gradsign_dense_backward_input_sign_step(@Cast("gradsign_address") long out, @Cast("gradsign_address") long x, @Cast("gradsign_address") long dx, @Cast("gradsign_address") long dy, @Cast("gradsign_address") long weights, int batch, int inFeatures, int outFeatures, float epsilon, float lo, float hi);
+    public static native int gradsign_dense_backward_input_activation(@Cast("gradsign_address") long dx, @Cast("gradsign_address") long dy, @Cast("gradsign_address") long weights, @Cast("gradsign_address") long below, int activation, int batch, int inFeatures, int outFeatures, @Cast("gradsign_address") long scratch);
 
-    public static native int gradsign_dense_backward_weights(@Cast("gradsign_address") long dweights, @Cast("gradsign_address") long dbias, @Cast("gradsign_address") long dy, @Cast("gradsign_address") long x, int batch, int inFeatures, int outFeatures);
+    public static native int gradsign_dense_backward_input_sign_step(@Cast("gradsign_address") long out, @Cast("gradsign_address") long x, @Cast("gradsign_address") long dx, @Cast("gradsign_address") long dy, @Cast("gradsign_address") long weights, int batch, int inFeatures, int outFeatures, float epsilon, float lo, float hi, @Cast("gradsign_address") long scratch);
+
+    public static native int gradsign_dense_backward_weights(@Cast("gradsign_address") long dweights, @Cast("gradsign_address") long dbias, @Cast("gradsign_address") long dy, @Cast("gradsign_address") long x, int batch, int inFeatures, int outFeatures, @Cast("gradsign_address") long scratch);
 
     public static native int gradsign_activation_forward(@Cast("gradsign_address") long y, @Cast("gradsign_address") long x, long count, int activation);
 
