@@ -107,7 +107,10 @@ __global__ void softmax_cross_entropy_kernel(float* __restrict__ probabilities,
 
         float* row_probabilities = probabilities + offset;
         float* row_dlogits = dlogits != nullptr ? dlogits + offset : nullptr;
-        // dlogits = scale * (p - onehot); an invalid label poisons the whole row
+        // dlogits = scale * (p - onehot): p for the other classes; for the label, p - 1 as minus the sum
+        // of the other classes' p (p - 1 in float is 0 once p rounds to 1, and the input gradient then
+        // points wherever the other terms' rounding does); an invalid label poisons the whole row
+        float others = 0.0f;
         if constexpr (kPerLane > 0) {
 #pragma unroll
             for (int k = 0; k < kPerLane; ++k) {
@@ -115,8 +118,9 @@ __global__ void softmax_cross_entropy_kernel(float* __restrict__ probabilities,
                 if (c < classes) {
                     const float p = cached[k] * inverse_sum;
                     row_probabilities[c] = p;
-                    if (row_dlogits != nullptr) {
-                        row_dlogits[c] = label_valid ? gradient_scale * (p - (c == label ? 1.0f : 0.0f)) : NAN;
+                    if (c != label) others += p;
+                    if (row_dlogits != nullptr && (c != label || !label_valid)) {
+                        row_dlogits[c] = label_valid ? gradient_scale * p : NAN;
                     }
                 }
             }
@@ -124,11 +128,14 @@ __global__ void softmax_cross_entropy_kernel(float* __restrict__ probabilities,
             for (int c = lane; c < classes; c += kWarpSize) {
                 const float p = expf(row_logits[c] - row_max) * inverse_sum;
                 row_probabilities[c] = p;
-                if (row_dlogits != nullptr) {
-                    row_dlogits[c] = label_valid ? gradient_scale * (p - (c == label ? 1.0f : 0.0f)) : NAN;
+                if (c != label) others += p;
+                if (row_dlogits != nullptr && (c != label || !label_valid)) {
+                    row_dlogits[c] = label_valid ? gradient_scale * p : NAN;
                 }
             }
         }
+        others = warp_sum(others);
+        if (row_dlogits != nullptr && label_valid && lane == 0) row_dlogits[label] = gradient_scale * -others;
     }
 }
 

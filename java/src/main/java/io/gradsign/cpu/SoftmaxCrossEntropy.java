@@ -43,7 +43,8 @@ public final class SoftmaxCrossEntropy {
     /**
      * One row: probabilities[p, p + classes) = softmax(logits[row, row + classes)), losses[loss] =
      * -log p[label], and dLogits[g, g + classes) = gradientScale &middot; (p - onehot(label)) unless
-     * dLogits is null; exps holds at least classes values.
+     * dLogits is null, the label's term as minus the sum of the other classes' probabilities, accurate
+     * where p[label] rounds to 1; exps holds at least classes values.
      */
     static void row(float[] probabilities, int p, float[] losses, int loss, float[] dLogits, int g, float[] logits,
                     int row, int label, int classes, float gradientScale, double[] exps) {
@@ -62,10 +63,17 @@ public final class SoftmaxCrossEntropy {
             probabilities[p + c] = (float) (exps[c] / sum);
         }
         if (dLogits != null) {
+            // p_c - onehot: p_c for the other classes; for the label, p_y - 1 = -(sum of the others' p),
+            // from their own sum: p_y - 1 in float is 0 once p_y rounds to 1, and the input gradient then
+            // points wherever the other terms' rounding does
+            double others = 0;
             for (int c = 0; c < classes; c++) {
-                float target = c == label ? 1f : 0f;
-                dLogits[g + c] = gradientScale * (probabilities[p + c] - target);
+                if (c != label) {
+                    dLogits[g + c] = gradientScale * probabilities[p + c];
+                    others += exps[c];
+                }
             }
+            dLogits[g + label] = gradientScale * (float) (-others / sum);
         }
     }
 }

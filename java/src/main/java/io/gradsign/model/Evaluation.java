@@ -44,7 +44,7 @@ public final class Evaluation {
     }
 
     /** Checks images against the model (whole samples, finite values) and labels (count, range); returns the count. */
-    static int checkSamples(Network model, float[] images, int[] labels) {
+    public static int checkSamples(Network model, float[] images, int[] labels) {
         model.checkOpen();
         int inputs = model.inputSize();
         if (images.length % inputs != 0) {

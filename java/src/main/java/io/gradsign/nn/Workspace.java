@@ -309,6 +309,24 @@ public final class Workspace implements AutoCloseable {
     }
 
     /**
+     * The gradient at the input that the last {@link #inputGradient} or {@link #fgsmStep} left, (batch,
+     * input shape...), a view of the workspace's buffer, valid until the next backward pass: the
+     * direction of every FGSM step from that input, whatever its epsilon.
+     *
+     * @throws IllegalStateException before any forward pass
+     */
+    public Tensor lastInputGradient() {
+        enter();
+        try {
+            int batch = requireForward();
+            viewsFor(batch);
+            return gradientViews[0];
+        } finally {
+            exit();
+        }
+    }
+
+    /**
      * The gradients of every parameter of J whose gradient at the logits of the last {@link #logits}
      * call is {@code dLogits}, into {@link #parameterGradient} (overwritten).
      */

@@ -1,0 +1,69 @@
+package io.gradsign.attack;
+
+import io.gradsign.Shape;
+import io.gradsign.Tensor;
+import io.gradsign.nn.Claim;
+import io.gradsign.nn.Network;
+import io.gradsign.nn.Workspace;
+import java.util.Objects;
+
+/**
+ * The buffers attacks run in on one network: a {@link Workspace} for batches of up to
+ * {@link #capacity()} samples and what the attacks add to it (MI-FGSM's momentum), allocated once
+ * and reused by every run. Inputs larger than the capacity run as a stream of batches.
+ *
+ * <p>Threads: a session serves one thread at a time (a run while another thread's is inside gets
+ * an {@link IllegalStateException}); give each thread its own session: they may share the network.
+ */
+public final class AttackSession implements AutoCloseable {
+    private final Network network;
+    private final Workspace workspace;
+    private Tensor momentum;
+
+    /** A session on {@code network} for batches of up to {@code capacity} samples. */
+    public AttackSession(Network network, int capacity) {
+        this.network = Objects.requireNonNull(network, "network");
+        this.workspace = network.workspace(capacity);
+    }
+
+    /** {@code attack.run(this, goal, images, labels)}. */
+    public AttackResult run(Attack attack, Goal goal, float[] images, int[] labels) {
+        return Objects.requireNonNull(attack, "attack").run(this, goal, images, labels);
+    }
+
+    public Network network() {
+        return network;
+    }
+
+    /** The largest batch one pass takes. */
+    public int capacity() {
+        return workspace.capacity();
+    }
+
+    /** The workspace the attacks run in, for code that builds its own steps (it serves the session's thread). */
+    public Workspace workspace() {
+        return workspace;
+    }
+
+    /** Holds the session for the calling thread for one run. */
+    Claim claim() {
+        return workspace.claim();
+    }
+
+    /** MI-FGSM's momentum buffer for {@code batch} samples, (batch, input shape...); allocated at the first call. */
+    Tensor momentum(int batch) {
+        if (momentum == null) {
+            momentum = network.backend().allocate(Shape.batchOf(capacity(), network.inputShape()));
+        }
+        return momentum.slice(0, batch);
+    }
+
+    /** Frees the buffers (not the network). */
+    @Override
+    public void close() {
+        workspace.close();
+        if (momentum != null) {
+            momentum.close();
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.gradsign.attack;
+
+import io.gradsign.Tensor;
+import io.gradsign.model.Evaluation;
+import io.gradsign.nn.Network;
+import io.gradsign.nn.Workspace;
+import java.util.Objects;
+
+/** What every attack does around its steps: the checks, the predictions at x and x', the result. */
+final class Batches {
+    private Batches() {}
+
+    /** Checks an attack's arguments before any native call; returns the number of samples. */
+    static int check(Network network, Goal goal, float[] images, int[] labels) {
+        Objects.requireNonNull(images, "images");
+        if (goal == Goal.VIRTUAL && labels != null) {
+            throw new IllegalArgumentException("a virtual attack takes no labels: it uses the model's own predictions");
+        }
+        if (goal != Goal.VIRTUAL) {
+            Objects.requireNonNull(labels, goal == Goal.TARGETED ? "targets" : "labels");
+        }
+        return Evaluation.checkSamples(network, images, labels);
+    }
+
+    /** Whether a sample the model puts in class {@code predicted} is adversarial for {@code label} under {@code goal}. */
+    static boolean succeeded(Goal goal, int predicted, int label) {
+        return goal == Goal.TARGETED ? predicted == label : predicted != label;
+    }
+
+    /** The first class of the largest value in row {@code row} of values (rows of {@code classes}). */
+    static int argmax(float[] values, int row, int classes) {
+        int best = 0;
+        int at = row * classes;
+        for (int c = 1; c < classes; c++) {
+            if (values[at + c] > values[at + best]) {
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * The class (the largest logit; the first of equal ones) and its softmax probability of samples
+     * [first, first + n) of images.
+     */
+    static void predict(Workspace workspace, float[] images, int first, int n, int[] classes, float[] confidence) {
+        int size = workspace.network().inputSize();
+        int k = workspace.network().classes();
+        Tensor x = workspace.input(n);
+        x.copyFrom(images, first * size, 0, n * size);
+        float[] logits = workspace.logits(x).toArray();
+        workspace.crossEntropy(workspace.labels(n), 1f, false);
+        float[] probabilities = workspace.probabilities(n).toArray();
+        for (int i = 0; i < n; i++) {
+            int best = argmax(logits, i, k);
+            classes[first + i] = best;
+            confidence[first + i] = probabilities[i * k + best];
+        }
+    }
+
+    /** The per-sample outputs of one run, filled chunk by chunk. */
+    static final class Outcome {
+        final float[] adversarial;
+        final int[] cleanClass;
+        final float[] cleanConfidence;
+        final int[] adversarialClass;
+        final float[] adversarialConfidence;
+
+        /** x' starts as x. */
+        Outcome(float[] images, int count) {
+            adversarial = images.clone();
+            cleanClass = new int[count];
+            cleanConfidence = new float[count];
+            adversarialClass = new int[count];
+            adversarialConfidence = new float[count];
+        }
+
+        /** The predictions at every x', chunk by chunk through the workspace. */
+        void predictAdversarial(Workspace workspace) {
+            int count = cleanClass.length;
+            for (int first = 0; first < count; first += workspace.capacity()) {
+                int n = Math.min(workspace.capacity(), count - first);
+                predict(workspace, adversarial, first, n, adversarialClass, adversarialConfidence);
+            }
+        }
+
+        /** The result, with each sample's success (against {@code labels}, or the clean class for VIRTUAL) and norms. */
+        AttackResult result(float[] images, int size, Goal goal, int[] labels, long passes) {
+            int count = cleanClass.length;
+            boolean[] success = new boolean[count];
+            float[] linf = new float[count];
+            float[] l2 = new float[count];
+            for (int i = 0; i < count; i++) {
+                int label = goal == Goal.VIRTUAL ? cleanClass[i] : labels[i];
+                success[i] = succeeded(goal, adversarialClass[i], label);
+                double max = 0;
+                double squares = 0;
+                for (int j = i * size; j < (i + 1) * size; j++) {
+                    double d = (double) adversarial[j] - images[j];
+                    max = Math.max(max, Math.abs(d));
+                    squares += d * d;
+                }
+                linf[i] = (float) max;
+                l2[i] = (float) Math.sqrt(squares);
+            }
+            return new AttackResult(adversarial, cleanClass, cleanConfidence, adversarialClass, adversarialConfidence,
+                    success, linf, l2, passes);
+        }
+    }
+}
