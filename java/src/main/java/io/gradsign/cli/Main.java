@@ -109,7 +109,8 @@ public final class Main implements Callable<Integer> {
             return missing.getReason() != null ? missing.getMessage() : "no such file: " + missing.getFile();
         }
         if (e instanceof AccessDeniedException denied) {
-            return "permission denied: " + denied.getFile();
+            return denied.getReason() != null ? "permission denied: " + denied.getMessage()
+                    : "permission denied: " + denied.getFile();
         }
         if (e instanceof IOException) {
             return e.getMessage() != null ? e.getMessage() : e.toString();
