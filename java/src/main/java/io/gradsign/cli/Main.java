@@ -47,7 +47,16 @@ public final class Main implements Callable<Integer> {
     public static void main(String[] args) {
         // every command prints the backend choice itself; the library's INFO line would say it twice
         LIBRARY_LOG.setLevel(java.util.logging.Level.WARNING);
-        int exitCode = commandLine().execute(args);
+        int exitCode;
+        try {
+            exitCode = commandLine().execute(args);
+        } catch (OutOfMemoryError e) {
+            // a model or batch too large for the heap: one line, not a trace; GRADSIGN_JAVA_OPTS is bin/gradsign's
+            System.err.printf("gradsign: error: out of memory (%s): the model or the batch is too large for this Java"
+                    + " heap of %d MB (GRADSIGN_JAVA_OPTS=-Xmx... sets it)%n", e.getMessage(),
+                    Runtime.getRuntime().maxMemory() >> 20);
+            exitCode = EXIT_FAILURE;
+        }
         // exit only to report a failure: under 'mvn exec:java' a System.exit(0) would cut Maven short
         if (exitCode != 0) {
             System.exit(exitCode);

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -98,10 +99,22 @@ final class TrainCommand implements Callable<Integer> {
             Dataset train = fashion.train();
             chosen = layers(train.classes());
             Shape input = inputShape(chosen, train);
+            long parameters = 0;
             try {
-                Network.parameterShapes(input, chosen);
+                for (Shape shape : Network.parameterShapes(input, chosen)) {
+                    parameters += shape.size();
+                }
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), layersOption() + ": " + e.getMessage());
+            }
+            // the initial weights are drawn on the Java heap; training holds the parameters, their momentum and
+            // their gradients besides: a model whose weights alone take a quarter of the heap cannot train here
+            long heap = Runtime.getRuntime().maxMemory();
+            if (parameters > heap / 4 / Float.BYTES) {
+                throw new CommandLine.ParameterException(spec.commandLine(), String.format(Locale.ROOT,
+                        "%s: the model has %d parameters (%.1f GB of floats), too many for this Java heap of %.1f GB"
+                                + " (GRADSIGN_JAVA_OPTS=-Xmx... sets it)", layersOption(), parameters,
+                        parameters * 4e-9, heap * 1e-9));
             }
             try (Network model = Network.create(backend, input, chosen, seed)) {
                 printer.printf("training %s (%s): %d epochs, batch %d, learning rate %s, momentum %s, seed %d%n",
