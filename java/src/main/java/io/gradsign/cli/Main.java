@@ -14,9 +14,11 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * gradsign's command-line program. Without a subcommand it runs the demo. Exit codes: 0 success,
- * 1 an input that cannot be read (missing or corrupt file) or a backend that cannot run here,
- * 2 bad arguments.
+ * gradsign's command-line program ({@code bin/gradsign}). Without a subcommand it runs the demo. Exit
+ * codes: 0 success; 2 bad arguments; 1 files and runtime failures: an input that cannot be read
+ * (missing, corrupt, a directory), an output that cannot be written, a model and data that do not fit
+ * each other, a training that diverged, a backend that cannot run here, a CUDA error, memory. Each is
+ * one line on stderr (docs/CLI.md lists them).
  */
 @Command(name = "gradsign", mixinStandardHelpOptions = true, version = "gradsign 0.1.0-SNAPSHOT",
         description = "FGSM adversarial examples on Fashion-MNIST, on CUDA kernels or the CPU."
@@ -24,7 +26,7 @@ import picocli.CommandLine.Spec;
         subcommands = {DemoCommand.class, TrainCommand.class, AttackCommand.class, EvalCommand.class,
                 BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
-    /** Exit code of an input that cannot be read or a backend that cannot run here. */
+    /** Exit code of files and runtime failures (see the class comment). */
     public static final int EXIT_FAILURE = 1;
 
     @Spec
