@@ -29,6 +29,9 @@ function(gradsign_add_emulated_library name)
   add_library(${name} SHARED ${wrappers})
   target_include_directories(${name} PRIVATE ${ARG_INCLUDES})
   target_compile_definitions(${name} PRIVATE ${ARG_DEFINITIONS} GRADSIGN_CUDA_ARCHITECTURES="emulated")
+  # no contraction of a * b + c into one fused multiply-add: the kernels' __fmul_rn and __fadd_rn
+  # (plain * and + here) must round each operation, as they do on a GPU
+  target_compile_options(${name} PRIVATE -ffp-contract=off)
   target_link_libraries(${name} PRIVATE gradsign_emulation_runtime)
   set_target_properties(${name} PROPERTIES CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
   target_link_options(${name} PRIVATE "LINKER:--exclude-libs,ALL")

@@ -64,6 +64,37 @@ GRADSIGN_API int gradsign_synchronize(void);
 GRADSIGN_API int gradsign_sign_step(gradsign_address out, gradsign_address x, gradsign_address gradient,
                                     long long count, float epsilon, float lo, float hi);
 
+/* The element-wise steps of the gradient attacks. Each operation rounds every product and sum on its
+   own (no fused multiply-add), and clips with Java's max and min (NaN in, NaN out; -0 below +0), so
+   the CPU backend's twins give the same bits. The caller has checked alpha, epsilon >= 0 and finite,
+   decay >= 0 and finite, lo <= hi, the lengths and the overlaps. */
+
+/* BIM, PGD L-infinity: out = clip(clip(x + alpha * sign(gradient), origin - epsilon, origin + epsilon),
+   lo, hi), count floats each, one pass (16 bytes per element); origin -+ epsilon rounded once each.
+   out may be x (or another input, the same range exactly). */
+GRADSIGN_API int gradsign_projected_sign_step(gradsign_address out, gradsign_address x, gradsign_address origin,
+                                              gradsign_address gradient, long long count, float alpha,
+                                              float epsilon, float lo, float hi);
+
+/* FGM, PGD L2: batch samples of sample_size floats each. Per sample: y = x + (alpha / |g|_2) * g (y = x
+   where |g|_2 = 0); d = y - origin; p = origin + d * (epsilon / |d|_2) where |d|_2 > epsilon, else y;
+   out = clip(p, lo, hi). A norm is its sum of squares accumulated in double in a fixed order (thread t
+   of 256 takes elements t, t + 256, ...; the 256 partial sums then pairwise, s = 128, 64, ..., 1),
+   rounded to float once, then a float square root; the two scale factors are one float division each
+   per sample. out may be x (or another input, the same range exactly). */
+GRADSIGN_API int gradsign_l2_step(gradsign_address out, gradsign_address x, gradsign_address origin,
+                                  gradsign_address gradient, long long batch, long long sample_size, float alpha,
+                                  float epsilon, float lo, float hi);
+
+/* MI-FGSM: batch samples of sample_size floats each. Per sample: l1 = sum |g| (double, the order of
+   gradsign_l2_step's sums, rounded to float once); momentum = decay * momentum + g / l1 (decay * momentum
+   where l1 = 0); out = gradsign_projected_sign_step's formula with sign(momentum). momentum is read and
+   written in place and overlaps nothing else; out may be x (or another input, the same range exactly). */
+GRADSIGN_API int gradsign_momentum_sign_step(gradsign_address out, gradsign_address momentum, gradsign_address x,
+                                             gradsign_address origin, gradsign_address gradient, long long batch,
+                                             long long sample_size, float decay, float alpha, float epsilon,
+                                             float lo, float hi);
+
 /* Activations fused into gradsign_dense_forward and gradsign_conv2d_forward, applied alone by
    gradsign_activation_forward and undone by gradsign_activation_backward (from the activation's
    output y). */

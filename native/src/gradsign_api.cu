@@ -10,7 +10,10 @@
 #include "activation.cuh"
 #include "conv.cuh"
 #include "dense.cuh"
+#include "l2_step.cuh"
+#include "momentum_sign_step.cuh"
 #include "pool.cuh"
+#include "projected_sign_step.cuh"
 #include "sgd.cuh"
 #include "sign_step.cuh"
 #include "softmax_cross_entropy.cuh"
@@ -256,6 +259,36 @@ int gradsign_sign_step(gradsign_address out, gradsign_address x, gradsign_addres
     return GRADSIGN_OK;
 }
 
+
+int gradsign_projected_sign_step(gradsign_address out, gradsign_address x, gradsign_address origin,
+                                 gradsign_address gradient, long long count, float alpha, float epsilon, float lo,
+                                 float hi) {
+    if (count < 0) return gradsign::fail_argument("gradsign_projected_sign_step", "negative count");
+    GRADSIGN_CHECK(gradsign::projected_sign_step(device<float>(out), device<const float>(x), device<const float>(origin),
+                                                 device<const float>(gradient), static_cast<size_t>(count), alpha,
+                                                 epsilon, lo, hi, gradsign::multiprocessors_of_current_device(), 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_l2_step(gradsign_address out, gradsign_address x, gradsign_address origin, gradsign_address gradient,
+                     long long batch, long long sample_size, float alpha, float epsilon, float lo, float hi) {
+    if (batch < 0 || sample_size < 0) return gradsign::fail_argument("gradsign_l2_step", "negative size");
+    GRADSIGN_CHECK(gradsign::l2_step(device<float>(out), device<const float>(x), device<const float>(origin),
+                                     device<const float>(gradient), static_cast<size_t>(batch),
+                                     static_cast<size_t>(sample_size), alpha, epsilon, lo, hi, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_momentum_sign_step(gradsign_address out, gradsign_address momentum, gradsign_address x,
+                                gradsign_address origin, gradsign_address gradient, long long batch,
+                                long long sample_size, float decay, float alpha, float epsilon, float lo, float hi) {
+    if (batch < 0 || sample_size < 0) return gradsign::fail_argument("gradsign_momentum_sign_step", "negative size");
+    GRADSIGN_CHECK(gradsign::momentum_sign_step(device<float>(out), device<float>(momentum), device<const float>(x),
+                                                device<const float>(origin), device<const float>(gradient),
+                                                static_cast<size_t>(batch), static_cast<size_t>(sample_size), decay,
+                                                alpha, epsilon, lo, hi, 0));
+    return GRADSIGN_OK;
+}
 
 int gradsign_dense_scratch_bytes(long long* bytes) {
     if (bytes == nullptr) return gradsign::fail_argument("gradsign_dense_scratch_bytes", "the output is null");

@@ -85,6 +85,59 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
     }
 
     @Override
+    public final void projectedSignStep(Tensor out, Tensor x, Tensor origin, Tensor gradient, float alpha,
+                                        float epsilon, float lo, float hi) {
+        checkOpen();
+        T outT = mine(out, "out", -1);
+        T xT = mine(x, "x", -1);
+        T originT = mine(origin, "origin", -1);
+        T gradientT = mine(gradient, "gradient", -1);
+        checkStepSize("alpha", alpha);
+        checkStepSize("epsilon", epsilon);
+        checkClipBounds(lo, hi);
+        checkStepLengths(out, null, x, origin, gradient);
+        checkStepOverlaps(out, x, origin, gradient);
+        projectedSignStepChecked(outT, xT, originT, gradientT, alpha, epsilon, lo, hi);
+    }
+
+    @Override
+    public final void l2Step(Tensor out, Tensor x, Tensor origin, Tensor gradient, int batch, float alpha,
+                             float epsilon, float lo, float hi) {
+        checkOpen();
+        T outT = mine(out, "out", -1);
+        T xT = mine(x, "x", -1);
+        T originT = mine(origin, "origin", -1);
+        T gradientT = mine(gradient, "gradient", -1);
+        checkStepSize("alpha", alpha);
+        checkStepSize("epsilon", epsilon);
+        checkClipBounds(lo, hi);
+        checkStepLengths(out, null, x, origin, gradient);
+        checkBatch(batch, x.length());
+        checkStepOverlaps(out, x, origin, gradient);
+        l2StepChecked(outT, xT, originT, gradientT, batch, alpha, epsilon, lo, hi);
+    }
+
+    @Override
+    public final void momentumSignStep(Tensor out, Tensor momentum, Tensor x, Tensor origin, Tensor gradient,
+                                       int batch, float decay, float alpha, float epsilon, float lo, float hi) {
+        checkOpen();
+        T outT = mine(out, "out", -1);
+        T momentumT = mine(momentum, "momentum", -1);
+        T xT = mine(x, "x", -1);
+        T originT = mine(origin, "origin", -1);
+        T gradientT = mine(gradient, "gradient", -1);
+        checkStepSize("decay", decay);
+        checkStepSize("alpha", alpha);
+        checkStepSize("epsilon", epsilon);
+        checkClipBounds(lo, hi);
+        checkStepLengths(out, momentum, x, origin, gradient);
+        checkBatch(batch, x.length());
+        checkStepOverlaps(out, x, origin, gradient);
+        checkDisjoint(momentum, "momentum", out, x, origin, gradient);
+        momentumSignStepChecked(outT, momentumT, xT, originT, gradientT, batch, decay, alpha, epsilon, lo, hi);
+    }
+
+    @Override
     public final void denseForward(Tensor y, Tensor x, Tensor weights, Tensor bias, int batch, int inFeatures,
                                    int outFeatures, Activation activation) {
         checkOpen();
@@ -400,6 +453,63 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
         }
     }
 
+    /** A step size or radius of the attack steps: finite and >= 0. */
+    private static void checkStepSize(String name, float value) {
+        if (!(value >= 0) || Float.isInfinite(value)) {
+            throw new IllegalArgumentException(name + " must be finite and >= 0, got " + value);
+        }
+    }
+
+    private static void checkClipBounds(float lo, float hi) {
+        if (Float.isNaN(lo) || Float.isNaN(hi) || lo > hi) {
+            throw new IllegalArgumentException("clip bounds must satisfy lo <= hi, got lo=" + lo + ", hi=" + hi);
+        }
+    }
+
+    /** out, x, origin, gradient (and momentum, where not null) of one length. */
+    private static void checkStepLengths(Tensor out, Tensor momentum, Tensor x, Tensor origin, Tensor gradient) {
+        long n = x.length();
+        if (out.length() != n || origin.length() != n || gradient.length() != n
+                || (momentum != null && momentum.length() != n)) {
+            throw new IllegalArgumentException("lengths differ: out=" + out.length()
+                    + (momentum != null ? ", momentum=" + momentum.length() : "") + ", x=" + n + ", origin="
+                    + origin.length() + ", gradient=" + gradient.length());
+        }
+    }
+
+    /** batch samples of equal length: batch >= 0 divides the length (batch 0 only for no elements). */
+    private static void checkBatch(int batch, long length) {
+        if (batch < 0) {
+            throw new IllegalArgumentException("batch must be >= 0, got " + batch);
+        }
+        if (batch == 0 ? length != 0 : length % batch != 0) {
+            throw new IllegalArgumentException("batch " + batch + " does not divide the length " + length);
+        }
+    }
+
+    /**
+     * out may be x (the same range) and otherwise shares no memory with x, origin or gradient; where
+     * origin or gradient is x's very range, out being x is out being them too.
+     */
+    private static void checkStepOverlaps(Tensor out, Tensor x, Tensor origin, Tensor gradient) {
+        boolean outIsX = sameRange(out, x);
+        if (out.overlaps(x) && !outIsX) {
+            throw new IllegalArgumentException("out overlaps x without being the same range: " + out + ", x=" + x);
+        }
+        if (out.overlaps(origin) && !(outIsX && sameRange(origin, x))) {
+            throw new IllegalArgumentException("out shares memory with origin (only x may be out): " + out
+                    + ", origin=" + origin);
+        }
+        if (out.overlaps(gradient) && !(outIsX && sameRange(gradient, x))) {
+            throw new IllegalArgumentException("out shares memory with gradient (only x may be out): " + out
+                    + ", gradient=" + gradient);
+        }
+    }
+
+    private static boolean sameRange(Tensor a, Tensor b) {
+        return a.overlaps(b) && !a.overlapsPartially(b);
+    }
+
     /** An output must share no memory with the inputs (views of one buffer included). */
     private static void checkDisjoint(Tensor output, String role, Tensor... inputs) {
         for (Tensor input : inputs) {
@@ -427,6 +537,18 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
 
     /** The sign step with validated arguments. */
     protected abstract void signStepChecked(T out, T x, T gradient, float epsilon, float lo, float hi);
+
+    /** The projected sign step with validated arguments. */
+    protected abstract void projectedSignStepChecked(T out, T x, T origin, T gradient, float alpha, float epsilon,
+                                                     float lo, float hi);
+
+    /** The L2 step with validated arguments. */
+    protected abstract void l2StepChecked(T out, T x, T origin, T gradient, int batch, float alpha, float epsilon,
+                                          float lo, float hi);
+
+    /** The MI-FGSM step with validated arguments. */
+    protected abstract void momentumSignStepChecked(T out, T momentum, T x, T origin, T gradient, int batch,
+                                                    float decay, float alpha, float epsilon, float lo, float hi);
 
     protected abstract void denseForwardChecked(T y, T x, T weights, T bias, int batch, int inFeatures, int outFeatures,
                                                 Activation activation);

@@ -58,6 +58,90 @@ public interface Backend extends AutoCloseable {
     void signStep(Tensor out, Tensor x, Tensor gradient, float epsilon, float lo, float hi);
 
     /**
+     * The projected sign step of the basic iterative method (BIM, Kurakin et al. 2016, "Adversarial
+     * examples in the physical world") and of PGD under L&infin; (Madry et al. 2018, "Towards deep
+     * learning models resistant to adversarial attacks"), in one pass over each element:
+     * <pre>
+     * v      = x[i] + alpha * sign(gradient[i])
+     * v      = min(max(v, origin[i] - epsilon), origin[i] + epsilon)   // onto the ball around origin
+     * out[i] = min(max(v, lo), hi)
+     * </pre>
+     * sign is the sign step's (&plusmn;1, &plusmn;0 for &plusmn;0, NaN for NaN); min and max are
+     * Java's {@code Math.min} and {@code Math.max} (NaN in, NaN out; -0 below +0); origin &minus;
+     * epsilon and origin + epsilon are rounded once each, so out lies within epsilon of origin up to
+     * half an ulp of those bounds. Every backend gives the same bits (the CPU twin is
+     * {@code cpu.ProjectedSignStep.projectedSignStepOne}).
+     *
+     * <p>{@code out} may be {@code x} (in place); otherwise it shares no memory with x, origin or
+     * gradient (where origin is x, out may be both). x, origin and gradient may overlap one another.
+     *
+     * @throws IllegalArgumentException if alpha or epsilon is negative, NaN or infinite, if lo or hi is
+     *     NaN, if lo &gt; hi, if the lengths differ, if out overlaps an input other than as above, or if a
+     *     tensor belongs to another backend
+     * @throws IllegalStateException if the backend or a tensor is closed
+     */
+    void projectedSignStep(Tensor out, Tensor x, Tensor origin, Tensor gradient, float alpha, float epsilon, float lo,
+                           float hi);
+
+    /**
+     * The L2 step of the fast gradient method (FGM, the L2 form of Goodfellow et al. 2014, "Explaining
+     * and harnessing adversarial examples": origin = x, alpha = epsilon) and of PGD under L2 (Madry
+     * et al. 2018), per sample: the tensors hold {@code batch} samples of n = length / batch floats each,
+     * and for each sample
+     * <pre>
+     * gnorm  = sqrt(sum g[i]^2)
+     * y[i]   = x[i] + (alpha / gnorm) * g[i]              (y = x where gnorm == 0)
+     * d[i]   = y[i] - origin[i];  dnorm = sqrt(sum d[i]^2)
+     * p[i]   = origin[i] + d[i] * (epsilon / dnorm)      where dnorm &gt; epsilon, else y[i]
+     * out[i] = min(max(p[i], lo), hi)
+     * </pre>
+     * A sum of squares accumulates in double in one fixed order (element i to lane i mod 256, each lane
+     * in element order; then the lanes pairwise: {@code cpu.SampleReduction}), is rounded to float
+     * once, and its square root taken in float. The two scale factors are one float division each
+     * per sample; every other product and sum is rounded on its own (no fused multiply-add). So every
+     * backend gives the same bits: the CPU twin repeats the CUDA kernel's order of operations
+     * ({@code cpu.L2Step.l2StepOne} is the formula), and the tests check bit equality. Without lo and hi
+     * binding, {@code ||out - origin||_2 <= epsilon (1 + 1e-6)}. A NaN anywhere in a sample makes dnorm
+     * NaN: that sample is not projected, and its NaN elements stay NaN.
+     *
+     * <p>{@code out} may be {@code x} (in place); otherwise it shares no memory with x, origin or
+     * gradient (where origin is x, out may be both). x, origin and gradient may overlap one another.
+     *
+     * @throws IllegalArgumentException if alpha or epsilon is negative, NaN or infinite, if lo or hi is
+     *     NaN, if lo &gt; hi, if the lengths differ, if batch is negative or does not divide the length
+     *     (batch 0 only for empty tensors), if out overlaps an input other than as above, or if a tensor
+     *     belongs to another backend
+     * @throws IllegalStateException if the backend or a tensor is closed
+     */
+    void l2Step(Tensor out, Tensor x, Tensor origin, Tensor gradient, int batch, float alpha, float epsilon, float lo,
+                float hi);
+
+    /**
+     * The step of the momentum iterative method (MI-FGSM, Dong et al. 2018, "Boosting adversarial
+     * attacks with momentum"), per sample: the tensors hold {@code batch} samples of n = length / batch
+     * floats each, and for each sample
+     * <pre>
+     * l1          = sum |g[i]|
+     * momentum[i] = decay * momentum[i] + g[i] / l1       (decay * momentum[i] where l1 == 0)
+     * out[i]      = the projected sign step of {@link #projectedSignStep} with sign(momentum[i])
+     * </pre>
+     * l1 accumulates in double in the order of {@link #l2Step}'s sums and is rounded to float once;
+     * every product, quotient and sum is rounded on its own. Every backend gives the same bits (the CPU
+     * twin is {@code cpu.MomentumSignStep.momentumSignStepOne}). The paper's decay is 1.0.
+     *
+     * <p>{@code momentum} is read and written in place and shares no memory with the other tensors.
+     * {@code out} may be {@code x} (in place); otherwise it shares no memory with x, origin or gradient
+     * (where origin is x, out may be both).
+     *
+     * @throws IllegalArgumentException if decay, alpha or epsilon is negative, NaN or infinite, if lo or
+     *     hi is NaN, if lo &gt; hi, if the lengths differ, if batch is negative or does not divide the
+     *     length, if a tensor overlaps another other than as above, or if a tensor belongs to another backend
+     * @throws IllegalStateException if the backend or a tensor is closed
+     */
+    void momentumSignStep(Tensor out, Tensor momentum, Tensor x, Tensor origin, Tensor gradient, int batch, float decay,
+                          float alpha, float epsilon, float lo, float hi);
+
+    /**
      * A tensor over floats [offset, offset + length) of a Java array itself, with no copy, where this
      * backend computes on Java arrays (the CPU backend); empty where it cannot (CUDA). The tensor
      * reads and writes the array, never frees anything, and is unusable once the backend is closed.

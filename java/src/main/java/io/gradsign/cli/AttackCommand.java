@@ -8,6 +8,9 @@ import io.gradsign.model.FgsmResult;
 import io.gradsign.nn.Network;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -72,42 +75,75 @@ final class AttackCommand implements Callable<Integer> {
                 "--target must be a class in [0, 10), got " + target);
 
         PrintWriter out = spec.commandLine().getOut();
-        try (Backend backend = main.backendChoice.open(out);
-             Network network = model.load(backend, out)) {
+        checkFigurePath(png, "--png");
+        try (Backend backend = main.backendChoice.open(out)) {
             Dataset test = data.load(out).test();
-            int n = count == null ? test.count() : Math.min(count, test.count());
-            float[] images = test.images(0, n);
-            int[] labels = test.labels(0, n);
-            Fgsm.Mode fgsmMode = Fgsm.Mode.valueOf(mode.name().toUpperCase(Locale.ROOT));
-            int[] attackLabels = switch (mode) {
-                case untargeted -> labels;
-                case targeted -> filled(n, target);
-                case virtual -> null;
-            };
-            out.printf(Locale.ROOT, "attack: %s FGSM at epsilon %s on %d test images%s%n", mode, epsilon, n,
-                    mode == Mode.targeted ? ", target " + target + " (" + FashionMnist.CLASS_NAMES.get(target) + ")" : "");
-            out.flush();
-            try (Fgsm fgsm = new Fgsm(network, Math.min(batch, n))) {
-                FgsmResult result = AttackRun.run(fgsm, fgsmMode, images, attackLabels, test.features(), epsilon,
-                        batch, "attack", spec.commandLine().getErr());
-                AttackRun.Summary summary = AttackRun.summarize(result, labels, target == null ? -1 : target);
-                out.printf(Locale.ROOT, "clean accuracy:          %6.2f%%   mean confidence %5.1f%%%n",
-                        100 * summary.cleanAccuracy(), 100 * summary.cleanConfidence());
-                out.printf(Locale.ROOT, "adversarial accuracy:    %6.2f%%   mean confidence %5.1f%%%n",
-                        100 * summary.adversarialAccuracy(), 100 * summary.adversarialConfidence());
-                out.printf(Locale.ROOT, "correct, then wrong:     %6.2f%%%n", 100 * summary.correctThenWrong());
-                if (mode == Mode.targeted) {
-                    out.printf(Locale.ROOT, "classified as the target: %5.2f%%%n", 100 * summary.reachedTarget());
-                }
-                if (png != null) {
-                    int chosen = FgsmFigure.choose(result, labels);
-                    writeFigure(fgsm, fgsmMode, test, chosen, attackLabels == null ? null : attackLabels[chosen],
-                            result, epsilon, png, data.usesSample(), model.name(), network, out,
-                            spec.commandLine().getErr());
-                }
+            try (Network network = model.load(backend, out, test)) {
+                attack(network, test, out);
             }
         }
         return 0;
+    }
+
+    private void attack(Network network, Dataset test, PrintWriter out) throws IOException {
+        int n = count == null ? test.count() : Math.min(count, test.count());
+        float[] images = test.images(0, n);
+        int[] labels = test.labels(0, n);
+        Fgsm.Mode fgsmMode = Fgsm.Mode.valueOf(mode.name().toUpperCase(Locale.ROOT));
+        int[] attackLabels = switch (mode) {
+            case untargeted -> labels;
+            case targeted -> filled(n, target);
+            case virtual -> null;
+        };
+        out.printf(Locale.ROOT, "attack: %s FGSM at epsilon %s on %d test images%s%n", mode, epsilon, n,
+                mode == Mode.targeted ? ", target " + target + " (" + FashionMnist.CLASS_NAMES.get(target) + ")" : "");
+        out.flush();
+        try (Fgsm fgsm = new Fgsm(network, Math.min(batch, n))) {
+            FgsmResult result = AttackRun.run(fgsm, fgsmMode, images, attackLabels, test.features(), epsilon,
+                    batch, "attack", spec.commandLine().getErr());
+            AttackRun.Summary summary = AttackRun.summarize(result, labels, target == null ? -1 : target);
+            out.printf(Locale.ROOT, "clean accuracy:          %6.2f%%   mean confidence %5.1f%%%n",
+                    100 * summary.cleanAccuracy(), 100 * summary.cleanConfidence());
+            out.printf(Locale.ROOT, "adversarial accuracy:    %6.2f%%   mean confidence %5.1f%%%n",
+                    100 * summary.adversarialAccuracy(), 100 * summary.adversarialConfidence());
+            out.printf(Locale.ROOT, "correct, then wrong:     %6.2f%%%n", 100 * summary.correctThenWrong());
+            if (mode == Mode.targeted) {
+                out.printf(Locale.ROOT, "classified as the target: %5.2f%%%n", 100 * summary.reachedTarget());
+            }
+            if (png != null) {
+                int chosen = FgsmFigure.choose(result, labels);
+                writeFigure(fgsm, fgsmMode, test, chosen, attackLabels == null ? null : attackLabels[chosen],
+                        result, epsilon, png, data.usesSample(), model.name(), network, out,
+                        spec.commandLine().getErr());
+            }
+        }
+    }
+
+    /**
+     * A figure's path, checked before the work that leads to it: not a directory (which writing would
+     * fail on, or replace), and no file where its folder should be (the folder itself is created).
+     */
+    static void checkFigurePath(Path file, String option) throws IOException {
+        if (file == null) {
+            return;
+        }
+        if (Files.isDirectory(file)) {
+            throw new FileSystemException(file.toString(), null, "is a directory: " + option
+                    + " needs a file name, such as " + file.resolve("fgsm.png"));
+        }
+        for (Path folder = file.toAbsolutePath().getParent(); folder != null; folder = folder.getParent()) {
+            if (Files.isDirectory(folder)) {
+                if (!Files.isWritable(folder)) {
+                    throw new AccessDeniedException(folder.toString(), null, "the folder of " + option
+                            + " cannot be written");
+                }
+                return;
+            }
+            if (Files.exists(folder)) {
+                throw new FileSystemException(folder.toString(), null, "is a file, not a folder: "
+                        + option + " " + file + " cannot be written");
+            }
+        }
     }
 
     /** Draws image {@code index} of {@code test}, attacked in {@code result}, to {@code file} and says so. */

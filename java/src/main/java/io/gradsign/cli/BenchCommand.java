@@ -48,11 +48,11 @@ final class BenchCommand implements Callable<Integer> {
                     + seconds);
         }
         PrintWriter out = spec.commandLine().getOut();
+        // the embedded sample's test images, repeated to fill the batch: the data do not change the work
+        Dataset test = FashionMnist.embeddedSample().test();
         try (Backend backend = main.backendChoice.open(out);
-             Network network = model.load(backend, out);
+             Network network = model.load(backend, out, test);
              Fgsm fgsm = new Fgsm(network, batch)) {
-            // the embedded sample's test images, repeated to fill the batch: the data do not change the work
-            Dataset test = FashionMnist.embeddedSample().test();
             int features = test.features();
             float[] images = new float[batch * features];
             int[] labels = new int[batch];

@@ -33,7 +33,7 @@ final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--train", description = "train an MLP (784-128-10) here instead of loading the shipped one")
+    @Option(names = "--train", description = "train an MLP (784-128-10 on Fashion-MNIST) here instead of loading the shipped one")
     boolean train;
 
     @Option(names = "--epochs", description = "epochs of --train (default: ${DEFAULT-VALUE})")
@@ -72,6 +72,7 @@ final class DemoCommand implements Callable<Integer> {
         batch = batching.checked(spec);
         check(epochs >= 1, "--epochs must be at least 1, got " + epochs);
 
+        AttackCommand.checkFigurePath(png, "--png");
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         out.println("gradsign demo: FGSM (Goodfellow et al. 2014) against " + (train || model.file == null
@@ -88,11 +89,13 @@ final class DemoCommand implements Callable<Integer> {
 
     private Network model(Backend backend, FashionMnist fashion, PrintWriter out, PrintWriter err) throws IOException {
         if (!train) {
-            return model.load(backend, out);
+            return model.load(backend, out, fashion.test());
         }
         TrainCommand trainer = new TrainCommand();
         trainer.epochs = epochs;
-        Network network = Network.create(backend, Shape.of(28 * 28), Network.mlp(trainer.hidden, 10), trainer.seed);
+        Dataset train = fashion.train();
+        Network network = Network.create(backend, Shape.of(train.features()),
+                Network.mlp(trainer.hidden, train.classes()), trainer.seed);
         try {
             out.printf("model: training an MLP (%s) here: %d epochs, batch %d, learning rate %s, momentum %s%n",
                     ModelOptions.describe(network), trainer.epochs, trainer.batch, trainer.learningRate,

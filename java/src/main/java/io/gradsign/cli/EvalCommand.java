@@ -40,19 +40,20 @@ final class EvalCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--batch must be at least 1, got " + batch);
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (Backend backend = main.backendChoice.open(out);
-             Network network = model.load(backend, out)) {
+        try (Backend backend = main.backendChoice.open(out)) {
             Dataset test = data.load(out).test();
-            int[] labels = test.labels();
-            int[] predicted = Evaluation.predict(network, test.images(), Math.min(batch, test.count()));
-            int right = 0;
-            for (int i = 0; i < labels.length; i++) {
-                if (predicted[i] == labels[i]) {
-                    right++;
+            try (Network network = model.load(backend, out, test)) {
+                int[] labels = test.labels();
+                int[] predicted = Evaluation.predict(network, test.images(), Math.min(batch, test.count()));
+                int right = 0;
+                for (int i = 0; i < labels.length; i++) {
+                    if (predicted[i] == labels[i]) {
+                        right++;
+                    }
                 }
+                out.printf(Locale.ROOT, "test accuracy: %.2f%% (%d of %d)%n", 100.0 * right / labels.length, right,
+                        labels.length);
             }
-            out.printf(Locale.ROOT, "test accuracy: %.2f%% (%d of %d)%n", 100.0 * right / labels.length, right,
-                    labels.length);
         }
         return 0;
     }

@@ -9,8 +9,10 @@ import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -95,9 +97,16 @@ final class FgsmFigure {
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        if (!ImageIO.write(image, "png", file.toFile())) {
+        // encoded first, then written over a file only: ImageIO.write(File) deletes what is there, an empty
+        // directory included
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        if (!ImageIO.write(image, "png", png)) {
             throw new IOException(file + ": no PNG writer in this Java runtime");
         }
+        if (Files.isDirectory(file)) {
+            throw new FileSystemException(file.toString(), null, "is a directory, not a file for the figure");
+        }
+        Files.write(file, png.toByteArray());
     }
 
     static BufferedImage draw(Content content, PrintWriter err) {

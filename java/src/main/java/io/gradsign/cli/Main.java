@@ -14,9 +14,11 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * gradsign's command-line program. Without a subcommand it runs the demo. Exit codes: 0 success,
- * 1 an input that cannot be read (missing or corrupt file) or a backend that cannot run here,
- * 2 bad arguments.
+ * gradsign's command-line program ({@code bin/gradsign}). Without a subcommand it runs the demo. Exit
+ * codes: 0 success; 2 bad arguments; 1 files and runtime failures: an input that cannot be read
+ * (missing, corrupt, a directory), an output that cannot be written, a model and data that do not fit
+ * each other, a training that diverged, a backend that cannot run here, a CUDA error, memory. Each is
+ * one line on stderr (docs/CLI.md lists them).
  */
 @Command(name = "gradsign", mixinStandardHelpOptions = true, version = "gradsign 0.1.0-SNAPSHOT",
         description = "FGSM adversarial examples on Fashion-MNIST, on CUDA kernels or the CPU."
@@ -24,7 +26,7 @@ import picocli.CommandLine.Spec;
         subcommands = {DemoCommand.class, TrainCommand.class, AttackCommand.class, EvalCommand.class,
                 BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
-    /** Exit code of an input that cannot be read or a backend that cannot run here. */
+    /** Exit code of files and runtime failures (see the class comment). */
     public static final int EXIT_FAILURE = 1;
 
     @Spec
@@ -47,7 +49,16 @@ public final class Main implements Callable<Integer> {
     public static void main(String[] args) {
         // every command prints the backend choice itself; the library's INFO line would say it twice
         LIBRARY_LOG.setLevel(java.util.logging.Level.WARNING);
-        int exitCode = commandLine().execute(args);
+        int exitCode;
+        try {
+            exitCode = commandLine().execute(args);
+        } catch (OutOfMemoryError e) {
+            // a model or batch too large for the heap: one line, not a trace; GRADSIGN_JAVA_OPTS is bin/gradsign's
+            System.err.printf("gradsign: error: out of memory (%s): the model or the batch is too large for this Java"
+                    + " heap of %d MB (GRADSIGN_JAVA_OPTS=-Xmx... sets it)%n", e.getMessage(),
+                    Runtime.getRuntime().maxMemory() >> 20);
+            exitCode = EXIT_FAILURE;
+        }
         // exit only to report a failure: under 'mvn exec:java' a System.exit(0) would cut Maven short
         if (exitCode != 0) {
             System.exit(exitCode);
@@ -109,7 +120,8 @@ public final class Main implements Callable<Integer> {
             return missing.getReason() != null ? missing.getMessage() : "no such file: " + missing.getFile();
         }
         if (e instanceof AccessDeniedException denied) {
-            return "permission denied: " + denied.getFile();
+            return denied.getReason() != null ? "permission denied: " + denied.getMessage()
+                    : "permission denied: " + denied.getFile();
         }
         if (e instanceof IOException) {
             return e.getMessage() != null ? e.getMessage() : e.toString();

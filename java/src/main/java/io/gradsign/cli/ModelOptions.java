@@ -1,6 +1,8 @@
 package io.gradsign.cli;
 
 import io.gradsign.Backend;
+import io.gradsign.Shape;
+import io.gradsign.data.Dataset;
 import io.gradsign.model.ModelFile;
 import io.gradsign.nn.Network;
 import java.io.IOException;
@@ -33,8 +35,14 @@ final class ModelOptions {
             description = "the shipped model used without --model-file: cnn or mlp (default: ${DEFAULT-VALUE})")
     Shipped shipped = Shipped.cnn;
 
-    /** Loads the model onto {@code backend} and says which it is. */
-    Network load(Backend backend, PrintWriter out) throws IOException {
+    /**
+     * Loads the model onto {@code backend}, checks that it takes {@code data}'s images and gives its
+     * classes, and says which it is.
+     *
+     * @throws IllegalArgumentException if the model's input or classes do not fit the data (exit code 1:
+     *     the files disagree)
+     */
+    Network load(Backend backend, PrintWriter out, Dataset data) throws IOException {
         Network model;
         String source;
         if (file != null) {
@@ -44,15 +52,28 @@ final class ModelOptions {
             model = loadShipped(backend, shipped);
             source = "fashion-" + shipped + ", shipped in the jar";
         }
-        if (model.inputSize() != 28 * 28 || model.classes() != 10) {
-            String shape = describe(model);
+        if (!fits(model.inputShape(), data) || model.classes() != data.classes()) {
+            String message = source + " takes inputs of " + model.inputShape() + " (" + model.inputSize()
+                    + " features) in " + model.classes() + " classes, but the data's images are " + data.rows() + "x"
+                    + data.cols() + " (" + data.features() + " features) in " + data.classes() + " classes";
             model.close();
-            throw new IllegalArgumentException(source + " is a " + shape + " model, Fashion-MNIST needs 784 inputs"
-                    + " (28x28 pixels) and 10 classes");
+            throw new IllegalArgumentException(message);
         }
         out.println("model: " + source + " (" + describe(model) + ")");
         out.flush();
         return model;
+    }
+
+    /**
+     * Whether a model with this input shape takes the data's images: (features) flat, or (1, rows, cols)
+     * for one that starts with a convolution or pooling.
+     */
+    static boolean fits(Shape input, Dataset data) {
+        return switch (input.rank()) {
+            case 1 -> input.dim(0) == data.features();
+            case 3 -> input.dim(0) == 1 && input.dim(1) == data.rows() && input.dim(2) == data.cols();
+            default -> false;
+        };
     }
 
     /** The model's short name: its file's name, or fashion-cnn / fashion-mlp for a shipped one. */

@@ -12,10 +12,15 @@ import io.gradsign.nn.Layer;
 import io.gradsign.nn.LayerSpec;
 import io.gradsign.nn.Network;
 import io.gradsign.model.Trainer;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -80,23 +85,41 @@ final class TrainCommand implements Callable<Integer> {
         for (int width : hidden) {
             check(width >= 1, "--hidden widths must be at least 1, got " + width);
         }
-        Path parent = out.toAbsolutePath().getParent();
-        if (parent != null && !Files.isDirectory(parent)) {
-            throw new java.nio.file.NoSuchFileException(parent.toString(), null, "the folder of --out does not exist");
-        }
+        checkOut();
         List<Layer> chosen;
         try {
-            chosen = layers();
-            Network.parameterShapes(inputShape(chosen), chosen);
+            chosen = layers(10);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--layers: " + e.getMessage());
+            throw new CommandLine.ParameterException(spec.commandLine(), layersOption() + ": " + e.getMessage());
         }
         PrintWriter printer = spec.commandLine().getOut();
         try (Backend backend = main.backendChoice.open(printer)) {
             FashionMnist fashion = data.load(printer);
-            try (Network model = Network.create(backend, inputShape(chosen), chosen, seed)) {
+            // the layers again, for the data's classes, and checked against the data's image shape
+            Dataset train = fashion.train();
+            chosen = layers(train.classes());
+            Shape input = inputShape(chosen, train);
+            long parameters = 0;
+            try {
+                for (Shape shape : Network.parameterShapes(input, chosen)) {
+                    parameters += shape.size();
+                }
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), layersOption() + ": " + e.getMessage());
+            }
+            // the initial weights are drawn on the Java heap; training holds the parameters, their momentum and
+            // their gradients besides: a model whose weights alone take a quarter of the heap cannot train here
+            long heap = Runtime.getRuntime().maxMemory();
+            if (parameters > heap / 4 / Float.BYTES) {
+                throw new CommandLine.ParameterException(spec.commandLine(), String.format(Locale.ROOT,
+                        "%s: the model has %d parameters (%.1f GB of floats), too many for this Java heap of %.1f GB"
+                                + " (GRADSIGN_JAVA_OPTS=-Xmx... sets it)", layersOption(), parameters,
+                        parameters * 4e-9, heap * 1e-9));
+            }
+            try (Network model = Network.create(backend, input, chosen, seed)) {
                 printer.printf("training %s (%s): %d epochs, batch %d, learning rate %s, momentum %s, seed %d%n",
-                        architecture, ModelOptions.describe(model), epochs, batch, learningRate, momentum, seed);
+                        layers == null ? architecture : "a network", ModelOptions.describe(model), epochs, batch,
+                        learningRate, momentum, seed);
                 printer.flush();
                 train(model, fashion, printer, spec.commandLine().getErr());
                 ModelFile.save(model, out);
@@ -106,22 +129,49 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The layers --layers or --model names (Fashion-MNIST's 10 classes). */
-    List<Layer> layers() {
+    /**
+     * --out, checked before any work: not a directory, in a folder that exists and can be written; a file
+     * that cannot be saved would otherwise cost the whole training.
+     */
+    private void checkOut() throws IOException {
+        if (Files.isDirectory(out)) {
+            throw new FileSystemException(out.toString(), null, "is a directory: --out needs a file name, such as "
+                    + out.resolve("model.gsm"));
+        }
+        Path parent = out.toAbsolutePath().getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            throw new NoSuchFileException(parent.toString(), null, "the folder of --out does not exist");
+        }
+        if (parent != null && !Files.isWritable(parent)) {
+            throw new AccessDeniedException(parent.toString(), null, "the folder of --out cannot be written");
+        }
+    }
+
+    /** The option that chose the layers, for messages. */
+    private String layersOption() {
+        return layers != null ? "--layers" : architecture == Architecture.mlp ? "--hidden" : "--model";
+    }
+
+    /** The layers --layers or --model names; --model's end in {@code classes} outputs (--layers says its own). */
+    List<Layer> layers(int classes) {
         if (layers != null) {
             return LayerSpec.parse(layers);
         }
         return switch (architecture) {
-            case softmax -> Network.softmaxRegression(10);
-            case mlp -> Network.mlp(hidden, 10);
+            case softmax -> Network.softmaxRegression(classes);
+            case mlp -> Network.mlp(hidden, classes);
             case cnn -> LayerSpec.parse(LayerSpec.FASHION_CNN);
         };
     }
 
-    /** Images as (1, 28, 28) for layers that start with a convolution or pooling, else as 784 features. */
-    static Shape inputShape(List<Layer> layers) {
+    /**
+     * One image of {@code data} as the layers take it: (1, rows, cols) for layers that start with a
+     * convolution or pooling, else (rows·cols) features.
+     */
+    static Shape inputShape(List<Layer> layers, Dataset data) {
         Layer first = layers.get(0);
-        return first instanceof Dense || first instanceof Flatten ? Shape.of(28 * 28) : Shape.of(1, 28, 28);
+        return first instanceof Dense || first instanceof Flatten ? Shape.of(data.features())
+                : Shape.of(1, data.rows(), data.cols());
     }
 
     /** Trains {@code model} for {@link #epochs} epochs, printing the loss and test accuracy of each. */
@@ -138,6 +188,9 @@ final class TrainCommand implements Callable<Integer> {
                 double loss;
                 try (Progress progress = Progress.start("epoch " + epoch + "/" + epochs, count, "images", err)) {
                     loss = trainer.trainEpoch(images, labels, progress::step);
+                } catch (IllegalStateException diverged) {
+                    throw new IllegalStateException("epoch " + epoch + ": " + diverged.getMessage()
+                            + "; no model saved", diverged);
                 }
                 double accuracy = Evaluation.accuracy(model, testImages, testLabels, 500);
                 out.printf("epoch %2d/%d  loss %.4f  test accuracy %6.2f%%  (%.1f s)%n", epoch, epochs, loss,

@@ -93,6 +93,33 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> implements Dens
     }
 
     @Override
+    protected void projectedSignStepChecked(CpuTensor out, CpuTensor x, CpuTensor origin, CpuTensor gradient,
+                                            float alpha, float epsilon, float lo, float hi) {
+        out.written();
+        ProjectedSignStep.projectedSignStep(out.data(), out.offset(), x.data(), x.offset(), origin.data(),
+                origin.offset(), gradient.data(), gradient.offset(), (int) x.length(), alpha, epsilon, lo, hi);
+    }
+
+    @Override
+    protected void l2StepChecked(CpuTensor out, CpuTensor x, CpuTensor origin, CpuTensor gradient, int batch,
+                                 float alpha, float epsilon, float lo, float hi) {
+        out.written();
+        L2Step.l2Step(out.data(), out.offset(), x.data(), x.offset(), origin.data(), origin.offset(), gradient.data(),
+                gradient.offset(), (int) x.length(), batch, alpha, epsilon, lo, hi);
+    }
+
+    @Override
+    protected void momentumSignStepChecked(CpuTensor out, CpuTensor momentum, CpuTensor x, CpuTensor origin,
+                                           CpuTensor gradient, int batch, float decay, float alpha, float epsilon,
+                                           float lo, float hi) {
+        out.written();
+        momentum.written();
+        MomentumSignStep.momentumSignStep(out.data(), out.offset(), momentum.data(), momentum.offset(), x.data(),
+                x.offset(), origin.data(), origin.offset(), gradient.data(), gradient.offset(), (int) x.length(), batch,
+                decay, alpha, epsilon, lo, hi);
+    }
+
+    @Override
     protected void denseForwardChecked(CpuTensor y, CpuTensor x, CpuTensor weights, CpuTensor bias, int batch,
                                        int inFeatures, int outFeatures, Activation activation) {
         y.written();

@@ -135,6 +135,31 @@ public final class CudaBackend extends AbstractBackend<DeviceBuffer> implements 
     }
 
     @Override
+    protected void projectedSignStepChecked(DeviceBuffer out, DeviceBuffer x, DeviceBuffer origin,
+                                            DeviceBuffer gradient, float alpha, float epsilon, float lo, float hi) {
+        library.check(library.projectedSignStep(out.rawAddress(), x.rawAddress(), origin.rawAddress(),
+                gradient.rawAddress(), x.length(), alpha, epsilon, lo, hi), "projectedSignStep");
+    }
+
+    @Override
+    protected void l2StepChecked(DeviceBuffer out, DeviceBuffer x, DeviceBuffer origin, DeviceBuffer gradient,
+                                 int batch, float alpha, float epsilon, float lo, float hi) {
+        long sampleSize = batch == 0 ? 0 : x.length() / batch;
+        library.check(library.l2Step(out.rawAddress(), x.rawAddress(), origin.rawAddress(), gradient.rawAddress(),
+                batch, sampleSize, alpha, epsilon, lo, hi), "l2Step");
+    }
+
+    @Override
+    protected void momentumSignStepChecked(DeviceBuffer out, DeviceBuffer momentum, DeviceBuffer x,
+                                           DeviceBuffer origin, DeviceBuffer gradient, int batch, float decay,
+                                           float alpha, float epsilon, float lo, float hi) {
+        long sampleSize = batch == 0 ? 0 : x.length() / batch;
+        library.check(library.momentumSignStep(out.rawAddress(), momentum.rawAddress(), x.rawAddress(),
+                origin.rawAddress(), gradient.rawAddress(), batch, sampleSize, decay, alpha, epsilon, lo, hi),
+                "momentumSignStep");
+    }
+
+    @Override
     protected void denseForwardChecked(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weights, DeviceBuffer bias,
                                        int batch, int inFeatures, int outFeatures, Activation activation) {
         long s = scratch.take();

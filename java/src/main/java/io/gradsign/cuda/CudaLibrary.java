@@ -58,6 +58,15 @@ public interface CudaLibrary {
 
     int signStep(long out, long x, long gradient, long count, float epsilon, float lo, float hi);
 
+    int projectedSignStep(long out, long x, long origin, long gradient, long count, float alpha, float epsilon,
+                          float lo, float hi);
+
+    int l2Step(long out, long x, long origin, long gradient, long batch, long sampleSize, float alpha, float epsilon,
+               float lo, float hi);
+
+    int momentumSignStep(long out, long momentum, long x, long origin, long gradient, long batch, long sampleSize,
+                         float decay, float alpha, float epsilon, float lo, float hi);
+
     /** The bytes of the scratch each dense product takes (see gradsign_dense_scratch_bytes). */
     int denseScratchBytes(long[] bytes);
 
@@ -137,6 +146,9 @@ public interface CudaLibrary {
         @Override public int memset(long destination, int value, long bytes) { return GradsignCuda.gradsign_memset(destination, value, bytes); }
         @Override public int synchronize() { return GradsignCuda.gradsign_synchronize(); }
         @Override public int signStep(long out, long x, long gradient, long count, float epsilon, float lo, float hi) { return GradsignCuda.gradsign_sign_step(out, x, gradient, count, epsilon, lo, hi); }
+        @Override public int projectedSignStep(long out, long x, long origin, long gradient, long count, float alpha, float epsilon, float lo, float hi) { return GradsignCuda.gradsign_projected_sign_step(out, x, origin, gradient, count, alpha, epsilon, lo, hi); }
+        @Override public int l2Step(long out, long x, long origin, long gradient, long batch, long sampleSize, float alpha, float epsilon, float lo, float hi) { return GradsignCuda.gradsign_l2_step(out, x, origin, gradient, batch, sampleSize, alpha, epsilon, lo, hi); }
+        @Override public int momentumSignStep(long out, long momentum, long x, long origin, long gradient, long batch, long sampleSize, float decay, float alpha, float epsilon, float lo, float hi) { return GradsignCuda.gradsign_momentum_sign_step(out, momentum, x, origin, gradient, batch, sampleSize, decay, alpha, epsilon, lo, hi); }
         @Override public int denseScratchBytes(long[] bytes) { return GradsignCuda.gradsign_dense_scratch_bytes(bytes); }
         @Override public int denseForward(long y, long x, long weights, long bias, int batch, int inFeatures, int outFeatures, int activation, long scratch) { return GradsignCuda.gradsign_dense_forward(y, x, weights, bias, batch, inFeatures, outFeatures, activation, scratch); }
         @Override public int denseBackwardInput(long dx, long dy, long weights, int batch, int inFeatures, int outFeatures, long scratch) { return GradsignCuda.gradsign_dense_backward_input(dx, dy, weights, batch, inFeatures, outFeatures, scratch); }
@@ -184,6 +196,9 @@ public interface CudaLibrary {
         @Override public int memset(long destination, int value, long bytes) { return GradsignCudaEmulated.gradsign_memset(destination, value, bytes); }
         @Override public int synchronize() { return GradsignCudaEmulated.gradsign_synchronize(); }
         @Override public int signStep(long out, long x, long gradient, long count, float epsilon, float lo, float hi) { return GradsignCudaEmulated.gradsign_sign_step(out, x, gradient, count, epsilon, lo, hi); }
+        @Override public int projectedSignStep(long out, long x, long origin, long gradient, long count, float alpha, float epsilon, float lo, float hi) { return GradsignCudaEmulated.gradsign_projected_sign_step(out, x, origin, gradient, count, alpha, epsilon, lo, hi); }
+        @Override public int l2Step(long out, long x, long origin, long gradient, long batch, long sampleSize, float alpha, float epsilon, float lo, float hi) { return GradsignCudaEmulated.gradsign_l2_step(out, x, origin, gradient, batch, sampleSize, alpha, epsilon, lo, hi); }
+        @Override public int momentumSignStep(long out, long momentum, long x, long origin, long gradient, long batch, long sampleSize, float decay, float alpha, float epsilon, float lo, float hi) { return GradsignCudaEmulated.gradsign_momentum_sign_step(out, momentum, x, origin, gradient, batch, sampleSize, decay, alpha, epsilon, lo, hi); }
         @Override public int denseScratchBytes(long[] bytes) { return GradsignCudaEmulated.gradsign_dense_scratch_bytes(bytes); }
         @Override public int denseForward(long y, long x, long weights, long bias, int batch, int inFeatures, int outFeatures, int activation, long scratch) { return GradsignCudaEmulated.gradsign_dense_forward(y, x, weights, bias, batch, inFeatures, outFeatures, activation, scratch); }
         @Override public int denseBackwardInput(long dx, long dy, long weights, int batch, int inFeatures, int outFeatures, long scratch) { return GradsignCudaEmulated.gradsign_dense_backward_input(dx, dy, weights, batch, inFeatures, outFeatures, scratch); }

@@ -75,11 +75,18 @@ public final class FashionMnist {
      * @throws NoSuchFileException if a file is missing in both forms
      * @throws IdxFormatException if a file is not valid IDX, images are not 3-dimensional unsigned
      *                            bytes, labels not 1-dimensional unsigned bytes, the counts of images and
-     *                            labels disagree, or a label is not one of the 10 classes
+     *                            labels disagree, a label is not one of the 10 classes, or the
+     *                            training and test images differ in size
      */
     public static FashionMnist load(Path directory) throws IOException {
         Dataset train = dataset(read(directory, TRAIN_IMAGES), read(directory, TRAIN_LABELS));
-        Dataset test = dataset(read(directory, TEST_IMAGES), read(directory, TEST_LABELS));
+        IdxFile testImages = read(directory, TEST_IMAGES);
+        Dataset test = dataset(testImages, read(directory, TEST_LABELS));
+        // a model trained on one shape cannot be tested on another
+        if (test.rows() != train.rows() || test.cols() != train.cols()) {
+            throw new IdxFormatException(testImages.source(), "images are " + test.rows() + "x" + test.cols()
+                    + " but the training images are " + train.rows() + "x" + train.cols());
+        }
         return new FashionMnist(train, test);
     }
 

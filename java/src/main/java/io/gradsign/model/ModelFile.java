@@ -52,9 +52,29 @@ public final class ModelFile {
         }
     }
 
-    /** Writes {@code model}'s input shape, layers and parameters to {@code file} (replacing it, through a temporary file beside it). */
+    /**
+     * Writes {@code model}'s input shape, layers and parameters to {@code file} (replacing a file, through
+     * a temporary file beside it that is removed whatever happens).
+     *
+     * @throws IllegalArgumentException if a parameter is NaN or infinite ({@link #load} would refuse the
+     *     file); nothing is written
+     * @throws java.nio.file.FileSystemException if {@code file} is a directory; nothing is written
+     */
     public static void save(Network model, Path file) throws IOException {
         model.checkOpen();
+        if (Files.isDirectory(file)) {
+            throw new java.nio.file.FileSystemException(file.toString(), null, "is a directory, not a model file");
+        }
+        List<float[]> parameters = model.parameterValues();
+        for (int p = 0; p < parameters.size(); p++) {
+            float[] values = parameters.get(p);
+            for (int i = 0; i < values.length; i++) {
+                if (!Float.isFinite(values[i])) {
+                    throw new IllegalArgumentException("parameter array " + p + " of the model holds " + values[i]
+                            + " at " + i + ": not saved, no model file may hold a value that is not finite");
+                }
+            }
+        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.write(MAGIC);
@@ -67,7 +87,7 @@ public final class ModelFile {
             byte[] spec = model.spec().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
             writeInt(out, spec.length);
             out.write(spec);
-            for (float[] values : model.parameterValues()) {
+            for (float[] values : parameters) {
                 writeFloats(out, values);
             }
         }

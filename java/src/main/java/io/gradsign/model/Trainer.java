@@ -61,7 +61,8 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * One pass over the samples in a seeded random order; returns the mean training loss.
+     * One pass over the samples in a seeded random order; returns the mean training loss. Stops with an
+     * {@link IllegalStateException} where a batch's loss is not finite (see below).
      *
      * @param images (count, inputs), row-major, finite
      * @param labels (count), in [0, classes)
@@ -73,6 +74,10 @@ public final class Trainer implements AutoCloseable {
     /**
      * {@link #trainEpoch(float[], int[])}, telling {@code batchDone} the number of samples of each
      * batch as it finishes (for progress bars).
+     *
+     * @throws IllegalStateException if a batch's loss is NaN or infinite (the steps diverged, usually
+     *     from too large a learning rate); the epoch stops there, and the model's parameters, already
+     *     changed by the steps before, should not be used
      */
     public double trainEpoch(float[] images, int[] labels, java.util.function.IntConsumer batchDone) {
         java.util.Objects.requireNonNull(batchDone, "batchDone");
@@ -105,7 +110,15 @@ public final class Trainer implements AutoCloseable {
                 System.arraycopy(images, order[start + b] * inputs, batchImages, b * inputs, inputs);
                 batchLabels[b] = labels[order[start + b]];
             }
-            lossSum += step(batchImages, java.util.Arrays.copyOf(batchLabels, batch), batch, losses);
+            double batchLoss = step(batchImages, java.util.Arrays.copyOf(batchLabels, batch), batch, losses);
+            // the sum is at hand: a loss that overflowed or became NaN means the steps diverged, and every
+            // later step would only spread NaN through the parameters
+            if (!Double.isFinite(batchLoss)) {
+                throw new IllegalStateException("training diverged: the loss is " + batchLoss + " in batch "
+                        + (start / capacity + 1) + " of " + ((count + capacity - 1) / capacity) + " (learning rate "
+                        + learningRate + ", momentum " + momentum + "); a smaller learning rate may help");
+            }
+            lossSum += batchLoss;
             batchDone.accept(batch);
         }
         return lossSum / count;

@@ -191,7 +191,7 @@ public final class Network implements AutoCloseable {
                 shapes[l + 1] = layers.get(l).outputShape(shapes[l]);
             } catch (ArithmeticException e) {
                 throw new IllegalArgumentException("layer " + l + " (" + layers.get(l).spec() + ") is too large for input "
-                        + shapes[l]);
+                        + shapes[l] + ": its weights or output would pass 2^31 - 1 elements");
             }
             if (shapes[l + 1].size() == 0 || shapes[l + 1].size() > Integer.MAX_VALUE / 4) {
                 throw new IllegalArgumentException("layer " + l + " (" + layers.get(l).spec() + ") gives output "

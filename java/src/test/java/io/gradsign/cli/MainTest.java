@@ -227,6 +227,151 @@ class MainTest {
         assertNoStackTrace(run);
     }
 
+    @Test
+    void aDirectoryAsTheModelFileIsNamedInTheMessage() throws IOException {
+        Path folder = Files.createDirectory(directory.resolve("models"));
+        Run run = run("--backend", "cpu", "eval", "--sample", "--model-file", folder.toString());
+        assertOneLineError(run, 1, "gradsign eval: error: " + folder + ": is a directory, not a model file");
+    }
+
+    @Test
+    void hiddenWidthsTooLargeAreRefusedBeforeAnythingIsAllocated() {
+        Path model = directory.resolve("huge.gsm");
+        Run overflow = run("--backend", "cpu", "train", "--sample", "--hidden", "2000000000", "--out", model.toString());
+        assertOneLineError(overflow, 2, "gradsign train: --hidden: layer 0 (dense2000000000-relu) is too large");
+        // each layer fits an int, the whole does not fit the heap (3.6e9 floats, 14 GB)
+        Run heap = run("--backend", "cpu", "train", "--sample", "--hidden", "2000000,1000", "--out", model.toString());
+        assertOneLineError(heap, 2, "gradsign train: --hidden: the model has 3570011010 parameters");
+        assertTrue(heap.err().contains("too many for this Java heap"), heap::toString);
+        assertFalse(Files.exists(model), "a model was written");
+        assertNoTemporaryFiles();
+    }
+
+    @Test
+    void aDivergingTrainingStopsSaysSoAndSavesNothing() {
+        Path model = directory.resolve("diverged.gsm");
+        Run run = run("--backend", "cpu", "train", "--sample", "--hidden", "16", "--learning-rate", "1e30",
+                "--epochs", "2", "--out", model.toString());
+        assertOneLineError(run, 1, "gradsign train: error: epoch 1: training diverged: the loss is ");
+        assertTrue(run.err().contains("learning rate 1.0E30") && run.err().contains("no model saved"), run::toString);
+        assertFalse(run.out().contains("epoch  1/2"), run::toString);
+        assertFalse(Files.exists(model), "a model was written");
+        assertNoTemporaryFiles();
+    }
+
+    @Test
+    void aDirectoryAsTrainsOutputIsRefusedBeforeTraining() throws IOException {
+        Path folder = Files.createDirectory(directory.resolve("out"));
+        Run run = run("--backend", "cpu", "train", "--sample", "--model", "softmax", "--epochs", "1", "--out",
+                folder.toString());
+        assertOneLineError(run, 1, "gradsign train: error: " + folder + ": is a directory: --out needs a file name");
+        assertFalse(run.out().contains("epoch"), run::toString);
+        assertTrue(Files.isDirectory(folder), "the folder was replaced");
+        assertNoTemporaryFiles();
+
+        Run missing = run("--backend", "cpu", "train", "--sample", "--out", directory.resolve("no/such/m.gsm").toString());
+        assertOneLineError(missing, 1, "gradsign train: error: " + directory.resolve("no/such") + ": the folder of --out does not exist");
+    }
+
+    @Test
+    void aDirectoryAsTheFigureIsRefusedBeforeTheAttackAndKept() throws IOException {
+        Path folder = Files.createDirectory(directory.resolve("figure"));
+        Run attack = run("--backend", "cpu", "attack", "--sample", "--count", "10", "--png", folder.toString());
+        assertOneLineError(attack, 1, "gradsign attack: error: " + folder + ": is a directory: --png needs a file name");
+        assertFalse(attack.out().contains("attack:"), attack::toString);
+        assertTrue(Files.isDirectory(folder), "the empty folder was replaced");
+
+        Run demo = run("--backend", "cpu", "demo", "--sample", "--epsilons", "0", "--png", folder.toString());
+        assertOneLineError(demo, 1, "gradsign demo: error: " + folder + ": is a directory");
+        assertTrue(Files.isDirectory(folder), "the empty folder was replaced");
+
+        Path file = Files.writeString(directory.resolve("plain"), "a file");
+        Path under = file.resolve("fgsm.png");
+        Run notAFolder = run("--backend", "cpu", "attack", "--sample", "--count", "10", "--png", under.toString());
+        assertOneLineError(notAFolder, 1, "gradsign attack: error: " + file + ": is a file, not a folder");
+    }
+
+    @Test
+    void theInputShapeComesFromTheDataAndAModelThatDoesNotFitIsNamed() throws IOException {
+        // 784 images of 10x10 pixels: as many floats as 100 images of 28x28
+        Path data = writeIdxData(directory.resolve("small"), 784, 10, 10);
+        Run eval = run("--backend", "cpu", "eval", "--data", data.toString());
+        assertOneLineError(eval, 1, "gradsign eval: error: fashion-cnn, shipped in the jar takes inputs of"
+                + " (1, 28, 28) (784 features) in 10 classes, but the data's images are 10x10 (100 features)");
+        Run attack = run("--backend", "cpu", "attack", "--data", data.toString(), "--shipped", "mlp");
+        assertOneLineError(attack, 1, "gradsign attack: error: fashion-mlp, shipped in the jar takes inputs of (784,)");
+
+        Path model = directory.resolve("small.gsm");
+        Run train = run("--backend", "cpu", "train", "--data", data.toString(), "--layers",
+                "conv4k3p1-relu-pool2-dense10", "--epochs", "1", "--out", model.toString());
+        assertEquals(0, train.exitCode(), train::toString);
+        assertTrue(train.out().contains("(1, 10, 10) conv4k3p1-relu-pool2-flatten-dense10"), train::toString);
+        Run mlp = run("--backend", "cpu", "train", "--data", data.toString(), "--hidden", "8", "--epochs", "1",
+                "--out", directory.resolve("small-mlp.gsm").toString());
+        assertEquals(0, mlp.exitCode(), mlp::toString);
+        assertTrue(mlp.out().contains("(100,) dense8-relu-dense10"), mlp::toString);
+        Run evalSmall = run("--backend", "cpu", "eval", "--data", data.toString(), "--model-file", model.toString());
+        assertEquals(0, evalSmall.exitCode(), evalSmall::toString);
+        Run evalFull = run("--backend", "cpu", "eval", "--sample", "--model-file", model.toString());
+        assertOneLineError(evalFull, 1, "gradsign eval: error: " + model + " takes inputs of (1, 10, 10) (100 features) in 10 classes, but the"
+                + " data's images are 28x28");
+    }
+
+    @Test
+    void trainingAndTestImagesOfDifferentSizesAreRefused() throws IOException {
+        Path data = writeIdxData(directory.resolve("mixed"), 20, 12, 12);
+        Path other = writeIdxData(directory.resolve("other"), 20, 10, 10);
+        Files.copy(other.resolve("t10k-images-idx3-ubyte"), data.resolve("t10k-images-idx3-ubyte"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Run run = run("--backend", "cpu", "train", "--data", data.toString(), "--epochs", "1", "--out",
+                directory.resolve("m.gsm").toString());
+        assertOneLineError(run, 1, "gradsign train: error: " + data.resolve("t10k-images-idx3-ubyte")
+                + ": images are 10x10 but the training images are 12x12");
+    }
+
+    // the four IDX files of a data folder: count training and count test images of rows x cols, seeded noise
+    private static Path writeIdxData(Path folder, int count, int rows, int cols) throws IOException {
+        Files.createDirectories(folder);
+        java.util.Random random = new java.util.Random(13);
+        for (String[] names : new String[][] {{"train-images-idx3-ubyte", "train-labels-idx1-ubyte"},
+                {"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}}) {
+            java.nio.ByteBuffer images = java.nio.ByteBuffer.allocate(16 + count * rows * cols);
+            images.putInt(0x0803).putInt(count).putInt(rows).putInt(cols);
+            byte[] pixels = new byte[count * rows * cols];
+            random.nextBytes(pixels);
+            images.put(pixels);
+            Files.write(folder.resolve(names[0]), images.array());
+            java.nio.ByteBuffer labels = java.nio.ByteBuffer.allocate(8 + count);
+            labels.putInt(0x0801).putInt(count);
+            for (int i = 0; i < count; i++) {
+                labels.put((byte) (i % 10));
+            }
+            Files.write(folder.resolve(names[1]), labels.array());
+        }
+        return folder;
+    }
+
+    // exit code, a first line on stderr that starts with the expected text, nothing else but picocli's pointer to
+    // --help after a usage error, no stack trace
+    private static void assertOneLineError(Run run, int exitCode, String start) {
+        assertEquals(exitCode, run.exitCode(), run::toString);
+        List<String> lines = run.err().lines().toList();
+        assertFalse(lines.isEmpty(), run::toString);
+        assertTrue(lines.get(0).startsWith(start), () -> "expected a line starting with '" + start + "'\n" + run);
+        assertTrue(lines.size() == 1 || (exitCode == 2 && lines.size() == 2 && lines.get(1).startsWith("Try '")),
+                run::toString);
+        assertNoStackTrace(run);
+    }
+
+    private void assertNoTemporaryFiles() {
+        try (var files = Files.walk(directory)) {
+            List<Path> temporary = files.filter(f -> f.getFileName().toString().endsWith(".tmp")).toList();
+            assertTrue(temporary.isEmpty(), () -> "left behind: " + temporary);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     // the figure decodes, has the layout's size, and its panels are neither blank nor uniform
     private static void assertFigure(Path png) throws IOException {
         BufferedImage image = ImageIO.read(png.toFile());

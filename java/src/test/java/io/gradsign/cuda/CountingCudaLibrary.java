@@ -38,6 +38,9 @@ public final class CountingCudaLibrary implements CudaLibrary {
     @Override public int memset(long destination, int value, long bytes) { return count(delegate.memset(destination, value, bytes)); }
     @Override public int synchronize() { return count(delegate.synchronize()); }
     @Override public int signStep(long out, long x, long gradient, long count, float epsilon, float lo, float hi) { return count(delegate.signStep(out, x, gradient, count, epsilon, lo, hi)); }
+    @Override public int projectedSignStep(long out, long x, long origin, long gradient, long count, float alpha, float epsilon, float lo, float hi) { return count(delegate.projectedSignStep(out, x, origin, gradient, count, alpha, epsilon, lo, hi)); }
+    @Override public int l2Step(long out, long x, long origin, long gradient, long batch, long sampleSize, float alpha, float epsilon, float lo, float hi) { return count(delegate.l2Step(out, x, origin, gradient, batch, sampleSize, alpha, epsilon, lo, hi)); }
+    @Override public int momentumSignStep(long out, long momentum, long x, long origin, long gradient, long batch, long sampleSize, float decay, float alpha, float epsilon, float lo, float hi) { return count(delegate.momentumSignStep(out, momentum, x, origin, gradient, batch, sampleSize, decay, alpha, epsilon, lo, hi)); }
     @Override public int denseScratchBytes(long[] bytes) { return delegate.denseScratchBytes(bytes); }
     @Override public int denseForward(long y, long x, long weights, long bias, int batch, int inFeatures, int outFeatures, int activation, long scratch) { return count(delegate.denseForward(y, x, weights, bias, batch, inFeatures, outFeatures, activation, scratch)); }
     @Override public int denseBackwardInput(long dx, long dy, long weights, int batch, int inFeatures, int outFeatures, long scratch) { return count(delegate.denseBackwardInput(dx, dy, weights, batch, inFeatures, outFeatures, scratch)); }

@@ -246,6 +246,24 @@ class FgsmPerturbInPlaceTest {
         }
 
         @Override
+        public void projectedSignStep(Tensor out, Tensor x, Tensor origin, Tensor gradient, float alpha,
+                                      float epsilon, float lo, float hi) {
+            cpu.projectedSignStep(out, x, origin, gradient, alpha, epsilon, lo, hi);
+        }
+
+        @Override
+        public void l2Step(Tensor out, Tensor x, Tensor origin, Tensor gradient, int batch, float alpha, float epsilon,
+                           float lo, float hi) {
+            cpu.l2Step(out, x, origin, gradient, batch, alpha, epsilon, lo, hi);
+        }
+
+        @Override
+        public void momentumSignStep(Tensor out, Tensor momentum, Tensor x, Tensor origin, Tensor gradient, int batch,
+                                     float decay, float alpha, float epsilon, float lo, float hi) {
+            cpu.momentumSignStep(out, momentum, x, origin, gradient, batch, decay, alpha, epsilon, lo, hi);
+        }
+
+        @Override
         public void denseForward(Tensor y, Tensor x, Tensor weights, Tensor bias, int batch, int inFeatures,
                                  int outFeatures, Activation activation) {
             cpu.denseForward(y, x, weights, bias, batch, inFeatures, outFeatures, activation);

@@ -43,6 +43,29 @@ class ModelFileTest {
         }
     }
 
+    /** A model that load would refuse (a NaN weight) and a directory as the file: refused, nothing written or replaced. */
+    @Test
+    void saveRefusesNonFiniteParametersAndDirectories() throws IOException {
+        try (Backend cpu = Backends.open(BackendKind.CPU);
+             Network model = Network.create(cpu, Shape.of(6), Network.softmaxRegression(3), 1)) {
+            Path folder = Files.createDirectory(directory.resolve("folder"));
+            java.nio.file.FileSystemException isDirectory = assertThrows(java.nio.file.FileSystemException.class,
+                    () -> ModelFile.save(model, folder));
+            assertEquals(folder + ": is a directory, not a model file", isDirectory.getMessage());
+            assertTrue(Files.isDirectory(folder));
+
+            float[] weights = model.weights(0);
+            weights[4] = Float.NaN;
+            model.parameters(0).get(0).copyFrom(weights);
+            Path file = directory.resolve("nan.gsm");
+            IllegalArgumentException nan = assertThrows(IllegalArgumentException.class, () -> ModelFile.save(model, file));
+            assertTrue(nan.getMessage().contains("NaN at 4"), nan.getMessage());
+            try (var files = Files.list(directory)) {
+                assertEquals(List.of(folder), files.toList(), "save left a file behind");
+            }
+        }
+    }
+
     @Test
     void cnnRoundTripKeepsShapeLayersAndParameters() throws IOException {
         try (Backend cpu = Backends.open(BackendKind.CPU);

@@ -95,6 +95,22 @@ class TrainingTest {
         return losses;
     }
 
+    /** A learning rate that overflows the weights stops the epoch at the first batch whose loss is not finite. */
+    @Test
+    void aDivergingLossStopsTheEpochAndSaysSo() {
+        Dataset sample = FashionMnist.embeddedSample().train().subset(0, 256);
+        try (Backend cpu = Backends.open(BackendKind.CPU);
+             Network model = Network.create(cpu, Shape.of(784), Network.mlp(new int[] {16}, 10), 1);
+             Trainer trainer = new Trainer(model, 32, 1e30f, 0.9f, 1)) {
+            int[] batches = {0};
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> trainer.trainEpoch(sample.images(), sample.labels(), n -> batches[0]++));
+            assertTrue(e.getMessage().startsWith("training diverged: the loss is "), e.getMessage());
+            assertTrue(e.getMessage().contains("learning rate 1.0E30"), e.getMessage());
+            // the first batch's loss is computed before any step, so at least one batch finished
+            assertTrue(batches[0] >= 1 && batches[0] < 8, "stopped after " + batches[0] + " of 8 batches");
+        }
+    }
 
     /** The same training on the CUDA path (emulated; real where present) gives the CPU's weights to float tolerance. */
     @org.junit.jupiter.params.ParameterizedTest

@@ -53,6 +53,12 @@ public final class GradsignCuda {
 
     public static native int gradsign_sign_step(@Cast("gradsign_address") long out, @Cast("gradsign_address") long x, @Cast("gradsign_address") long gradient, long count, float epsilon, float lo, float hi);
 
+    public static native int gradsign_projected_sign_step(@Cast("gradsign_address") long out, @Cast("gradsign_address") long x, @Cast("gradsign_address") long origin, @Cast("gradsign_address") long gradient, long count, float alpha, float epsilon, float lo, float hi);
+
+    public static native int gradsign_l2_step(@Cast("gradsign_address") long out, @Cast("gradsign_address") long x, @Cast("gradsign_address") long origin, @Cast("gradsign_address") long gradient, long batch, long sampleSize, float alpha, float epsilon, float lo, float hi);
+
+    public static native int gradsign_momentum_sign_step(@Cast("gradsign_address") long out, @Cast("gradsign_address") long momentum, @Cast("gradsign_address") long x, @Cast("gradsign_address") long origin, @Cast("gradsign_address") long gradient, long batch, long sampleSize, float decay, float alpha, float epsilon, float lo, float hi);
+
     public static native int gradsign_dense_scratch_bytes(@Cast("long long*") long[] bytes);
 
     public static native int gradsign_dense_forward(@Cast("gradsign_address") long y, @Cast("gradsign_address") long x, @Cast("gradsign_address") long weights, @Cast("gradsign_address") long bias, int batch, int inFeatures, int outFeatures, int activation, @Cast("gradsign_address") long scratch);
