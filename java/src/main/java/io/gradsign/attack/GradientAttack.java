@@ -271,8 +271,8 @@ public final class GradientAttack implements Attack {
         private final Goal goal;
         private final int size;
         private final int classes;
-        private final float alpha = stepSize();
-        private final int steps = steps();
+        private final float alpha = GradientAttack.this.stepSize();
+        private final int steps = GradientAttack.this.steps();
         private final float[] hostOrigin;
         private final float[] hostCurrent;
         private final float[] hostMomentum;
