@@ -56,7 +56,8 @@ class AttackTest {
     private static List<GradientAttack> all(float epsilon) {
         return List.of(Attacks.fgsm(epsilon), Attacks.fgm(epsilon * 10), Attacks.bim(epsilon).withSteps(5),
                 Attacks.pgd(epsilon).withSteps(5), Attacks.pgdL2(epsilon * 10).withSteps(5),
-                Attacks.rfgsm(epsilon), Attacks.mifgsm(epsilon).withSteps(5));
+                Attacks.rfgsm(epsilon), Attacks.mifgsm(epsilon).withSteps(5),
+                Attacks.pgd(epsilon).withSteps(5).withEarlyStop(true).withRestarts(2));
     }
 
     private static Backend open(BackendKind kind) {
