@@ -355,8 +355,11 @@ public final class GradientAttack implements Attack {
                     passes += m;
                     break;
                 }
-                Tensor logitsNow = workspace.logits(current);
+                // the gradient by the workspace's FGSM step with a step of 0, which leaves it in the workspace:
+                // a backend's fused plan where it has one (dense networks), layer by layer otherwise
+                boolean forward = true;
                 if (earlyStop) {
+                    Tensor logitsNow = workspace.logits(current);
                     int kept = dropBroken(logitsNow, m, first, done, out);
                     if (kept != m) {
                         m = kept;
@@ -365,11 +368,12 @@ public final class GradientAttack implements Attack {
                         }
                         origin = workspace.input(m);
                         current = workspace.adversarial(m);
-                        logitsNow = workspace.logits(current);
+                    } else {
+                        forward = false;
                     }
                 }
-                Tensor dLogits = workspace.crossEntropy(workspace.labels(m), scale, true);
-                Tensor gradient = workspace.inputGradient(dLogits);
+                workspace.fgsmStep(current, current, scale, 0f, lo, hi, forward);
+                Tensor gradient = workspace.lastInputGradient();
                 passes += m;
                 if (!Float.isNaN(decay)) {
                     backend.momentumSignStep(current, session.momentum(m), current, origin, gradient, m, decay, alpha,

@@ -228,14 +228,17 @@ class AttackTest {
         }
     }
 
-    /** The input gradient of the mean... of each sample's cross-entropy at x, from the workspace. */
+    /**
+     * The input gradient of each sample's cross-entropy at x, as the attacks take it: from the
+     * workspace's FGSM step with a step of 0 (a backend's fused plan where it has one).
+     */
     private static float[] gradient(Workspace workspace, float[] x, int[] y) {
         int n = y.length;
         Tensor input = workspace.input(n);
         input.copyFrom(x);
         workspace.labels(n).copyFrom(y);
-        workspace.logits(input);
-        return workspace.inputGradient(workspace.crossEntropy(workspace.labels(n), 1f, true)).toArray();
+        workspace.fgsmStep(input, workspace.adversarial(n), 1f, 0f, 0f, 1f, true);
+        return workspace.lastInputGradient().toArray();
     }
 
     /** The template's FGSM (the backends' fused step) gives the bits of model.Fgsm, and the FGSM sweep those of each run. */
