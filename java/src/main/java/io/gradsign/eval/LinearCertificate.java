@@ -83,21 +83,7 @@ public final class LinearCertificate {
         int count = check(images, labels);
         double[] radius = new double[count];
         for (int s = 0; s < count; s++) {
-            double[] z = logits(images, s);
-            int y = labels[s];
-            double best = Double.POSITIVE_INFINITY;
-            for (int j = 0; j < classes && best > 0; j++) {
-                if (j == y) {
-                    continue;
-                }
-                double margin = z[y] - z[j];
-                if (margin <= 0) {
-                    best = 0;
-                } else if (l1[y][j] > 0) {
-                    best = Math.min(best, margin / l1[y][j]);
-                }
-            }
-            radius[s] = best;
+            radius[s] = nearest(images, s, labels[s], null);
         }
         return radius;
     }
@@ -107,26 +93,33 @@ public final class LinearCertificate {
         int count = check(images, labels);
         int[] nearest = new int[count];
         for (int s = 0; s < count; s++) {
-            double[] z = logits(images, s);
-            int y = labels[s];
-            double best = Double.POSITIVE_INFINITY;
-            nearest[s] = -1;
-            for (int j = 0; j < classes; j++) {
-                if (j == y) {
-                    continue;
-                }
-                double margin = z[y] - z[j];
-                if (margin <= 0) {
-                    nearest[s] = -1;
-                    break;
-                }
-                if (l1[y][j] > 0 && margin / l1[y][j] < best) {
-                    best = margin / l1[y][j];
-                    nearest[s] = j;
-                }
-            }
+            nearest(images, s, labels[s], nearest);
         }
         return nearest;
+    }
+
+    /** Sample s's radius; with {@code classes}, classes[s] = the class that gives it (-1 for a radius of 0). */
+    private double nearest(float[] images, int s, int y, int[] classes) {
+        double[] z = logits(images, s);
+        double best = Double.POSITIVE_INFINITY;
+        int nearest = -1;
+        for (int j = 0; j < this.classes && best > 0; j++) {
+            if (j == y) {
+                continue;
+            }
+            double margin = z[y] - z[j];
+            if (margin <= 0) {
+                best = 0;
+                nearest = -1;
+            } else if (l1[y][j] > 0 && margin / l1[y][j] < best) {
+                best = margin / l1[y][j];
+                nearest = j;
+            }
+        }
+        if (classes != null) {
+            classes[s] = nearest;
+        }
+        return best;
     }
 
     /** The fraction of radii above epsilon: the accuracy no L&infin; attack of size epsilon can lower. */

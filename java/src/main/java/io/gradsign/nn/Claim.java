@@ -8,4 +8,19 @@ package io.gradsign.nn;
 public interface Claim extends AutoCloseable {
     @Override
     void close();
+
+    /** A claim whose first close runs {@code release}; later closes do nothing. */
+    static Claim once(Runnable release) {
+        return new Claim() {
+            private boolean open = true;
+
+            @Override
+            public void close() {
+                if (open) {
+                    open = false;
+                    release.run();
+                }
+            }
+        };
+    }
 }

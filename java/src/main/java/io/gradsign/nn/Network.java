@@ -338,17 +338,7 @@ public final class Network implements AutoCloseable {
             updater = me;
             updates++;
         }
-        return new Claim() {
-            private boolean open = true;
-
-            @Override
-            public void close() {
-                if (open) {
-                    open = false;
-                    endUpdate();
-                }
-            }
-        };
+        return Claim.once(this::endUpdate);
     }
 
     private void endUpdate() {

@@ -506,17 +506,7 @@ public final class Workspace implements AutoCloseable {
             outerClaimOpen = true;
             return outerClaim;
         }
-        return new Claim() {
-            private boolean open = true;
-
-            @Override
-            public void close() {
-                if (open) {
-                    open = false;
-                    exit();
-                }
-            }
-        };
+        return Claim.once(this::exit);
     }
 
     private boolean outerClaimOpen;
