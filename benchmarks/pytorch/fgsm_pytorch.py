@@ -98,13 +98,16 @@ class Batches:
         self.x, self.y, self.pool, self.next = x, y, pool, 0
 
     def step(self):
+        # the next batch in two copies, as FgsmBenchmark's System.arraycopy per image: a Python loop over
+        # the rows (a copy_ and a label's assignment each, a few microseconds) capped softmax regression at
+        # batch 256 near 200 k images/s, the loop and not the step
         if self.pool is not None:
             images, labels = self.pool
-            rows = self.x.view(self.x.shape[0], -1)
-            for n in range(self.x.shape[0]):
-                rows[n].copy_(images[self.next])
-                self.y[n] = labels[self.next]
-                self.next = (self.next + 1) % images.shape[0]
+            count = self.x.shape[0]
+            index = (self.next + torch.arange(count)) % images.shape[0]
+            torch.index_select(images, 0, index, out=self.x.view(count, -1))
+            torch.index_select(labels, 0, index, out=self.y)
+            self.next = (self.next + count) % images.shape[0]
         return self.x, self.y
 
 

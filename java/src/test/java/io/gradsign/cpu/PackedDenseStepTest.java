@@ -27,8 +27,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The CPU backend's step for batches over packed weights ({@link PackedDenseStep}): every buffer
  * against the separate operations within float tolerance (their products run in OpenBLAS's order),
  * x' equal wherever the reference gradient is clearly away from zero; each layer's outputs and
- * input gradients bit for bit against the packed kernel's documented order recomputed in Java
- * (Math.fma, where the instruction set in use fuses); packing once the same bits as packing every
+ * input gradients bit for bit against the packed kernel's documented order recomputed in Java, on
+ * every instruction set this CPU has (Math.fma where the set fuses, a rounded product and sum on the
+ * generic copy); packing once the same bits as packing every
  * run; a write to the weights after planning seen by the next run.
  */
 class PackedDenseStepTest {
@@ -79,8 +80,20 @@ class PackedDenseStepTest {
 
     @ParameterizedTest
     @MethodSource("chains")
-    void givesTheBitsOfItsDocumentedOrder(int batch, int[] widths, Activation[] activations) {
-        boolean fused = CpuKernels.gradsign_cpu_isa() > 0;
+    void givesTheBitsOfItsDocumentedOrderOnEveryInstructionSet(int batch, int[] widths, Activation[] activations) {
+        int best = CpuKernels.gradsign_cpu_use_isa(2);
+        try {
+            for (int isa = 0; isa <= best; isa++) {
+                assertEquals(isa, CpuKernels.gradsign_cpu_use_isa(isa));
+                // generic rounds each product and sum apart; AVX2 and AVX-512 fuse them
+                assertDocumentedOrder(batch, widths, activations, isa > 0, "isa " + isa);
+            }
+        } finally {
+            CpuKernels.gradsign_cpu_use_isa(best);
+        }
+    }
+
+    private void assertDocumentedOrder(int batch, int[] widths, Activation[] activations, boolean fused, String isa) {
         Tensor[][] parameters = StepBuffers.parameters(backend, widths, 5);
         StepBuffers actual = new StepBuffers(backend, batch, widths, 5);
         poison(actual);
@@ -92,7 +105,7 @@ class PackedDenseStepTest {
             float[] want = product(input, parameters[0][l].toArray(), parameters[1][l].toArray(), batch, widths[l],
                     widths[l + 1], true, fused);
             Dense.activate(want, 0, want.length, activations[l]);
-            assertArrayEquals(want, actual.outputs[l].toArray(), "output " + l + (fused ? "" : " (unfused order)"));
+            assertArrayEquals(want, actual.outputs[l].toArray(), isa + ": output " + l);
             input = actual.outputs[l].toArray();
         }
         float[] gradient = actual.logitGradients.toArray();
@@ -105,7 +118,7 @@ class PackedDenseStepTest {
                     want[i] *= ActivationBackward.reluDerivative(below[i]);
                 }
             }
-            assertArrayEquals(want, actual.inputGradients[l].toArray(), "input gradient " + l);
+            assertArrayEquals(want, actual.inputGradients[l].toArray(), isa + ": input gradient " + l);
             gradient = actual.inputGradients[l].toArray();
         }
         float[] x = actual.x.toArray();
@@ -113,7 +126,7 @@ class PackedDenseStepTest {
         for (int i = 0; i < x.length; i++) {
             stepped[i] = SignStep.signStepOne(x[i], gradient[i], 0.1f, 0f, 1f);
         }
-        assertArrayEquals(stepped, actual.adversarial.toArray(), "x'");
+        assertArrayEquals(stepped, actual.adversarial.toArray(), isa + ": x'");
     }
 
     @Test
