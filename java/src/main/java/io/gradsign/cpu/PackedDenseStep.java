@@ -8,8 +8,9 @@ import io.gradsign.plan.GradientStep;
 
 /**
  * A batch's FGSM gradient step through a dense chain of ReLU (or no) activations, over weights packed
- * once ({@link PackedWeights}). Samples are independent, so the batch is split in ranges of samples,
- * one per core, and each range runs the whole step for its samples with no hand-off between layers:
+ * once ({@link PackedWeights}). Samples are independent, so the batch is split in ranges of samples
+ * that the cores claim ({@link #parts}), and each range runs the whole step for its samples with no
+ * hand-off between layers:
  * each layer's forward product with its bias and ReLU in the kernel's epilogue; the loss and logit
  * gradient ({@link SoftmaxCrossEntropy#row}, the operation's bits); each backward product with the
  * derivative of the ReLU below in its epilogue, the first layer's with the sign step
@@ -22,6 +23,16 @@ import io.gradsign.plan.GradientStep;
 final class PackedDenseStep implements GradientStep {
     /** Multiply-adds a range of samples gets at least (as sgemm's parts in {@link Dense}). */
     static final long MULTIPLY_ADDS_PER_PART = Dense.GEMM_MULTIPLY_ADDS_PER_PART;
+
+    /**
+     * Samples per range where the batch is split: ranges start on a multiple of the kernel's tile of
+     * rows (8 on AVX-512), and a batch worth splitting is cut in ranges of about this many samples,
+     * several per core, which the cores claim as they come free: on this shared machine a core often
+     * runs something else for a while, and one range per core then left the step waiting for the
+     * slower one (the MLP at batch 256 measured at half its rate in such minutes).
+     */
+    static final int RANGE_SAMPLES = 32;
+    static final int TILE_ROWS = 8;
 
     private final int batch;
     private final int layers;
@@ -113,6 +124,20 @@ final class PackedDenseStep implements GradientStep {
         written = writes;
     }
 
+    /**
+     * The ranges of samples a step runs in: one where the batch is too little work to split (below
+     * {@link #MULTIPLY_ADDS_PER_PART} a core), else ranges of about {@link #RANGE_SAMPLES} samples, at
+     * least one per core. The results do not depend on the ranges.
+     */
+    int parts() {
+        int cores = CpuWorkers.parts(multiplyAdds, MULTIPLY_ADDS_PER_PART, batch);
+        if (cores <= 1) {
+            return 1;
+        }
+        int ranges = (batch + RANGE_SAMPLES - 1) / RANGE_SAMPLES;
+        return Math.min(CpuWorkers.MAX_PARTS, Math.max(cores, ranges));
+    }
+
     /** The packings of layer l's weights made so far (for tests). */
     long packings(int layer) {
         return packed[layer].packings();
@@ -133,7 +158,10 @@ final class PackedDenseStep implements GradientStep {
         int xOffset = x.offset();
         float[] toData = stepped.data();
         int toOffset = stepped.offset();
-        CpuWorkers.forRanges(batch, 1, multiplyAdds, MULTIPLY_ADDS_PER_PART, (first, end) -> {
+        int parts = parts();
+        CpuWorkers.run(parts, (part, count) -> {
+            int first = CpuWorkers.start(batch, part, count, TILE_ROWS);
+            int end = CpuWorkers.start(batch, part + 1, count, TILE_ROWS);
             if (end > first) {
                 samples(first, end - first, xData, xOffset, toData, toOffset, gradientScale, epsilon, lo, hi, forward);
             }
