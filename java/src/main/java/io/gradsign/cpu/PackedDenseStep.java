@@ -29,9 +29,12 @@ final class PackedDenseStep implements GradientStep {
      * rows (8 on AVX-512), and a batch worth splitting is cut in ranges of about this many samples,
      * several per core, which the cores claim as they come free: on this shared machine a core often
      * runs something else for a while, and one range per core then left the step waiting for the
-     * slower one (the MLP at batch 256 measured at half its rate in such minutes).
+     * slower one (the MLP 784-512-512-10 at batch 256 and 1024: +5-11%). A range also gets at least
+     * {@link #RANGE_MULTIPLY_ADDS} (about 50 us of a core): softmax regression's ranges of 32 samples
+     * (3 us each) lost 7-10% to the hand-outs.
      */
     static final int RANGE_SAMPLES = 32;
+    static final long RANGE_MULTIPLY_ADDS = 1L << 23;
     static final int TILE_ROWS = 8;
 
     private final int batch;
@@ -127,15 +130,15 @@ final class PackedDenseStep implements GradientStep {
     /**
      * The ranges of samples a step runs in: one where the batch is too little work to split (below
      * {@link #MULTIPLY_ADDS_PER_PART} a core), else ranges of about {@link #RANGE_SAMPLES} samples, at
-     * least one per core. The results do not depend on the ranges.
+     * least one per core, each at least {@link #RANGE_MULTIPLY_ADDS}. The results do not depend on the ranges.
      */
     int parts() {
         int cores = CpuWorkers.parts(multiplyAdds, MULTIPLY_ADDS_PER_PART, batch);
         if (cores <= 1) {
             return 1;
         }
-        int ranges = (batch + RANGE_SAMPLES - 1) / RANGE_SAMPLES;
-        return Math.min(CpuWorkers.MAX_PARTS, Math.max(cores, ranges));
+        long ranges = Math.min((batch + RANGE_SAMPLES - 1) / RANGE_SAMPLES, multiplyAdds / RANGE_MULTIPLY_ADDS);
+        return (int) Math.min(CpuWorkers.MAX_PARTS, Math.max(cores, ranges));
     }
 
     /** The packings of layer l's weights made so far (for tests). */
