@@ -7,12 +7,6 @@
 #include "cpu_vector.h"
 #include "gradsign_cpu.h"
 
-/* ActivationBackward.reluDerivative: min(y 2^126 2^126, 1) as Java's Math.min, NaN staying NaN */
-static inline vec relu_derivative_vector(vec y) {
-    vec scaled = y * 0x1p126f * 0x1p126f;
-    return select_lanes((scaled < 1.0f) | (scaled != scaled), scaled, broadcast(1.0f));
-}
-
 void VARIANT(gradsign_cpu_relu)(float* y, long long count) {
     long long i = 0;
     for (; i + LANES <= count; i += LANES) store(y + i, relu_vector(load(y + i)));

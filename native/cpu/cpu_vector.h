@@ -73,6 +73,28 @@ static inline ivec select_ints(ivec mask, ivec a, ivec b) { return (mask & a) | 
 /* Java's Math.max(v, 0f): v above 0 and NaN stay, everything else (-0 included) is +0 */
 static inline vec relu_vector(vec v) { return select_lanes((v > 0.0f) | (v != v), v, (vec){0}); }
 
+/* ActivationBackward.reluDerivative: min(y 2^126 2^126, 1) as Java's Math.min, NaN staying NaN */
+static inline vec relu_derivative_vector(vec y) {
+    vec scaled = y * 0x1p126f * 0x1p126f;
+    return select_lanes((scaled < 1.0f) | (scaled != scaled), scaled, broadcast(1.0f));
+}
+
+/* the sign step on one vector; lo and hi are never NaN (the Java side checks them):
+   - sign: g * 2^252 is beyond +-1 for every non-zero float; clamped it is +-1, +-0 for +-0, NaN for
+     NaN (a comparison with NaN is false, so NaN passes through each clamp);
+   - Java's max(v, lo) is lo below lo, v above or NaN, and at v == lo the bits of both ANDed (+0 wins
+     over -0, and equal non-zero values have equal bits); min(v, hi) alike with the bits ORed. */
+/* (shared by the sign step and the packed products' epilogue, sign_step_cpu.c and packed_gemm_cpu.c) */
+static inline vec sign_step_vector(vec x, vec g, vec epsilon, vec lo, vec hi, vec minus_one, vec one) {
+    vec scaled = g * 0x1p126f * 0x1p126f;
+    vec sign = select_lanes(scaled < minus_one, minus_one, scaled);
+    sign = select_lanes(sign > one, one, sign);
+    vec v = x + epsilon * sign;
+    v = select_lanes(v < lo, lo, select_lanes(v == lo, (vec)((ivec)v & (ivec)lo), v));
+    v = select_lanes(v > hi, hi, select_lanes(v == hi, (vec)((ivec)v | (ivec)hi), v));
+    return v;
+}
+
 static inline ivec load_ints(const int* p) {
     ivec v;
     memcpy(&v, p, sizeof v);

@@ -22,6 +22,9 @@ typedef struct {
     void (*conv2d_bias_gradient)(float*, const float*, int, int, int, int, int);
     void (*conv2d_weights_gradient)(float*, const float*, const float*, float*, int, int, int, int, int, int, int, int,
                                     int, int, int);
+    void (*pack)(float*, const float*, int, int, int, int);
+    void (*packed_gemm)(float*, int, const float*, int, const float*, int, int, int, const float*, int, const float*,
+                        int, float*, int, float, float, float);
 } kernels;
 
 #define KERNELS(suffix)                                                                                    \
@@ -33,7 +36,8 @@ typedef struct {
      gradsign_cpu_max_pool2d_backward_##suffix, gradsign_cpu_avg_pool2d_forward_##suffix,                  \
      gradsign_cpu_avg_pool2d_backward_##suffix, gradsign_cpu_conv2d_padded_##suffix,                      \
      gradsign_cpu_conv2d_pad_##suffix, gradsign_cpu_conv2d_weights_##suffix,                              \
-     gradsign_cpu_conv2d_bias_gradient_##suffix, gradsign_cpu_conv2d_weights_gradient_##suffix}
+     gradsign_cpu_conv2d_bias_gradient_##suffix, gradsign_cpu_conv2d_weights_gradient_##suffix,     \
+     gradsign_cpu_pack_##suffix, gradsign_cpu_packed_gemm_##suffix}
 
 #if defined(__x86_64__) || defined(__i386__)
 static const kernels variants[] = {KERNELS(generic), KERNELS(avx2), KERNELS(avx512)};
@@ -165,4 +169,15 @@ void gradsign_cpu_conv2d_weights_gradient(float* dweights, const float* dy, cons
     variants[gradsign_cpu_isa()].conv2d_weights_gradient(dweights, dy, x, scratch, batch, in_channels, height, width,
                                                          out_channels, kernel_height, kernel_width, pad_height,
                                                          pad_width, k_from, k_to);
+}
+
+void gradsign_cpu_pack(float* packed, const float* b, int ldb, int transposed, int k, int n) {
+    variants[gradsign_cpu_isa()].pack(packed, b, ldb, transposed, k, n);
+}
+
+void gradsign_cpu_packed_gemm(float* c, int ldc, const float* a, int lda, const float* packed, int k, int n, int rows,
+                              const float* bias, int epilogue, const float* aux, int ld_aux, float* stepped,
+                              int ld_stepped, float epsilon, float lo, float hi) {
+    variants[gradsign_cpu_isa()].packed_gemm(c, ldc, a, lda, packed, k, n, rows, bias, epilogue, aux, ld_aux, stepped,
+                                             ld_stepped, epsilon, lo, hi);
 }

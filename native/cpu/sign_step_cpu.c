@@ -5,21 +5,6 @@
 #include "cpu_vector.h"
 #include "gradsign_cpu.h"
 
-/* the sign step on one vector; lo and hi are never NaN (the Java side checks them):
-   - sign: g * 2^252 is beyond +-1 for every non-zero float; clamped it is +-1, +-0 for +-0, NaN for
-     NaN (a comparison with NaN is false, so NaN passes through each clamp);
-   - Java's max(v, lo) is lo below lo, v above or NaN, and at v == lo the bits of both ANDed (+0 wins
-     over -0, and equal non-zero values have equal bits); min(v, hi) alike with the bits ORed. */
-static inline vec sign_step_vector(vec x, vec g, vec epsilon, vec lo, vec hi, vec minus_one, vec one) {
-    vec scaled = g * 0x1p126f * 0x1p126f;
-    vec sign = select_lanes(scaled < minus_one, minus_one, scaled);
-    sign = select_lanes(sign > one, one, sign);
-    vec v = x + epsilon * sign;
-    v = select_lanes(v < lo, lo, select_lanes(v == lo, (vec)((ivec)v & (ivec)lo), v));
-    v = select_lanes(v > hi, hi, select_lanes(v == hi, (vec)((ivec)v | (ivec)hi), v));
-    return v;
-}
-
 void VARIANT(gradsign_cpu_sign_step)(float* out, const float* x, const float* gradient, long long count,
                                      float epsilon, float lo, float hi) {
     vec e = broadcast(epsilon), l = broadcast(lo), h = broadcast(hi), minus_one = broadcast(-1.0f),

@@ -1,4 +1,5 @@
-/* gradsign_cpu.h: the CPU backend's own kernels, where they beat OpenBLAS or Java: one sample's
+/* gradsign_cpu.h: the CPU backend's own kernels, where they beat OpenBLAS or Java: a batch's dense
+   products over weights packed once, with the step's element-wise work in their epilogues; one sample's
    dense forward pass and backward pass to the input (the latter skips the rows whose gradient is
    zero), the element-wise work between them (ReLU, the gradient at a layer's outputs), the fused sign
    step, the scan for non-finite inputs, pooling, and convolutions at stride 1. Matrices are row-major; weights are
@@ -174,6 +175,44 @@ static inline long long gradsign_cpu_conv2d_weights_gradient_scratch(int in_chan
            (long long)in_channels * kernel_height * kernel_width * ldk;
 }
 
+/* A batch's dense products over weights packed once (packed_gemm_cpu.c): B (k, n) in panels of
+   GRADSIGN_CPU_PACKED_PANEL columns, the last one 16 or 32 wide; panel p (columns [32 p, 32 p + w))
+   starts at packed[32 p k] and holds B[kk][32 p + j] at [kk w + j], 0 for columns past n. The layout
+   is the same on every instruction set. A dense layer's weights W (out, in) give two: the forward
+   product's B = W^T (k = in, n = out, transposed 1) and the backward product's B = W (k = out,
+   n = in, transposed 0). */
+#define GRADSIGN_CPU_PACKED_PANEL 32
+
+/* the columns of a packed B of n columns: n rounded up to a multiple of 16 */
+static inline int gradsign_cpu_packed_columns(int n) { return (n + 15) / 16 * 16; }
+
+/* the floats of a packed B (k, n) */
+static inline long long gradsign_cpu_packed_size(int k, int n) {
+    return (long long)k * gradsign_cpu_packed_columns(n);
+}
+
+/* packed = B (k, n) packed, B[kk][j] = b[kk * ldb + j], or with transposed b[j * ldb + kk] */
+void gradsign_cpu_pack(float* packed, const float* b, int ldb, int transposed, int k, int n);
+
+/* the epilogues of gradsign_cpu_packed_gemm, applied to each element s of the product once its sum is done */
+#define GRADSIGN_CPU_EPILOGUE_NONE 0         /* c = s */
+#define GRADSIGN_CPU_EPILOGUE_RELU 1         /* c = Math.max(s, 0f) (Dense.activate's ReLU) */
+#define GRADSIGN_CPU_EPILOGUE_RELU_GRADIENT 2 /* c = s * min(aux 2^126 2^126, 1): ActivationBackward's ReLU
+                                                 derivative from the layer's output aux */
+#define GRADSIGN_CPU_EPILOGUE_SIGN_STEP 3    /* c = s and stepped = clip(aux + epsilon sign(s), lo, hi), the
+                                                 bits of gradsign_cpu_sign_step with x = aux */
+
+/* c[r][j] = epilogue(s) for r < rows, j < n, where s = bias[j] (0 where bias is null) + a[r][0] B[0][j]
+   + ... + a[r][k - 1] B[k - 1][j], the terms added one at a time in ascending kk, each a fused
+   multiply-add where the instruction set has one (AVX2, AVX-512; the generic copy rounds twice): the
+   bits depend neither on rows (how the caller splits the batch) nor on the tiles and blocks of k
+   inside. a (rows, k) at row stride lda; c (rows, n) at ldc; aux and stepped (rows, n) at ld_aux,
+   ld_stepped, read and written only by the epilogues that name them; stepped may be aux (the step
+   in place). c must not overlap a, aux or stepped. */
+void gradsign_cpu_packed_gemm(float* c, int ldc, const float* a, int lda, const float* packed, int k, int n, int rows,
+                              const float* bias, int epilogue, const float* aux, int ld_aux, float* stepped,
+                              int ld_stepped, float epsilon, float lo, float hi);
+
 /* the instruction set the calls above use: the best this CPU has, or the one set by the call below */
 int gradsign_cpu_isa(void);
 
@@ -207,7 +246,10 @@ const char* gradsign_cpu_isa_name(int isa);
     void gradsign_cpu_conv2d_weights_##suffix(float*, const float*, int, int, int, int, int, int, int);              \
     void gradsign_cpu_conv2d_bias_gradient_##suffix(float*, const float*, int, int, int, int, int);                 \
     void gradsign_cpu_conv2d_weights_gradient_##suffix(float*, const float*, const float*, float*, int, int, int, int, \
-                                                       int, int, int, int, int, int, int);
+                                                       int, int, int, int, int, int, int);    \
+    void gradsign_cpu_pack_##suffix(float*, const float*, int, int, int, int);                                      \
+    void gradsign_cpu_packed_gemm_##suffix(float*, int, const float*, int, const float*, int, int, int, const float*, \
+                                           int, const float*, int, float*, int, float, float, float);
 GRADSIGN_CPU_DECLARE_VARIANT(generic)
 GRADSIGN_CPU_DECLARE_VARIANT(avx2)
 GRADSIGN_CPU_DECLARE_VARIANT(avx512)

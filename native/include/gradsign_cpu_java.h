@@ -39,6 +39,22 @@ static inline void gradsign_cpu_dense_backward_input_rows_at(float* dx, long lon
                                            row_to);
 }
 
+static inline void gradsign_cpu_pack_at(float* packed, long long packed_offset, const float* b, long long b_offset,
+                                        int ldb, int transposed, int k, int n) {
+    gradsign_cpu_pack(packed + packed_offset, b + b_offset, ldb, transposed, k, n);
+}
+
+static inline void gradsign_cpu_packed_gemm_at(float* c, long long c_offset, int ldc, const float* a, long long a_offset,
+                                               int lda, const float* packed, long long packed_offset, int k, int n,
+                                               int rows, const float* bias, long long bias_offset, int epilogue,
+                                               const float* aux, long long aux_offset, int ld_aux, float* stepped,
+                                               long long stepped_offset, int ld_stepped, float epsilon, float lo,
+                                               float hi) {
+    gradsign_cpu_packed_gemm(c + c_offset, ldc, a + a_offset, lda, packed + packed_offset, k, n, rows,
+                             bias ? bias + bias_offset : 0, epilogue, aux ? aux + aux_offset : 0, ld_aux,
+                             stepped ? stepped + stepped_offset : 0, ld_stepped, epsilon, lo, hi);
+}
+
 static inline void gradsign_cpu_relu_at(float* y, long long y_offset, long long count) {
     gradsign_cpu_relu(y + y_offset, count);
 }

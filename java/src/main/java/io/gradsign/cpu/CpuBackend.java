@@ -230,12 +230,16 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> implements Dens
     }
 
     /**
-     * One sample's step fused into one piece of work for the cores (see {@link FusedStepOne}); larger
-     * batches are matrix products long enough to be handed out one by one.
+     * One sample's step fused into one piece of work for the cores (see {@link FusedStepOne}); a
+     * larger batch's step over weights packed once, split in ranges of samples (see
+     * {@link PackedDenseStep}), where every activation is a ReLU or none; otherwise none.
      */
     @Override
     public Optional<GradientStep> planDenseStep(DenseChain chain) {
-        return chain.batch() == 1 ? Optional.of(new FusedStepOne(chain, transposedForward)) : Optional.empty();
+        if (chain.batch() == 1) {
+            return Optional.of(new FusedStepOne(chain, transposedForward));
+        }
+        return PackedDenseStep.supports(chain) ? Optional.of(new PackedDenseStep(chain, false)) : Optional.empty();
     }
 
     @Override

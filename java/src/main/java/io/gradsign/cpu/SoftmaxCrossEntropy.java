@@ -10,7 +10,8 @@ public final class SoftmaxCrossEntropy {
 
     private SoftmaxCrossEntropy() {}
 
-    private static double[] exps(int classes) {
+    /** This thread's buffer of at least {@code classes} doubles, for {@link #row}. */
+    static double[] exps(int classes) {
         double[] exps = EXPS.get();
         if (exps.length < classes) {
             exps = new double[classes];

@@ -398,8 +398,9 @@ public final class Workspace implements AutoCloseable {
      * {@link #labels}(batch) with its logit gradient scaled by {@code gradientScale} (its sign
      * chooses ascent or descent). With {@code forward}, the forward pass at {@code from} first
      * (without, the last {@link #logits} call must have been at from). Runs the backend's plan for a
-     * network of dense layers where it has one (the CPU's for one sample, CUDA's for any batch), else
-     * layer by layer; both leave the same values in every buffer. {@code to} may be {@code from}.
+     * network of dense layers where it has one (the CPU's for one sample and for larger batches of ReLU
+     * or no activations, CUDA's for any batch), else layer by layer; both leave the same values in every
+     * buffer (within float rounding where a plan sums a product in an order of its own). {@code to} may be {@code from}.
      */
     public void fgsmStep(Tensor from, Tensor to, float gradientScale, float epsilon, float lo, float hi,
                          boolean forward) {

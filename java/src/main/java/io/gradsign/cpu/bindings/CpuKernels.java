@@ -7,7 +7,8 @@ import org.bytedeco.javacpp.annotation.Platform;
 
 /**
  * The CPU backend's own kernels (native/cpu, linked into this binding's JNI library) on Java arrays
- * in place: one sample's dense forward pass (over the weights, or over their transpose skipping the
+ * in place: a batch's dense products over weights packed once, with the step's element-wise work
+ * in their epilogues; one sample's dense forward pass (over the weights, or over their transpose skipping the
  * zero inputs) and backward pass to the input (which skips the rows whose gradient is zero), the
  * element-wise work between them (ReLU, the gradient at a layer's outputs), the fused sign step, the
  * scan for non-finite inputs, pooling, convolutions at stride 1. Each call covers a range of rows or elements, so the Java side splits
@@ -18,6 +19,16 @@ public final class CpuKernels {
     static {
         Loader.load();
     }
+
+    /** The activations of gradsign_cpu_activation_gradient (gradsign_cpu.h). */
+    public static final int GRADSIGN_CPU_ACTIVATION_NONE = 0;
+    public static final int GRADSIGN_CPU_ACTIVATION_RELU = 1;
+
+    /** The epilogues of gradsign_cpu_packed_gemm (gradsign_cpu.h). */
+    public static final int GRADSIGN_CPU_EPILOGUE_NONE = 0;
+    public static final int GRADSIGN_CPU_EPILOGUE_RELU = 1;
+    public static final int GRADSIGN_CPU_EPILOGUE_RELU_GRADIENT = 2;
+    public static final int GRADSIGN_CPU_EPILOGUE_SIGN_STEP = 3;
 
     private CpuKernels() {}
 
@@ -204,6 +215,35 @@ public final class CpuKernels {
      */
     @CriticalRegion
     public static native int gradsign_cpu_line_offset(@Cast("const float*") float[] values);
+
+    /** The floats of B (k, n) packed for gradsign_cpu_packed_gemm: k times n rounded up to 16. */
+    public static native long gradsign_cpu_packed_size(int k, int n);
+
+    /**
+     * packed = B (k, n) in panels of 32 columns (see gradsign_cpu.h): B[kk][j] = b[kk ldb + j], or with
+     * transposed (1) b[j ldb + kk]; the forward product's B is a layer's weights transposed, the
+     * backward product's the weights themselves.
+     */
+    @CriticalRegion
+    public static native void gradsign_cpu_pack_at(float[] packed, long packedOffset, @Cast("const float*") float[] b,
+                                                   long bOffset, int ldb, int transposed, int k, int n);
+
+    /**
+     * c (rows, n) = epilogue(bias + a (rows, k) &middot; B), B packed, each element's terms added in
+     * ascending k by fused multiply-adds where the instruction set has them (see gradsign_cpu.h);
+     * epilogue 0 none, 1 ReLU, 2 times ReLU's derivative at aux, 3 also stepped = the sign step of aux by
+     * the product. bias, aux and stepped may be null where unused.
+     */
+    @CriticalRegion
+    public static native void gradsign_cpu_packed_gemm_at(float[] c, long cOffset, int ldc,
+                                                          @Cast("const float*") float[] a, long aOffset, int lda,
+                                                          @Cast("const float*") float[] packed, long packedOffset,
+                                                          int k, int n, int rows,
+                                                          @Cast("const float*") float[] bias, long biasOffset,
+                                                          int epilogue, @Cast("const float*") float[] aux,
+                                                          long auxOffset, int ldAux, float[] stepped,
+                                                          long steppedOffset, int ldStepped, float epsilon, float lo,
+                                                          float hi);
 
     /** The instruction set in use: 0 generic, 1 AVX2, 2 AVX-512. */
     public static native int gradsign_cpu_isa();
