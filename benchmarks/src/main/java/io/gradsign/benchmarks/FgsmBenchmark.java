@@ -107,7 +107,7 @@ public class FgsmBenchmark {
                 next = next + 1 == poolLabels.length ? 0 : next + 1;
             }
         }
-        fgsm.perturb(Fgsm.Mode.UNTARGETED, batchImages, labels, 0.1f, 0f, 1f, steps, adversarial);
+        fgsm.iteratedSignSteps(Fgsm.Mode.UNTARGETED, batchImages, labels, 0.1f, 0f, 1f, steps, adversarial);
         return adversarial;
     }
 }

@@ -80,12 +80,12 @@ public final class Fgsm implements AutoCloseable {
      * The adversarial images alone, written into {@code adversarial} (same length as images): each
      * batch goes through {@code steps} FGSM steps of size epsilon (steps &gt; 1: iterated sign steps,
      * each from the previous x', clipped to [lo, hi] but not projected onto the epsilon-ball around
-     * the original image, so after k steps a pixel may have moved k &middot; epsilon: not PGD), with no
-     * predictions computed. Nothing is allocated per batch beyond what the first call allocates. On a backend
+     * the original image, so after k steps a pixel may have moved k &middot; epsilon: not BIM or PGD, which
+     * {@code io.gradsign.attack.Attacks} gives), with no predictions computed. Nothing is allocated per batch beyond what the first call allocates. On a backend
      * that computes on Java arrays (the CPU) the steps read {@code images} and write
      * {@code adversarial} in place, with no copies; {@code adversarial} may be {@code images} itself.
      */
-    public void perturb(Mode mode, float[] images, int[] labels, float epsilon, float lo, float hi, int steps,
+    public void iteratedSignSteps(Mode mode, float[] images, int[] labels, float epsilon, float lo, float hi, int steps,
                         float[] adversarial) {
         Objects.requireNonNull(adversarial, "adversarial");
         int count = validate(mode, images, labels, epsilon, lo, hi);

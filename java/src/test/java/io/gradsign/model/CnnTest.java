@@ -81,11 +81,11 @@ class CnnTest {
             for (Fgsm.Mode mode : Fgsm.Mode.values()) {
                 int[] given = mode == Fgsm.Mode.VIRTUAL ? null : labels;
                 float[] once = new float[images.length];
-                fgsm.perturb(mode, images, given, 0.05f, 0f, 1f, 1, once);
+                fgsm.iteratedSignSteps(mode, images, given, 0.05f, 0f, 1f, 1, once);
                 assertArrayEquals(fgsm.attack(mode, images, given, 0.05f, 0f, 1f).adversarial(), once, 0f, mode.toString());
             }
             float[] iterated = new float[images.length];
-            fgsm.perturb(Fgsm.Mode.UNTARGETED, images, labels, 0.01f, 0f, 1f, 5, iterated);
+            fgsm.iteratedSignSteps(Fgsm.Mode.UNTARGETED, images, labels, 0.01f, 0f, 1f, 5, iterated);
             assertTrue(meanLoss(model, iterated, labels) > meanLoss(model, images, labels));
         }
     }

@@ -63,7 +63,7 @@ class ConcurrencyTest {
         try (Fgsm fgsm = new Fgsm(network, capacity)) {
             FgsmResult result = fgsm.untargeted(images, labels, 0.1f);
             float[] iterated = new float[images.length];
-            fgsm.perturb(Fgsm.Mode.UNTARGETED, images, labels, 0.02f, 0f, 1f, 3, iterated);
+            fgsm.iteratedSignSteps(Fgsm.Mode.UNTARGETED, images, labels, 0.02f, 0f, 1f, 3, iterated);
             float[] confidences = result.adversarialConfidence();
             return new float[][] {result.adversarial(), iterated, confidences};
         }

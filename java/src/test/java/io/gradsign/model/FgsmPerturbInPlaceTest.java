@@ -66,9 +66,9 @@ class FgsmPerturbInPlaceTest {
         try (Backend cpu = Backends.open(BackendKind.CPU);
              Network model = Network.create(cpu, Shape.of(INPUTS), Network.mlp(new int[] {17}, CLASSES), seed);
              Fgsm fgsm = new Fgsm(model, CAPACITY)) {
-            fgsm.perturb(mode, images, labels, epsilon, 0f, 1f, steps, separate);
+            fgsm.iteratedSignSteps(mode, images, labels, epsilon, 0f, 1f, steps, separate);
             assertSameBits(imagesBefore, images, what + ": the images changed with a separate output");
-            fgsm.perturb(mode, inPlace, labels, epsilon, 0f, 1f, steps, inPlace);
+            fgsm.iteratedSignSteps(mode, inPlace, labels, epsilon, 0f, 1f, steps, inPlace);
             assertSameBits(separate, inPlace, what + ": in place against a separate output");
         }
 
@@ -77,7 +77,7 @@ class FgsmPerturbInPlaceTest {
         try (Backend cpu = Backends.open(BackendKind.CPU); Backend copying = new NoWrapBackend(cpu);
              Network model = Network.create(copying, Shape.of(INPUTS), Network.mlp(new int[] {17}, CLASSES), seed);
              Fgsm fgsm = new Fgsm(model, CAPACITY)) {
-            fgsm.perturb(mode, images, labels, epsilon, 0f, 1f, steps, copied);
+            fgsm.iteratedSignSteps(mode, images, labels, epsilon, 0f, 1f, steps, copied);
         }
         assertSameBits(copied, separate, what + ": wrapped against copied in and out");
 
@@ -105,32 +105,32 @@ class FgsmPerturbInPlaceTest {
              Network model = Network.create(cpu, Shape.of(INPUTS), Network.mlp(new int[] {17}, CLASSES), 9);
              Fgsm fgsm = new Fgsm(model, 1)) {
             float[] out = TestBackends.poison(INPUTS);
-            fgsm.perturb(Fgsm.Mode.UNTARGETED, a, labels, 0.05f, 0f, 1f, 1, out);
+            fgsm.iteratedSignSteps(Fgsm.Mode.UNTARGETED, a, labels, 0.05f, 0f, 1f, 1, out);
             assertSameBits(wantA, out, "first call on a");
             out = TestBackends.poison(INPUTS);
-            fgsm.perturb(Fgsm.Mode.UNTARGETED, a, labels, 0.05f, 0f, 1f, 1, out);
+            fgsm.iteratedSignSteps(Fgsm.Mode.UNTARGETED, a, labels, 0.05f, 0f, 1f, 1, out);
             assertSameBits(wantA, out, "a again, into a new output array");
-            fgsm.perturb(Fgsm.Mode.UNTARGETED, b, labels, 0.05f, 0f, 1f, 1, out);
+            fgsm.iteratedSignSteps(Fgsm.Mode.UNTARGETED, b, labels, 0.05f, 0f, 1f, 1, out);
             assertSameBits(wantB, out, "b: another array of the same length");
             float[] changed = a.clone();
             changed[0] = 1f - changed[0];
             changed[INPUTS - 1] = 0.5f;
             float[] wantChanged = fresh(changed, labels);
             System.arraycopy(changed, 0, a, 0, INPUTS);
-            fgsm.perturb(Fgsm.Mode.UNTARGETED, a, labels, 0.05f, 0f, 1f, 1, out);
+            fgsm.iteratedSignSteps(Fgsm.Mode.UNTARGETED, a, labels, 0.05f, 0f, 1f, 1, out);
             assertSameBits(wantChanged, out, "a with new values");
-            fgsm.perturb(Fgsm.Mode.UNTARGETED, a, labels, 0.05f, 0f, 1f, 1, a);
+            fgsm.iteratedSignSteps(Fgsm.Mode.UNTARGETED, a, labels, 0.05f, 0f, 1f, 1, a);
             assertSameBits(wantChanged, a, "a in place");
 
             com.sun.management.ThreadMXBean threads = TestBackends.allocationCounter();
             float[] image = b.clone();
             // warm up until the JIT has compiled the path (its first compilations allocate)
             for (int i = 0; i < 1000; i++) {
-                fgsm.perturb(Fgsm.Mode.UNTARGETED, image, labels, 0.05f, 0f, 1f, 1, out);
+                fgsm.iteratedSignSteps(Fgsm.Mode.UNTARGETED, image, labels, 0.05f, 0f, 1f, 1, out);
             }
             long before = threads.getCurrentThreadAllocatedBytes();
             for (int i = 0; i < 200; i++) {
-                fgsm.perturb(Fgsm.Mode.UNTARGETED, image, labels, 0.05f, 0f, 1f, 1, out);
+                fgsm.iteratedSignSteps(Fgsm.Mode.UNTARGETED, image, labels, 0.05f, 0f, 1f, 1, out);
             }
             long allocated = threads.getCurrentThreadAllocatedBytes() - before;
             // one object per call (a wrapped tensor is 40 bytes) would be 8000
@@ -144,7 +144,7 @@ class FgsmPerturbInPlaceTest {
              Network model = Network.create(cpu, Shape.of(INPUTS), Network.mlp(new int[] {17}, CLASSES), 9);
              Fgsm fgsm = new Fgsm(model, 1)) {
             float[] out = new float[image.length];
-            fgsm.perturb(Fgsm.Mode.UNTARGETED, image.clone(), labels, 0.05f, 0f, 1f, 1, out);
+            fgsm.iteratedSignSteps(Fgsm.Mode.UNTARGETED, image.clone(), labels, 0.05f, 0f, 1f, 1, out);
             return out;
         }
     }

@@ -111,11 +111,11 @@ class FgsmTest {
             for (Fgsm.Mode mode : Fgsm.Mode.values()) {
                 int[] given = mode == Fgsm.Mode.VIRTUAL ? null : labels;
                 float[] once = new float[images.length];
-                fgsm.perturb(mode, images, given, 0.05f, 0f, 1f, 1, once);
+                fgsm.iteratedSignSteps(mode, images, given, 0.05f, 0f, 1f, 1, once);
                 assertArrayEquals(fgsm.attack(mode, images, given, 0.05f, 0f, 1f).adversarial(), once, 0f, mode.toString());
             }
             float[] iterated = new float[images.length];
-            fgsm.perturb(Fgsm.Mode.UNTARGETED, images, labels, 0.01f, 0f, 1f, 10, iterated);
+            fgsm.iteratedSignSteps(Fgsm.Mode.UNTARGETED, images, labels, 0.01f, 0f, 1f, 10, iterated);
             double maxMove = 0;
             for (int i = 0; i < images.length; i++) {
                 maxMove = Math.max(maxMove, Math.abs(iterated[i] - images[i]));
@@ -123,7 +123,7 @@ class FgsmTest {
             assertTrue(maxMove > 0.015 && maxMove <= 0.1 + 1e-6, "10 steps of 0.01 moved a pixel by " + maxMove);
             assertTrue(meanLoss(model, iterated, labels) > meanLoss(model, images, labels), "iterated FGSM did not raise the loss");
             assertThrows(IllegalArgumentException.class,
-                    () -> fgsm.perturb(Fgsm.Mode.UNTARGETED, images, labels, 0.01f, 0f, 1f, 0, iterated));
+                    () -> fgsm.iteratedSignSteps(Fgsm.Mode.UNTARGETED, images, labels, 0.01f, 0f, 1f, 0, iterated));
         }
     }
 
@@ -187,7 +187,7 @@ class FgsmTest {
     /**
      * One image at a time, where the CPU backend runs its fused step (every layer but the last split
      * over the cores, the last one the head), against CUDA's separate kernels, in every mode, through
-     * attack (the forward pass before the step) and a three-step perturb (the step's own forward
+     * attack (the forward pass before the step) and a three-step iteratedSignSteps (the step's own forward
      * pass); and against the CPU's batched path. Sums in another order: see {@link #assertNearlySameStep}.
      */
     @ParameterizedTest(name = "{0}")
@@ -213,8 +213,8 @@ class FgsmTest {
                         got.adversarial(), epsilon);
                 float[] cudaSteps = new float[images.length];
                 float[] cpuSteps = new float[images.length];
-                cudaOne.perturb(mode, images, given, epsilon, 0f, 1f, 3, cudaSteps);
-                one.perturb(mode, images, given, epsilon, 0f, 1f, 3, cpuSteps);
+                cudaOne.iteratedSignSteps(mode, images, given, epsilon, 0f, 1f, 3, cudaSteps);
+                one.iteratedSignSteps(mode, images, given, epsilon, 0f, 1f, 3, cpuSteps);
                 assertNearlySameStep(cudaSteps, cpuSteps, 3 * epsilon);
                 assertTrue(moved(images, cpuSteps) > images.length / 2, mode + ": the attack moved too few pixels");
             }
