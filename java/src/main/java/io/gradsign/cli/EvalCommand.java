@@ -154,10 +154,14 @@ final class EvalCommand implements Callable<Integer> {
                             float[] images, int[] truth, LinearCertificate certificate, PrintWriter out)
             throws IOException {
         int n = truth.length;
-        out.printf(Locale.ROOT, "robust accuracy of %d test images, untargeted, early stop %s:%n", n,
-                earlyStop ? "on" : "off");
+        float largest = 0;
+        for (float e : epsilons) {
+            largest = Math.max(largest, e);
+        }
+        out.printf(Locale.ROOT, "robust accuracy of %d test images, untargeted, early stop %s; the attacks at"
+                + " epsilon %s:%n", n, earlyStop ? "on" : "off", trim(largest));
         for (GradientAttack attack : attacks) {
-            out.println("  " + attack);
+            out.println("  " + attack.withEpsilon(largest));
         }
         out.flush();
         RobustnessReport report;
@@ -192,22 +196,28 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         if (csv != null) {
+            createFolder(csv);
             report.writeCsv(csv);
             out.println("csv: " + csv);
         }
         if (json != null) {
+            createFolder(json);
             report.writeJson(json);
             out.println("json: " + json);
         }
         if (plot != null) {
-            Path parent = plot.toAbsolutePath().getParent();
-            if (parent != null) {
-                java.nio.file.Files.createDirectories(parent);
-            }
+            createFolder(plot);
             RobustnessPlot.write(report, plot, 800, 500);
             out.println("plot: " + plot);
         }
         out.flush();
+    }
+
+    private static void createFolder(Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            java.nio.file.Files.createDirectories(parent);
+        }
     }
 
     /** The attack of one item of --attacks: a name, then optional :key=value settings. */

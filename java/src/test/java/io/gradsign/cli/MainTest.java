@@ -460,7 +460,7 @@ class MainTest {
 
         List<String> lines = Files.readAllLines(csv);
         assertEquals("model,attack,epsilon,accuracy,samples", lines.get(0));
-        assertEquals(1 + 3 * 3, lines.size(), lines::toString);
+        assertEquals(2 + 3 * 3, lines.size(), lines::toString);
         assertTrue(lines.stream().anyMatch(l -> l.contains(",pgd-10,0.1,")), lines::toString);
         // the JSON parses to its end, with 3 attacks of 100 per-sample epsilons each
         int names = 0;
