@@ -378,6 +378,10 @@ class MainTest {
             assertEquals(percent(cpu.out(), "adversarial accuracy: +([0-9.]+)%"),
                     percent(run.out(), "adversarial accuracy: +([0-9.]+)%"), 12.5, () -> run + "\n" + cpu);
         }
+        Run cnn = run("--backend", "cuda-emulated", "attack", "--sample", "--attack", "pgd", "--steps", "2", "--count",
+                "4");
+        assertEquals(0, cnn.exitCode(), cnn::toString);
+        assertTrue(cnn.out().contains("fashion-cnn") && cnn.out().contains("forward-backward passes: "), cnn::toString);
         Run eval = run("--backend", "cuda-emulated", "eval", "--sample", "--shipped", "mlp", "--attacks",
                 "fgsm,pgd:steps=2", "--epsilons", "0,0.1", "--count", "8");
         assertEquals(0, eval.exitCode(), eval::toString);
