@@ -6,6 +6,7 @@ import io.gradsign.nn.Claim;
 import io.gradsign.nn.Network;
 import io.gradsign.nn.Workspace;
 import java.util.Objects;
+import java.util.function.IntConsumer;
 
 /**
  * The buffers attacks run in on one network: a {@link Workspace} for batches of up to
@@ -19,6 +20,7 @@ public final class AttackSession implements AutoCloseable {
     private final Network network;
     private final Workspace workspace;
     private Tensor momentum;
+    private IntConsumer progress = n -> {};
 
     /** A session on {@code network} for batches of up to {@code capacity} samples. */
     public AttackSession(Network network, int capacity) {
@@ -43,6 +45,19 @@ public final class AttackSession implements AutoCloseable {
     /** The workspace the attacks run in, for code that builds its own steps (it serves the session's thread). */
     public Workspace workspace() {
         return workspace;
+    }
+
+    /**
+     * Tells {@code listener} the samples of each batch an attack finishes, from the session's
+     * thread (for progress bars over a long run); null for none. Results do not depend on it.
+     */
+    public void onProgress(IntConsumer listener) {
+        progress = listener == null ? n -> {} : listener;
+    }
+
+    /** Called by the attacks after each batch of {@code samples}. */
+    void reportProgress(int samples) {
+        progress.accept(samples);
     }
 
     /** Holds the session for the calling thread for one run. */

@@ -257,6 +257,7 @@ public final class GradientAttack implements Attack {
             for (int first = 0; first < count; first += capacity) {
                 int n = Math.min(capacity, count - first);
                 passes += run.chunk(images, labels, first, n, out);
+                session.reportProgress(n);
             }
             out.predictAdversarial(session.workspace());
         }

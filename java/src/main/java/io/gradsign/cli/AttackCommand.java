@@ -1,8 +1,15 @@
 package io.gradsign.cli;
 
 import io.gradsign.Backend;
+import io.gradsign.attack.AttackResult;
+import io.gradsign.attack.AttackSession;
+import io.gradsign.attack.Attacks;
+import io.gradsign.attack.Goal;
+import io.gradsign.attack.GradientAttack;
+import io.gradsign.attack.Norm;
 import io.gradsign.data.Dataset;
 import io.gradsign.data.FashionMnist;
+import io.gradsign.data.IdxFile;
 import io.gradsign.model.Fgsm;
 import io.gradsign.model.FgsmResult;
 import io.gradsign.nn.Network;
@@ -22,10 +29,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code gradsign attack}: FGSM on the test set; accuracy and confidence before and after, and the figure. */
+/**
+ * {@code gradsign attack}: any gradient attack of {@link Attacks} on the test set; accuracy, confidence,
+ * success and the size of the perturbation; FGSM's figure, x' as IDX float32, tiles of x beside x'.
+ */
 @Command(name = "attack", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Attack test images with FGSM, x' = clip(x + eps*sign(grad_x J), 0, 1); print the clean and"
-                + " adversarial accuracy and mean confidences.")
+        description = "Attack test images with a gradient attack (fgsm, fgm, bim, pgd, pgd-l2, rfgsm, mifgsm); print"
+                + " the clean and adversarial accuracy, success rate, mean confidences and the size of x' - x.")
 final class AttackCommand implements Callable<Integer> {
     /** The values {@code --mode} takes. */
     enum Mode { untargeted, targeted, virtual }
@@ -39,8 +49,35 @@ final class AttackCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--epsilon", description = "the step, in pixel units of [0, 1] (default: ${DEFAULT-VALUE})")
-    float epsilon = 0.1f;
+    @Option(names = "--attack", paramLabel = "NAME", description = "fgsm, fgm, bim, pgd, pgd-l2, rfgsm or mifgsm"
+            + " (default: ${DEFAULT-VALUE})")
+    String attackName = "fgsm";
+
+    @Option(names = "--epsilon", description = "the budget, in pixel units of [0, 1]: the L-inf radius, or the L2"
+            + " radius for fgm and pgd-l2 (default: 0.1 for L-inf attacks, 1 for L2 ones)")
+    Float epsilon;
+
+    @Option(names = "--steps", paramLabel = "N", description = "gradient steps (bim, pgd, pgd-l2, mifgsm; default:"
+            + " the attack's)")
+    Integer steps;
+
+    @Option(names = "--step-size", paramLabel = "ALPHA", description = "the size of each step (default: the"
+            + " attack's, e.g. 2.5*eps/steps for pgd)")
+    Float stepSize;
+
+    @Option(names = "--restarts", paramLabel = "N", description = "random restarts on the samples not yet broken"
+            + " (pgd, pgd-l2; default: 1)")
+    Integer restarts;
+
+    @Option(names = "--decay", paramLabel = "MU", description = "mifgsm's momentum decay (default: 1)")
+    Float decay;
+
+    @Option(names = "--early-stop", description = "stop each image once it is adversarial (fewer passes; x' is then"
+            + " the first adversarial point, not the last step's)")
+    boolean earlyStop;
+
+    @Option(names = "--seed", description = "the seed of the random starts (pgd, pgd-l2, rfgsm; default: 0)")
+    Long seed;
 
     @Option(names = "--mode", description = "untargeted (ascend the true label's loss), targeted (descend the"
             + " target's loss), virtual (ascend the loss of the model's own prediction) (default: ${DEFAULT-VALUE})")
@@ -58,65 +95,179 @@ final class AttackCommand implements Callable<Integer> {
     /** --batch, checked at the start of call(). */
     private int batch;
 
-    @Option(names = "--png", paramLabel = "FILE", description = "write the figure (x, the step, x') for one image")
+    @Option(names = "--png", paramLabel = "FILE", description = "write FGSM's figure (x, the step, x') for one image"
+            + " (fgsm only; --out-tiles for any attack)")
     Path png;
+
+    @Option(names = "--out-images", paramLabel = "FILE", description = "write x' as an IDX file of float32 (type"
+            + " 0x0D), (count, rows, cols)")
+    Path outImages;
+
+    @Option(names = "--out-labels", paramLabel = "FILE", description = "write the true labels of those images as"
+            + " IDX unsigned bytes, (count)")
+    Path outLabels;
+
+    @Option(names = "--out-tiles", paramLabel = "FILE", description = "write a PNG of x beside x' for the first 32"
+            + " images, a red frame where the attack succeeded")
+    Path outTiles;
 
     @Mixin
     DataOptions data;
 
     @Override
     public Integer call() throws IOException {
-        check(Float.isFinite(epsilon) && epsilon >= 0, "--epsilon must be finite and >= 0, got " + epsilon);
+        check(epsilon == null || (Float.isFinite(epsilon) && epsilon >= 0),
+                "--epsilon must be finite and >= 0, got " + epsilon);
         batch = batching.checked(spec);
         check(count == null || count >= 1, "--count must be at least 1, got " + count);
+        check(steps == null || steps >= 1, "--steps must be at least 1, got " + steps);
+        check(stepSize == null || (Float.isFinite(stepSize) && stepSize > 0),
+                "--step-size must be finite and > 0, got " + stepSize);
+        check(restarts == null || restarts >= 1, "--restarts must be at least 1, got " + restarts);
+        check(decay == null || (Float.isFinite(decay) && decay >= 0), "--decay must be finite and >= 0, got " + decay);
         check(mode == Mode.targeted || target == null, "--target is only for --mode targeted");
         check(mode != Mode.targeted || target != null, "--mode targeted needs --target CLASS (0-9)");
         check(target == null || (target >= 0 && target < FashionMnist.CLASS_NAMES.size()),
                 "--target must be a class in [0, 10), got " + target);
+        GradientAttack attack = configured();
+        check(png == null || attack.name().equals("fgsm"), "--png draws FGSM's figure, not " + attack.name()
+                + "'s: --out-tiles FILE.png shows x beside x' for any attack");
 
         PrintWriter out = spec.commandLine().getOut();
         checkFigurePath(png, "--png");
+        checkOutputPath(outImages, "--out-images", "adversarial-images-idx3-float");
+        checkOutputPath(outLabels, "--out-labels", "adversarial-labels-idx1-ubyte");
+        checkOutputPath(outTiles, "--out-tiles", "tiles.png");
         try (Backend backend = main.backendChoice.open(out)) {
             Dataset test = data.load(out).test();
             try (Network network = model.load(backend, out, test)) {
-                attack(network, test, out);
+                attack(attack, network, test, out);
             }
         }
         return 0;
     }
 
-    private void attack(Network network, Dataset test, PrintWriter out) throws IOException {
+    /** The attack the options describe; a setting it refuses is a usage error naming the option. */
+    private GradientAttack configured() {
+        GradientAttack attack;
+        try {
+            attack = Attacks.byName(attackName, 0f);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--attack: " + e.getMessage());
+        }
+        float budget = epsilon != null ? epsilon : attack.norm() == Norm.L2 ? 1f : 0.1f;
+        attack = attack.withEpsilon(budget);
+        try {
+            if (steps != null) {
+                attack = attack.withSteps(steps);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--steps " + steps + ": " + e.getMessage());
+        }
+        if (stepSize != null) {
+            attack = attack.withStepSize(stepSize);
+        }
+        try {
+            if (restarts != null) {
+                attack = attack.withRestarts(restarts);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--restarts " + restarts + ": "
+                    + e.getMessage());
+        }
+        try {
+            if (decay != null) {
+                attack = attack.withDecay(decay);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--decay " + decay + ": " + e.getMessage());
+        }
+        if (seed != null) {
+            attack = attack.withSeed(seed);
+        }
+        return attack.withEarlyStop(earlyStop);
+    }
+
+    private void attack(GradientAttack attack, Network network, Dataset test, PrintWriter out) throws IOException {
         int n = count == null ? test.count() : Math.min(count, test.count());
         float[] images = test.images(0, n);
         int[] labels = test.labels(0, n);
-        Fgsm.Mode fgsmMode = Fgsm.Mode.valueOf(mode.name().toUpperCase(Locale.ROOT));
+        Goal goal = Goal.valueOf(mode.name().toUpperCase(Locale.ROOT));
         int[] attackLabels = switch (mode) {
             case untargeted -> labels;
             case targeted -> filled(n, target);
             case virtual -> null;
         };
-        out.printf(Locale.ROOT, "attack: %s FGSM at epsilon %s on %d test images%s%n", mode, epsilon, n,
+        out.printf(Locale.ROOT, "attack: %s %s on %d test images%s%n", mode, attack, n,
                 mode == Mode.targeted ? ", target " + target + " (" + FashionMnist.CLASS_NAMES.get(target) + ")" : "");
         out.flush();
-        try (Fgsm fgsm = new Fgsm(network, Math.min(batch, n))) {
-            FgsmResult result = AttackRun.run(fgsm, fgsmMode, images, attackLabels, test.features(), epsilon,
-                    batch, "attack", spec.commandLine().getErr());
-            AttackRun.Summary summary = AttackRun.summarize(result, labels, target == null ? -1 : target);
-            out.printf(Locale.ROOT, "clean accuracy:          %6.2f%%   mean confidence %5.1f%%%n",
-                    100 * summary.cleanAccuracy(), 100 * summary.cleanConfidence());
-            out.printf(Locale.ROOT, "adversarial accuracy:    %6.2f%%   mean confidence %5.1f%%%n",
-                    100 * summary.adversarialAccuracy(), 100 * summary.adversarialConfidence());
-            out.printf(Locale.ROOT, "correct, then wrong:     %6.2f%%%n", 100 * summary.correctThenWrong());
-            if (mode == Mode.targeted) {
-                out.printf(Locale.ROOT, "classified as the target: %5.2f%%%n", 100 * summary.reachedTarget());
-            }
-            if (png != null) {
-                int chosen = FgsmFigure.choose(result, labels);
+        AttackResult result;
+        try (AttackSession session = new AttackSession(network, Math.min(batch, n))) {
+            result = AttackRun.run(session, attack, goal, images, attackLabels, n, "attack", spec.commandLine().getErr());
+        }
+        FgsmResult asFgsm = AttackRun.asFgsmResult(result);
+        AttackRun.Summary summary = AttackRun.summarize(asFgsm, labels, target == null ? -1 : target);
+        AttackRun.Extent extent = AttackRun.Extent.of(result);
+        out.printf(Locale.ROOT, "clean accuracy:          %6.2f%%   mean confidence %5.1f%%%n",
+                100 * summary.cleanAccuracy(), 100 * summary.cleanConfidence());
+        out.printf(Locale.ROOT, "adversarial accuracy:    %6.2f%%   mean confidence %5.1f%%%n",
+                100 * summary.adversarialAccuracy(), 100 * summary.adversarialConfidence());
+        out.printf(Locale.ROOT, "correct, then wrong:     %6.2f%%%n", 100 * summary.correctThenWrong());
+        if (mode == Mode.targeted) {
+            out.printf(Locale.ROOT, "classified as the target: %5.2f%%%n", 100 * summary.reachedTarget());
+        }
+        out.printf(Locale.ROOT, "success rate:            %6.2f%%   (%s)%n", 100 * extent.successRate(),
+                switch (mode) {
+                    case untargeted -> "x' not classified as its label";
+                    case targeted -> "x' classified as the target";
+                    case virtual -> "x' classified otherwise than x";
+                });
+        out.printf(Locale.ROOT, "mean |x' - x|:           L-inf %.4f   L2 %.4f%n", extent.meanLinf(), extent.meanL2());
+        out.printf(Locale.ROOT, "forward-backward passes: %d (%.2f per image)%n", extent.gradientPasses(),
+                (double) extent.gradientPasses() / n);
+        out.flush();
+        if (outImages != null) {
+            createFolder(outImages);
+            IdxFile.writeFloats(outImages, new int[] {n, test.rows(), test.cols()}, result.adversarial());
+            out.printf(Locale.ROOT, "adversarial images: %s (IDX float32, %d x %d x %d)%n", outImages, n, test.rows(),
+                    test.cols());
+        }
+        if (outLabels != null) {
+            createFolder(outLabels);
+            IdxFile.writeUnsignedBytes(outLabels, new int[] {n}, labels);
+            out.printf(Locale.ROOT, "labels: %s (IDX unsigned bytes, %d)%n", outLabels, n);
+        }
+        if (outTiles != null) {
+            AdversarialTiles.write(images, result.adversarial(), result.success(), test.rows(), test.cols(), outTiles);
+            out.printf(Locale.ROOT, "tiles: %s (x beside x' for the first %d images)%n", outTiles,
+                    AdversarialTiles.pairs(n));
+        }
+        out.flush();
+        if (png != null) {
+            Fgsm.Mode fgsmMode = Fgsm.Mode.valueOf(mode.name().toUpperCase(Locale.ROOT));
+            int chosen = FgsmFigure.choose(asFgsm, labels);
+            try (Fgsm fgsm = new Fgsm(network, 1)) {
                 writeFigure(fgsm, fgsmMode, test, chosen, attackLabels == null ? null : attackLabels[chosen],
-                        result, epsilon, png, data.usesSample(), model.name(), network, out,
+                        asFgsm, attack.epsilon(), png, data.usesSample(), model.name(), network, out,
                         spec.commandLine().getErr());
             }
         }
+    }
+
+    private static void createFolder(Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+    }
+
+    /** {@link #checkFigurePath} for an output whose example name is {@code example}. */
+    static void checkOutputPath(Path file, String option, String example) throws IOException {
+        if (file != null && Files.isDirectory(file)) {
+            throw new FileSystemException(file.toString(), null, "is a directory: " + option
+                    + " needs a file name, such as " + file.resolve(example));
+        }
+        checkFigurePath(file, option);
     }
 
     /**

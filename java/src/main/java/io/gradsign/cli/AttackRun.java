@@ -1,10 +1,14 @@
 package io.gradsign.cli;
 
+import io.gradsign.attack.Attack;
+import io.gradsign.attack.AttackResult;
+import io.gradsign.attack.AttackSession;
+import io.gradsign.attack.Goal;
 import io.gradsign.model.Fgsm;
 import io.gradsign.model.FgsmResult;
 import java.io.PrintWriter;
 
-/** One FGSM run over many samples, batch by batch (for the progress bar), and what it did to the model. */
+/** One attack run over many samples, batch by batch (for the progress bar), and what it did to the model. */
 final class AttackRun {
     private AttackRun() {}
 
@@ -67,5 +71,44 @@ final class AttackRun {
         return new Summary(count, result.cleanAccuracy(labels), result.adversarialAccuracy(labels),
                 cleanConfidence / count, adversarialConfidence / count, (double) correctThenWrong / count,
                 target < 0 ? Double.NaN : (double) reached / count);
+    }
+
+    /**
+     * Runs {@code attack} on all of {@code images} in one call through {@code session} (so random
+     * starts are those of the same call from Java), the progress bar following its batches.
+     */
+    static AttackResult run(AttackSession session, Attack attack, Goal goal, float[] images, int[] targets,
+                            int count, String task, PrintWriter err) {
+        try (Progress progress = Progress.start(task, count, "images", err)) {
+            session.onProgress(progress::step);
+            try {
+                return session.run(attack, goal, images, targets);
+            } finally {
+                session.onProgress(null);
+            }
+        }
+    }
+
+    /** The same result as model.Fgsm reports it (for the FGSM figure). */
+    static FgsmResult asFgsmResult(AttackResult result) {
+        return new FgsmResult(result.adversarial(), result.cleanClass(), result.cleanConfidence(),
+                result.adversarialClass(), result.adversarialConfidence());
+    }
+
+    /**
+     * What an attack did, beyond {@link Summary}: its success rate by its goal, the mean size of x' - x
+     * in L-infinity and L2, and the forward-backward passes it ran (in samples).
+     */
+    record Extent(double successRate, double meanLinf, double meanL2, long gradientPasses) {
+        static Extent of(AttackResult result) {
+            double linf = 0;
+            double l2 = 0;
+            for (int i = 0; i < result.count(); i++) {
+                linf += result.linf()[i];
+                l2 += result.l2()[i];
+            }
+            int n = Math.max(1, result.count());
+            return new Extent(result.successRate(), linf / n, l2 / n, result.gradientPasses());
+        }
     }
 }

@@ -1,11 +1,21 @@
 package io.gradsign.cli;
 
 import io.gradsign.Backend;
+import io.gradsign.attack.AttackSession;
+import io.gradsign.attack.Attacks;
+import io.gradsign.attack.GradientAttack;
 import io.gradsign.data.Dataset;
+import io.gradsign.eval.LinearCertificate;
+import io.gradsign.eval.RobustnessEvaluation;
+import io.gradsign.eval.RobustnessPlot;
+import io.gradsign.eval.RobustnessReport;
 import io.gradsign.model.Evaluation;
 import io.gradsign.nn.Network;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -15,10 +25,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code gradsign eval}: a model's accuracy on the test set. */
+/**
+ * {@code gradsign eval}: a model's accuracy on the test set; with {@code --attacks}, its robust accuracy
+ * per attack and &epsilon; ({@link RobustnessEvaluation}) as a table, CSV, JSON and a plot; with
+ * {@code --certify}, a softmax regression's certified accuracy ({@link LinearCertificate}) beside FGSM's.
+ */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Print a model's accuracy on the Fashion-MNIST test set.")
+        description = "Print a model's accuracy on the Fashion-MNIST test set; with --attacks, its robust accuracy"
+                + " under each attack over an epsilon sweep.")
 final class EvalCommand implements Callable<Integer> {
+    /** The epsilons of a sweep when --epsilons is not given. */
+    static final String DEFAULT_EPSILONS = "0:0.3:0.05";
+
     @ParentCommand
     Main main;
 
@@ -28,7 +46,38 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--batch", description = "images per forward pass (default: ${DEFAULT-VALUE})")
+    @Option(names = "--attacks", paramLabel = "LIST", split = ",", description = "attacks to sweep, comma-separated:"
+            + " fgsm, fgm, bim, pgd, pgd-l2, rfgsm, mifgsm, each optionally with settings after colons, e.g."
+            + " pgd:steps=20:restarts=2 (keys steps, step-size, restarts, decay, seed)")
+    List<String> attackSpecs;
+
+    @Option(names = "--epsilons", paramLabel = "SPEC", description = "a comma list (0,0.1,0.2) or an inclusive range"
+            + " FROM:TO:STEP (default: " + DEFAULT_EPSILONS + ")")
+    String epsilonSpec;
+
+    @Option(names = "--early-stop", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "stop each image once it is wrong (default: on; the robust accuracy counts an image once"
+                    + " broken as broken)")
+    boolean earlyStop;
+
+    @Option(names = "--certify", description = "for a softmax regression: the certified accuracy per epsilon (exact"
+            + " worst case in L-inf) beside FGSM's robust accuracy")
+    boolean certify;
+
+    @Option(names = "--count", paramLabel = "N", description = "the first N test images (default: all)")
+    Integer count;
+
+    @Option(names = "--csv", paramLabel = "FILE", description = "write model,attack,epsilon,accuracy,samples rows")
+    Path csv;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "write the report as JSON, with each image's"
+            + " smallest breaking epsilon")
+    Path json;
+
+    @Option(names = "--plot", paramLabel = "FILE", description = "write robust accuracy against epsilon as a PNG")
+    Path plot;
+
+    @Option(names = "--batch", description = "images per pass (default: ${DEFAULT-VALUE})")
     int batch = 500;
 
     @Mixin
@@ -36,25 +85,227 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (batch < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--batch must be at least 1, got " + batch);
+        check(batch >= 1, "--batch must be at least 1, got " + batch);
+        check(count == null || count >= 1, "--count must be at least 1, got " + count);
+        boolean sweep = attackSpecs != null || certify;
+        check(sweep || (epsilonSpec == null && csv == null && json == null && plot == null),
+                "--epsilons, --csv, --json and --plot need --attacks LIST or --certify");
+        float[] epsilons = null;
+        List<GradientAttack> attacks = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        if (sweep) {
+            try {
+                epsilons = EpsilonSpec.parse(epsilonSpec == null ? DEFAULT_EPSILONS : epsilonSpec);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--epsilons: " + e.getMessage());
+            }
+            for (String attackSpec : attackSpecs == null ? List.of("fgsm") : attackSpecs) {
+                GradientAttack attack = parseAttack(attackSpec).withEarlyStop(earlyStop);
+                attacks.add(attack);
+                labels.add(label(attackSpec));
+            }
+            if (certify && attacks.stream().noneMatch(a -> a.name().equals("fgsm"))) {
+                attacks.add(0, Attacks.fgsm(0f));
+                labels.add(0, "fgsm");
+            }
         }
         PrintWriter out = spec.commandLine().getOut();
+        AttackCommand.checkOutputPath(csv, "--csv", "robust.csv");
+        AttackCommand.checkOutputPath(json, "--json", "robust.json");
+        AttackCommand.checkOutputPath(plot, "--plot", "robust.png");
         try (Backend backend = main.backendChoice.open(out)) {
             Dataset test = data.load(out).test();
             try (Network network = model.load(backend, out, test)) {
-                int[] labels = test.labels();
-                int[] predicted = Evaluation.predict(network, test.images(), Math.min(batch, test.count()));
-                int right = 0;
-                for (int i = 0; i < labels.length; i++) {
-                    if (predicted[i] == labels[i]) {
-                        right++;
+                int n = count == null ? test.count() : Math.min(count, test.count());
+                float[] images = test.images(0, n);
+                int[] truth = test.labels(0, n);
+                if (!sweep) {
+                    accuracy(network, images, truth, out);
+                } else {
+                    LinearCertificate certificate = null;
+                    if (certify) {
+                        try {
+                            certificate = LinearCertificate.of(network);
+                        } catch (IllegalArgumentException e) {
+                            throw new CommandLine.ParameterException(spec.commandLine(), "--certify: "
+                                    + e.getMessage());
+                        }
                     }
+                    robustness(network, attacks, labels, epsilons, images, truth, certificate, out);
                 }
-                out.printf(Locale.ROOT, "test accuracy: %.2f%% (%d of %d)%n", 100.0 * right / labels.length, right,
-                        labels.length);
             }
         }
         return 0;
+    }
+
+    private void accuracy(Network network, float[] images, int[] truth, PrintWriter out) {
+        int[] predicted = Evaluation.predict(network, images, Math.min(batch, truth.length));
+        int right = 0;
+        for (int i = 0; i < truth.length; i++) {
+            if (predicted[i] == truth[i]) {
+                right++;
+            }
+        }
+        out.printf(Locale.ROOT, "test accuracy: %.2f%% (%d of %d)%n", 100.0 * right / truth.length, right,
+                truth.length);
+    }
+
+    private void robustness(Network network, List<GradientAttack> attacks, List<String> labels, float[] epsilons,
+                            float[] images, int[] truth, LinearCertificate certificate, PrintWriter out)
+            throws IOException {
+        int n = truth.length;
+        float largest = 0;
+        for (float e : epsilons) {
+            largest = Math.max(largest, e);
+        }
+        out.printf(Locale.ROOT, "robust accuracy of %d test images, untargeted, early stop %s; the attacks at"
+                + " epsilon %s:%n", n, earlyStop ? "on" : "off", trim(largest));
+        for (GradientAttack attack : attacks) {
+            out.println("  " + attack.withEpsilon(largest));
+        }
+        out.flush();
+        RobustnessReport report;
+        long total = (long) attacks.size() * epsilons.length * n;
+        try (AttackSession session = new AttackSession(network, Math.min(batch, n));
+             Progress progress = Progress.start("eval", total, "images", spec.commandLine().getErr())) {
+            // the attacks report each batch through the session, the sweep each attack and epsilon it
+            // finishes (FGSM's whole sweep at once): the bar takes the batches and the rest of each report
+            long[] sinceReport = {0};
+            session.onProgress(k -> {
+                sinceReport[0] += k;
+                progress.step(k);
+            });
+            report = RobustnessEvaluation.sweep(session, attacks, epsilons, images, truth, k -> {
+                progress.step(Math.max(0, k - sinceReport[0]));
+                sinceReport[0] = 0;
+            });
+            session.onProgress(null);
+        }
+        report = relabelled(report, labels);
+        if (certificate != null) {
+            report = withCertificate(report, certificate.radii(images, truth));
+        }
+        out.print(report.table());
+        if (certificate != null) {
+            int fgsm = report.attacks().indexOf("fgsm");
+            int certified = report.attacks().indexOf("certified");
+            out.println("epsilon   certified   fgsm");
+            for (int e = 0; e < epsilons.length; e++) {
+                out.printf(Locale.ROOT, "%-8s %8.2f%%  %6.2f%%%n", trim(epsilons[e]),
+                        100 * report.accuracy()[certified][e], 100 * report.accuracy()[fgsm][e]);
+            }
+        }
+        if (csv != null) {
+            createFolder(csv);
+            report.writeCsv(csv);
+            out.println("csv: " + csv);
+        }
+        if (json != null) {
+            createFolder(json);
+            report.writeJson(json);
+            out.println("json: " + json);
+        }
+        if (plot != null) {
+            createFolder(plot);
+            RobustnessPlot.write(report, plot, 800, 500);
+            out.println("plot: " + plot);
+        }
+        out.flush();
+    }
+
+    private static void createFolder(Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            java.nio.file.Files.createDirectories(parent);
+        }
+    }
+
+    /** The attack of one item of --attacks: a name, then optional :key=value settings. */
+    private GradientAttack parseAttack(String item) {
+        String[] parts = item.strip().split(":");
+        GradientAttack attack;
+        try {
+            attack = Attacks.byName(parts[0], 0f);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--attacks: " + e.getMessage());
+        }
+        for (int i = 1; i < parts.length; i++) {
+            String[] setting = parts[i].split("=", 2);
+            String key = setting[0];
+            String value = setting.length == 2 ? setting[1] : "";
+            try {
+                attack = switch (key) {
+                    case "steps" -> attack.withSteps(Integer.parseInt(value));
+                    case "step-size" -> attack.withStepSize(Float.parseFloat(value));
+                    case "restarts" -> attack.withRestarts(Integer.parseInt(value));
+                    case "decay" -> attack.withDecay(Float.parseFloat(value));
+                    case "seed" -> attack.withSeed(Long.parseLong(value));
+                    default -> throw new IllegalArgumentException("no setting '" + key + "': the settings are steps,"
+                            + " step-size, restarts, decay, seed");
+                };
+            } catch (NumberFormatException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--attacks " + item + ": '" + value
+                        + "' is not a number for " + key);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--attacks " + item + ": "
+                        + e.getMessage());
+            }
+        }
+        return attack;
+    }
+
+    /** The row name of one item of --attacks: its attack's name, with the steps where set (pgd-20 for pgd:steps=20). */
+    static String label(String item) {
+        String[] parts = item.strip().toLowerCase(Locale.ROOT).split(":");
+        String label = parts[0];
+        for (int i = 1; i < parts.length; i++) {
+            if (parts[i].startsWith("steps=")) {
+                label += "-" + parts[i].substring("steps=".length());
+            }
+        }
+        return label;
+    }
+
+    /** The report with the row names the command line was given (pgd-20 for pgd:steps=20). */
+    private static RobustnessReport relabelled(RobustnessReport report, List<String> labels) {
+        return new RobustnessReport(report.model(), List.copyOf(labels), report.epsilons(), report.cleanAccuracy(),
+                report.accuracy(), report.smallestBreakingEpsilon(), report.samples());
+    }
+
+    /** The report with a row "certified": the fraction of radii above each epsilon, first. */
+    private static RobustnessReport withCertificate(RobustnessReport report, double[] radii) {
+        float[] epsilons = report.epsilons();
+        List<String> names = new ArrayList<>(report.attacks());
+        names.add(0, "certified");
+        double[][] accuracy = new double[names.size()][];
+        float[][] smallest = new float[names.size()][];
+        accuracy[0] = new double[epsilons.length];
+        smallest[0] = new float[radii.length];
+        java.util.Arrays.fill(smallest[0], Float.NaN);
+        for (int e = 0; e < epsilons.length; e++) {
+            accuracy[0][e] = LinearCertificate.certifiedAccuracy(radii, epsilons[e]);
+            for (int i = 0; i < radii.length; i++) {
+                // not certified at epsilons[e]: some perturbation of that size may break it
+                if (!(radii[i] > epsilons[e]) && (Float.isNaN(smallest[0][i]) || epsilons[e] < smallest[0][i])) {
+                    smallest[0][i] = epsilons[e];
+                }
+            }
+        }
+        for (int a = 0; a < report.attacks().size(); a++) {
+            accuracy[a + 1] = report.accuracy()[a];
+            smallest[a + 1] = report.smallestBreakingEpsilon()[a];
+        }
+        return new RobustnessReport(report.model(), names, epsilons, report.cleanAccuracy(), accuracy, smallest,
+                report.samples());
+    }
+
+    private static String trim(float value) {
+        return Float.toString(value).replaceAll("\\.0$", "");
+    }
+
+    private void check(boolean condition, String message) {
+        if (!condition) {
+            throw new CommandLine.ParameterException(spec.commandLine(), message);
+        }
     }
 }

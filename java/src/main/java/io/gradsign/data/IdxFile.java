@@ -72,6 +72,87 @@ public final class IdxFile {
     }
 
     /**
+     * Writes {@code values} as a plain (not gzipped) IDX file of {@link IdxType#FLOAT} (0x0D, big-endian
+     * float32) with {@code dimensions}, e.g. (count, rows, cols) for images: values kept exactly, where
+     * unsigned bytes would round them to multiples of 1/255. {@link #read(Path)} reads it back.
+     *
+     * @throws IllegalArgumentException for dimensions that do not multiply to values.length
+     * @throws IOException if the file cannot be written (a partly written file is removed)
+     */
+    public static void writeFloats(Path file, int[] dimensions, float[] values) throws IOException {
+        Objects.requireNonNull(values, "values");
+        write(file, IdxType.FLOAT, dimensions, values.length, out -> {
+            for (float v : values) {
+                out.writeFloat(v);
+            }
+        });
+    }
+
+    /**
+     * Writes {@code values} (each in [0, 255]) as a plain IDX file of {@link IdxType#UNSIGNED_BYTE}
+     * with {@code dimensions}: the format of MNIST's labels.
+     *
+     * @throws IllegalArgumentException for values out of range or dimensions that do not multiply to values.length
+     * @throws IOException if the file cannot be written (a partly written file is removed)
+     */
+    public static void writeUnsignedBytes(Path file, int[] dimensions, int[] values) throws IOException {
+        Objects.requireNonNull(values, "values");
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] < 0 || values[i] > 255) {
+                throw new IllegalArgumentException("value " + i + " is " + values[i] + ", not in [0, 255]");
+            }
+        }
+        write(file, IdxType.UNSIGNED_BYTE, dimensions, values.length, out -> {
+            for (int v : values) {
+                out.writeByte(v);
+            }
+        });
+    }
+
+    /** The elements' writer of {@link #write}. */
+    private interface Elements {
+        void writeTo(java.io.DataOutputStream out) throws IOException;
+    }
+
+    private static void write(Path file, IdxType type, int[] dimensions, int length, Elements elements)
+            throws IOException {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(dimensions, "dimensions");
+        if (dimensions.length < 1 || dimensions.length > MAX_DIMENSIONS) {
+            throw new IllegalArgumentException("an IDX file has 1 to " + MAX_DIMENSIONS + " dimensions, got "
+                    + dimensions.length);
+        }
+        long product = 1;
+        for (int d : dimensions) {
+            if (d < 1) {
+                throw new IllegalArgumentException("dimensions must be >= 1, got " + Arrays.toString(dimensions));
+            }
+            product *= d;
+        }
+        if (product != length) {
+            throw new IllegalArgumentException("dimensions " + Arrays.toString(dimensions) + " hold " + product
+                    + " elements, not " + length);
+        }
+        boolean done = false;
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(
+                new java.io.BufferedOutputStream(Files.newOutputStream(file), CHUNK_BYTES))) {
+            // header: two zero bytes, the type, the rank, each dimension as a big-endian int32
+            out.writeShort(0);
+            out.writeByte(type.code());
+            out.writeByte(dimensions.length);
+            for (int d : dimensions) {
+                out.writeInt(d);
+            }
+            elements.writeTo(out);
+            done = true;
+        } finally {
+            if (!done) {
+                Files.deleteIfExists(file);
+            }
+        }
+    }
+
+    /**
      * Reads an IDX file, plain or gzipped, from a stream (a resource in a jar, say), to its end. The
      * stream is not closed.
      *

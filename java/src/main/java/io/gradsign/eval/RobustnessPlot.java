@@ -17,9 +17,12 @@ public final class RobustnessPlot {
 
     /** Writes the plot of {@code report} to {@code png} (width &times; height pixels). */
     public static void write(RobustnessReport report, Path png, int width, int height) throws IOException {
-        XYChart chart = new XYChartBuilder().width(width).height(height)
-                .title("Robust accuracy, " + report.model() + " (" + report.samples() + " samples)")
+        String title = "Robust accuracy, " + report.model() + " (" + report.samples() + " samples)";
+        XYChart chart = new XYChartBuilder().width(width).height(height).title(title)
                 .xAxisTitle("epsilon").yAxisTitle("accuracy (%)").build();
+        // a long layer spec in a smaller font, so that the title fits (a character is about 0.6 em wide)
+        float titleSize = (float) Math.max(8, Math.min(14, 0.9 * width / (0.6 * title.length())));
+        chart.getStyler().setChartTitleFont(chart.getStyler().getChartTitleFont().deriveFont(titleSize));
         chart.getStyler().setYAxisMin(0.0);
         chart.getStyler().setYAxisMax(100.0);
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);

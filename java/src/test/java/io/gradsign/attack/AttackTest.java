@@ -303,6 +303,25 @@ class AttackTest {
     }
 
     @Test
+    void progressCountsEveryBatchAndChangesNothing() throws IOException {
+        float[] x = images(SAMPLES);
+        int[] y = labels(SAMPLES);
+        try (Backend backend = Backends.open(BackendKind.CPU); Network net = shippedMlp(backend);
+             AttackSession session = new AttackSession(net, 16)) {
+            GradientAttack pgd = Attacks.pgd(0.05f).withSteps(3);
+            AttackResult quiet = session.run(pgd, Goal.UNTARGETED, x, y);
+            List<Integer> batches = new java.util.ArrayList<>();
+            session.onProgress(batches::add);
+            AttackResult reported = session.run(pgd, Goal.UNTARGETED, x, y);
+            session.onProgress(null);
+            assertEquals(List.of(16, 16, 8), batches);
+            assertArrayEquals(quiet.adversarial(), reported.adversarial());
+            session.run(pgd, Goal.UNTARGETED, x, y);
+            assertEquals(3, batches.size(), "the listener was not removed");
+        }
+    }
+
+    @Test
     void targetedAndVirtualGoals() throws IOException {
         float[] x = images(SAMPLES);
         int[] y = labels(SAMPLES);

@@ -67,7 +67,26 @@ class MainTest {
                 List.of("eval", "--batch", "0"),
                 List.of("eval", "--backend", "cpu", "--data", "/nonexistent", "--sample"),
                 List.of("bench", "--seconds", "-1"),
-                List.of("demo", "--epsilons", "0,x"));
+                List.of("demo", "--epsilons", "0,x"),
+                List.of("attack", "--steps", "0"),
+                List.of("attack", "--attack", "nosuch"),
+                List.of("attack", "--attack", "pgd", "--step-size", "0"),
+                List.of("attack", "--attack", "pgd", "--restarts", "0"),
+                List.of("attack", "--attack", "fgsm", "--restarts", "2"),
+                List.of("attack", "--attack", "fgsm", "--steps", "5"),
+                List.of("attack", "--attack", "pgd", "--decay", "0.5"),
+                List.of("attack", "--attack", "mifgsm", "--decay", "-1"),
+                List.of("attack", "--attack", "pgd", "--png", "x.png"),
+                List.of("eval", "--attacks", "fgsm,nosuch"),
+                List.of("eval", "--attacks", "fgsm", "--epsilons", "0:x:0.1"),
+                List.of("eval", "--attacks", "fgsm", "--epsilons", "0.3:0:0.1"),
+                List.of("eval", "--attacks", "fgsm", "--epsilons", "0:0.3:0"),
+                List.of("eval", "--attacks", "fgsm", "--epsilons", "0,-0.1"),
+                List.of("eval", "--attacks", "pgd:bogus=1"),
+                List.of("eval", "--attacks", "pgd:steps=0"),
+                List.of("eval", "--attacks", "fgsm:restarts=2"),
+                List.of("eval", "--count", "0"),
+                List.of("eval", "--csv", "robust.csv"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -292,6 +311,219 @@ class MainTest {
     }
 
     @Test
+    void badAttackSettingsNameTheOptionInOneLine() {
+        assertOneLineError(run("attack", "--attack", "nosuch"), 2, "gradsign attack: --attack: no attack called"
+                + " 'nosuch': the attacks are fgsm, fgm, bim, pgd, pgd-l2, rfgsm, mifgsm");
+        assertOneLineError(run("attack", "--epsilon", "-0.1"), 2, "gradsign attack: --epsilon must be finite and >= 0,"
+                + " got -0.1");
+        assertOneLineError(run("attack", "--steps", "0"), 2, "gradsign attack: --steps must be at least 1, got 0");
+        assertOneLineError(run("attack", "--mode", "targeted", "--target", "10"), 2,
+                "gradsign attack: --target must be a class in [0, 10), got 10");
+        assertOneLineError(run("attack", "--restarts", "2"), 2, "gradsign attack: --restarts 2: fgsm has no random"
+                + " start");
+        assertOneLineError(run("attack", "--attack", "bim", "--decay", "0.5"), 2, "gradsign attack: --decay 0.5: bim"
+                + " has no momentum");
+        assertOneLineError(run("attack", "--attack", "fgm", "--png", "x.png"), 2, "gradsign attack: --png draws"
+                + " FGSM's figure, not fgm's");
+        assertOneLineError(run("eval", "--attacks", "fgsm", "--epsilons", "0:x:0.1"), 2, "gradsign eval: --epsilons:"
+                + " 'x' in '0:x:0.1' is not a number");
+        assertOneLineError(run("eval", "--attacks", "fgsm", "--epsilons", "-0.1"), 2, "gradsign eval: --epsilons:"
+                + " epsilons must be >= 0, got -0.1");
+        assertOneLineError(run("eval", "--attacks", "pgd,fgsm:steps=3"), 2, "gradsign eval: --attacks fgsm:steps=3:"
+                + " fgsm takes one step by definition");
+    }
+
+    static List<List<String>> attacksOnShippedModels() {
+        List<List<String>> cases = new java.util.ArrayList<>();
+        for (String model : List.of("mlp", "cnn")) {
+            for (String attack : io.gradsign.attack.Attacks.NAMES) {
+                cases.add(List.of(model, attack));
+            }
+        }
+        return cases;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("attacksOnShippedModels")
+    void everyAttackRunsOnTheShippedModels(List<String> modelAndAttack) {
+        String attack = modelAndAttack.get(1);
+        boolean l2 = attack.equals("fgm") || attack.equals("pgd-l2");
+        float epsilon = l2 ? 1.5f : 0.1f;
+        Run run = run("--backend", "cpu", "attack", "--sample", "--shipped", modelAndAttack.get(0), "--attack", attack,
+                "--epsilon", Float.toString(epsilon), "--count", "8");
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("attack: untargeted " + attack + "(eps="), run::toString);
+        double clean = percent(run.out(), "clean accuracy: +([0-9.]+)%");
+        double adversarial = percent(run.out(), "adversarial accuracy: +([0-9.]+)%");
+        assertTrue(adversarial < clean, run::toString);
+        assertTrue(percent(run.out(), "success rate: +([0-9.]+)%") > 0, run::toString);
+        Matcher size = Pattern.compile("L-inf ([0-9.]+) +L2 ([0-9.]+)").matcher(run.out());
+        assertTrue(size.find(), run::toString);
+        double norm = Double.parseDouble(size.group(l2 ? 2 : 1));
+        assertTrue(norm > 0 && norm <= epsilon + 1e-4, run::toString);
+        long passes = Long.parseLong(matchOf(run.out(), "forward-backward passes: ([0-9]+)"));
+        assertTrue(passes >= 8, run::toString);
+    }
+
+    @Test
+    void theAttacksRunOnTheEmulatedCudaBackend() {
+        for (String attack : List.of("pgd", "mifgsm")) {
+            Run run = run("--backend", "cuda-emulated", "attack", "--sample", "--shipped", "mlp", "--attack", attack,
+                    "--steps", "3", "--count", "8");
+            assertEquals(0, run.exitCode(), run::toString);
+            assertTrue(run.out().startsWith("backend: cuda-emulated") || run.out().contains("cuda-emulated"),
+                    run::toString);
+            Run cpu = run("--backend", "cpu", "attack", "--sample", "--shipped", "mlp", "--attack", attack,
+                    "--steps", "3", "--count", "8");
+            assertEquals(percent(cpu.out(), "adversarial accuracy: +([0-9.]+)%"),
+                    percent(run.out(), "adversarial accuracy: +([0-9.]+)%"), 12.5, () -> run + "\n" + cpu);
+        }
+        Run cnn = run("--backend", "cuda-emulated", "attack", "--sample", "--attack", "pgd", "--steps", "2", "--count",
+                "4");
+        assertEquals(0, cnn.exitCode(), cnn::toString);
+        assertTrue(cnn.out().contains("fashion-cnn") && cnn.out().contains("forward-backward passes: "), cnn::toString);
+        Run eval = run("--backend", "cuda-emulated", "eval", "--sample", "--shipped", "mlp", "--attacks",
+                "fgsm,pgd:steps=2", "--epsilons", "0,0.1", "--count", "8");
+        assertEquals(0, eval.exitCode(), eval::toString);
+        assertTrue(eval.out().contains("pgd-2"), eval::toString);
+    }
+
+    @Test
+    void fgsmFromTheCommandLineIsModelFgsmBitForBitAndItsIdxReadsBack() throws IOException {
+        Path images = directory.resolve("out/adversarial-idx3-float");
+        Path labels = directory.resolve("out/labels-idx1-ubyte");
+        Path tiles = directory.resolve("out/tiles.png");
+        Run run = run("--backend", "cpu", "attack", "--sample", "--shipped", "mlp", "--count", "40", "--epsilon",
+                "0.05", "--out-images", images.toString(), "--out-labels", labels.toString(), "--out-tiles",
+                tiles.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        io.gradsign.data.IdxFile written = io.gradsign.data.IdxFile.read(images);
+        assertEquals(io.gradsign.data.IdxType.FLOAT, written.type());
+        assertEquals(List.of(40, 28, 28), java.util.Arrays.stream(written.dimensions()).boxed().toList());
+        io.gradsign.data.Dataset test = io.gradsign.data.FashionMnist.embeddedSample().test();
+        float[] x = test.images(0, 40);
+        float[] expected;
+        try (io.gradsign.Backend backend = new io.gradsign.cpu.CpuBackend();
+             io.gradsign.nn.Network mlp = ModelOptions.loadShipped(backend, ModelOptions.Shipped.mlp);
+             io.gradsign.model.Fgsm fgsm = new io.gradsign.model.Fgsm(mlp, 256)) {
+            expected = fgsm.untargeted(x, test.labels(0, 40), 0.05f).adversarial();
+        }
+        float[] actual = written.floats();
+        int offGrid = 0;
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(actual[i]), "element " + i);
+            // x' = x +- 0.05 is not a multiple of 1/255 where not clipped: IDX ubyte would have rounded it
+            offGrid += Math.abs(actual[i] * 255 - Math.round(actual[i] * 255)) > 1e-3 ? 1 : 0;
+        }
+        assertTrue(offGrid > 1000, "only " + offGrid + " values off the 1/255 grid");
+        assertEquals(java.util.Arrays.stream(test.labels(0, 40)).boxed().toList(),
+                java.util.Arrays.stream(io.gradsign.data.IdxFile.read(labels).ints()).boxed().toList());
+        BufferedImage image = ImageIO.read(tiles.toFile());
+        assertNotNull(image, "not a readable PNG");
+        int[] size = AdversarialTiles.size(40, 28, 28);
+        assertEquals(size[0], image.getWidth());
+        assertEquals(size[1], image.getHeight());
+        assertTrue(run.out().contains("adversarial images: " + images + " (IDX float32, 40 x 28 x 28)"), run::toString);
+    }
+
+    @Test
+    void badOutputPathsAreRefusedBeforeTheAttackAndKept() throws IOException {
+        Path folder = Files.createDirectory(directory.resolve("images"));
+        Run attack = run("--backend", "cpu", "attack", "--sample", "--count", "10", "--out-images", folder.toString());
+        assertOneLineError(attack, 1, "gradsign attack: error: " + folder + ": is a directory: --out-images needs a"
+                + " file name");
+        assertFalse(attack.out().contains("attack:"), attack::toString);
+        assertTrue(Files.isDirectory(folder), "the empty folder was replaced");
+        Path file = Files.writeString(directory.resolve("plain"), "a file");
+        Run tiles = run("--backend", "cpu", "attack", "--sample", "--count", "10", "--out-tiles",
+                file.resolve("t.png").toString());
+        assertOneLineError(tiles, 1, "gradsign attack: error: " + file + ": is a file, not a folder");
+        Run csv = run("--backend", "cpu", "eval", "--sample", "--attacks", "fgsm", "--csv", folder.toString());
+        assertOneLineError(csv, 1, "gradsign eval: error: " + folder + ": is a directory: --csv needs a file name");
+        assertFalse(csv.out().contains("robust accuracy"), csv::toString);
+        try (var left = Files.list(folder)) {
+            assertEquals(0, left.count(), "something was written into the folder");
+        }
+    }
+
+    @Test
+    void evalSweepsPrintsTheTableAndWritesCsvJsonAndPlot() throws IOException {
+        Path csv = directory.resolve("r/robust.csv");
+        Path json = directory.resolve("r/robust.json");
+        Path plot = directory.resolve("r/robust.png");
+        Run run = run("--backend", "cpu", "eval", "--sample", "--shipped", "mlp", "--count", "100", "--attacks",
+                "fgsm,bim,pgd:steps=10", "--epsilons", "0:0.1:0.05", "--csv", csv.toString(), "--json",
+                json.toString(), "--plot", plot.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("eps 0.05"), run::toString);
+        double[] fgsm = row(run.out(), "fgsm");
+        double[] pgd = row(run.out(), "pgd-10");
+        assertEquals(3, fgsm.length, run::toString);
+        assertEquals(fgsm[0], pgd[0], 0, run::toString);
+        assertTrue(fgsm[2] < fgsm[0] && pgd[2] <= fgsm[2], run::toString);
+
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals("model,attack,epsilon,accuracy,samples", lines.get(0));
+        assertEquals(2 + 3 * 3, lines.size(), lines::toString);
+        assertTrue(lines.stream().anyMatch(l -> l.contains(",pgd-10,0.1,")), lines::toString);
+        // the JSON parses to its end, with 3 attacks of 100 per-sample epsilons each
+        int names = 0;
+        int perSample = 0;
+        try (var parser = new com.fasterxml.jackson.core.JsonFactory().createParser(json.toFile())) {
+            boolean inSamples = false;
+            for (var token = parser.nextToken(); token != null; token = parser.nextToken()) {
+                if (token == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                    names += parser.currentName().equals("name") ? 1 : 0;
+                    inSamples = parser.currentName().equals("smallestBreakingEpsilon");
+                } else if (inSamples && (token.isNumeric() || token == com.fasterxml.jackson.core.JsonToken.VALUE_NULL)) {
+                    perSample++;
+                }
+            }
+        }
+        assertEquals(3, names);
+        assertEquals(300, perSample);
+        BufferedImage image = ImageIO.read(plot.toFile());
+        assertNotNull(image, "not a readable PNG");
+        assertEquals(800, image.getWidth());
+
+        // early stop (the default) counts an image as broken once it is; without it the last step may mend one:
+        // robust accuracy with early stop is never higher
+        Run full = run("--backend", "cpu", "eval", "--sample", "--shipped", "mlp", "--count", "100", "--attacks",
+                "bim,pgd:steps=10", "--epsilons", "0:0.1:0.05", "--no-early-stop");
+        assertEquals(0, full.exitCode(), full::toString);
+        assertTrue(full.out().contains("early stop off"), full::toString);
+        for (String attack : List.of("bim", "pgd-10")) {
+            double[] stopped = row(run.out(), attack);
+            double[] unstopped = row(full.out(), attack);
+            for (int e = 0; e < stopped.length; e++) {
+                assertTrue(stopped[e] <= unstopped[e], run + "\n" + full);
+            }
+        }
+    }
+
+    @Test
+    void certifyGivesASoftmaxRegressionsCertifiedAccuracyBelowFgsms() {
+        Path model = directory.resolve("softmax.gsm");
+        Run train = run("--backend", "cpu", "train", "--sample", "--model", "softmax", "--epochs", "2",
+                "--out", model.toString());
+        assertEquals(0, train.exitCode(), train::toString);
+        Run run = run("--backend", "cpu", "eval", "--sample", "--model-file", model.toString(), "--certify",
+                "--epsilons", "0,0.01,0.05", "--count", "300");
+        assertEquals(0, run.exitCode(), run::toString);
+        double[] certified = row(run.out(), "certified");
+        double[] fgsm = row(run.out(), "fgsm");
+        assertEquals(3, certified.length, run::toString);
+        for (int e = 0; e < 3; e++) {
+            assertTrue(certified[e] <= fgsm[e], run::toString);
+        }
+        assertTrue(certified[0] > 50 && certified[2] < certified[0], run::toString);
+        assertTrue(run.out().contains("epsilon   certified   fgsm"), run::toString);
+
+        Run cnn = run("--backend", "cpu", "eval", "--sample", "--certify", "--count", "10");
+        assertOneLineError(cnn, 2, "gradsign eval: --certify: a linear certificate needs softmax regression");
+    }
+
+    @Test
     void theInputShapeComesFromTheDataAndAModelThatDoesNotFitIsNamed() throws IOException {
         // 784 images of 10x10 pixels: as many floats as 100 images of 28x28
         Path data = writeIdxData(directory.resolve("small"), 784, 10, 10);
@@ -417,6 +649,20 @@ class MainTest {
 
     private static void assertNoStackTrace(Run run) {
         assertFalse(run.err().contains("\tat ") || run.err().contains("Exception"), run::toString);
+    }
+
+    // the percentages of a row of RobustnessReport.table()
+    private static double[] row(String text, String name) {
+        Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(name) + " +((?: +[0-9.]+%)+)$").matcher(text);
+        assertTrue(matcher.find(), () -> "no row '" + name + "' in\n" + text);
+        return java.util.Arrays.stream(matcher.group(1).trim().split(" +"))
+                .mapToDouble(v -> Double.parseDouble(v.replace("%", ""))).toArray();
+    }
+
+    private static String matchOf(String text, String regex) {
+        Matcher matcher = Pattern.compile(regex).matcher(text);
+        assertTrue(matcher.find(), () -> "no match for '" + regex + "' in\n" + text);
+        return matcher.group(1);
     }
 
     private static double percent(String text, String regex) {

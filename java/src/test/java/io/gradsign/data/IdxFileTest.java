@@ -324,4 +324,44 @@ class IdxFileTest {
         }
         assertFalse(allZero, context + ": test data is all zero, the comparison would prove nothing");
     }
+
+    @Test
+    void writtenFloatsAndBytesReadBackExactly() throws IOException {
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        float[] values = new float[3 * 5 * 4];
+        for (int i = 0; i < values.length; i++) {
+            // values that unsigned bytes would round: the point of writing float32
+            values[i] = random.nextFloat() * 2 - 0.5f;
+        }
+        values[0] = -0f;
+        values[1] = Float.MIN_VALUE;
+        Path floats = folder.resolve("x-idx3-float");
+        IdxFile.writeFloats(floats, new int[] {3, 5, 4}, values);
+        IdxFile read = IdxFile.read(floats);
+        assertEquals(IdxType.FLOAT, read.type(), "seed " + seed);
+        assertArrayEquals(new int[] {3, 5, 4}, read.dimensions());
+        float[] back = read.floats();
+        for (int i = 0; i < values.length; i++) {
+            assertEquals(Float.floatToRawIntBits(values[i]), Float.floatToRawIntBits(back[i]), "element " + i
+                    + ", seed " + seed);
+        }
+        assertEquals(4 + 3 * 4 + values.length * 4L, Files.size(floats));
+
+        int[] labels = {0, 9, 255, 7};
+        Path bytes = folder.resolve("y-idx1-ubyte");
+        IdxFile.writeUnsignedBytes(bytes, new int[] {4}, labels);
+        IdxFile labelsRead = IdxFile.read(bytes);
+        assertEquals(IdxType.UNSIGNED_BYTE, labelsRead.type());
+        assertArrayEquals(labels, labelsRead.ints());
+    }
+
+    @Test
+    void writingRefusesShapesThatDoNotFitAndLeavesNothing() {
+        Path file = folder.resolve("bad");
+        assertThrows(IllegalArgumentException.class, () -> IdxFile.writeFloats(file, new int[] {2, 3}, new float[5]));
+        assertThrows(IllegalArgumentException.class, () -> IdxFile.writeFloats(file, new int[] {0}, new float[0]));
+        assertThrows(IllegalArgumentException.class, () -> IdxFile.writeUnsignedBytes(file, new int[] {1}, new int[] {256}));
+        assertFalse(Files.exists(file));
+    }
 }
