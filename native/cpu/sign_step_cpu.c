@@ -23,6 +23,52 @@ void VARIANT(gradsign_cpu_sign_step)(float* out, const float* x, const float* gr
     }
 }
 
+/* Java's Math.max(v, b) and Math.min(v, b) lane by lane, b from memory (so possibly NaN): v if v is
+   NaN, else b if b is NaN, else as sign_step_vector's clamps (equal +-0 ANDed for max, ORed for min) */
+static inline vec java_max_vector(vec v, vec b) {
+    vec r = select_lanes(v < b, b, select_lanes(v == b, (vec)((ivec)v & (ivec)b), v));
+    return select_lanes(v != v, v, select_lanes(b != b, b, r));
+}
+
+static inline vec java_min_vector(vec v, vec b) {
+    vec r = select_lanes(v > b, b, select_lanes(v == b, (vec)((ivec)v | (ivec)b), v));
+    return select_lanes(v != v, v, select_lanes(b != b, b, r));
+}
+
+/* ProjectedSignStep.projectedSignStepOne on one vector: the step of alpha * sign(g) (exact: +-alpha,
+   +-0 or NaN), clipped to [origin - epsilon, origin + epsilon] (each bound rounded once), then to
+   [lo, hi] (never NaN) */
+static inline vec projected_sign_step_vector(vec x, vec origin, vec g, vec alpha, vec epsilon, vec lo, vec hi,
+                                             vec minus_one, vec one) {
+    vec scaled = g * 0x1p126f * 0x1p126f;
+    vec sign = select_lanes(scaled < minus_one, minus_one, scaled);
+    sign = select_lanes(sign > one, one, sign);
+    vec v = x + alpha * sign;
+    v = java_min_vector(java_max_vector(v, origin - epsilon), origin + epsilon);
+    v = select_lanes(v < lo, lo, select_lanes(v == lo, (vec)((ivec)v & (ivec)lo), v));
+    return select_lanes(v > hi, hi, select_lanes(v == hi, (vec)((ivec)v | (ivec)hi), v));
+}
+
+void VARIANT(gradsign_cpu_projected_sign_step)(float* out, const float* x, const float* origin, const float* gradient,
+                                               long long count, float alpha, float epsilon, float lo, float hi) {
+    vec a = broadcast(alpha), e = broadcast(epsilon), l = broadcast(lo), h = broadcast(hi),
+        minus_one = broadcast(-1.0f), one = broadcast(1.0f);
+    long long i = 0;
+    for (; i + LANES <= count; i += LANES) {
+        store(out + i, projected_sign_step_vector(load(x + i), load(origin + i), load(gradient + i), a, e, l, h,
+                                                  minus_one, one));
+    }
+    if (i < count) {
+        /* the tail through zero-padded vectors, so every element takes the same arithmetic */
+        float xs[LANES] = {0}, os[LANES] = {0}, gs[LANES] = {0}, rs[LANES];
+        memcpy(xs, x + i, (size_t)(count - i) * sizeof(float));
+        memcpy(os, origin + i, (size_t)(count - i) * sizeof(float));
+        memcpy(gs, gradient + i, (size_t)(count - i) * sizeof(float));
+        store(rs, projected_sign_step_vector(load(xs), load(os), load(gs), a, e, l, h, minus_one, one));
+        memcpy(out + i, rs, (size_t)(count - i) * sizeof(float));
+    }
+}
+
 long long VARIANT(gradsign_cpu_first_non_finite)(const float* values, long long count) {
     /* a float is infinite or NaN when its exponent bits are all ones; blocks of 1024 floats are
        scanned without a branch, and only a block that holds one is searched element by element */

@@ -74,6 +74,13 @@ void gradsign_cpu_activation_gradient(float* dy, const float* shares, long long 
 void gradsign_cpu_sign_step(float* out, const float* x, const float* gradient, long long count, float epsilon,
                             float lo, float hi);
 
+/* out = ProjectedSignStep.projectedSignStepOne(x, origin, gradient, alpha, epsilon, lo, hi) element by
+   element, count floats: the step of BIM and PGD (Backend.projectedSignStep), the bits of the CUDA
+   kernel projected_sign_step (native/src/projected_sign_step.cu) and of Java's max and min (NaN in x,
+   origin or gradient gives NaN; -0 below +0). out may be x; lo and hi are not NaN. */
+void gradsign_cpu_projected_sign_step(float* out, const float* x, const float* origin, const float* gradient,
+                                      long long count, float alpha, float epsilon, float lo, float hi);
+
 /* the index of the first infinite or NaN value, -1 if all count values are finite */
 long long gradsign_cpu_first_non_finite(const float* values, long long count);
 
@@ -234,6 +241,8 @@ const char* gradsign_cpu_isa_name(int isa);
     void gradsign_cpu_activation_gradient_##suffix(float*, const float*, long long, int, const float*, int,          \
                                                    long long);                                                     \
     void gradsign_cpu_sign_step_##suffix(float*, const float*, const float*, long long, float, float, float);         \
+    void gradsign_cpu_projected_sign_step_##suffix(float*, const float*, const float*, const float*, long long, float, \
+                                                   float, float, float);                                              \
     long long gradsign_cpu_first_non_finite_##suffix(const float*, long long);                                       \
     void gradsign_cpu_max_pool2d_forward_##suffix(float*, int*, const float*, int, int, int, int, int, int, int);      \
     void gradsign_cpu_max_pool2d_backward_##suffix(float*, const float*, const int*, int, int, int, int, int, int,     \

@@ -73,6 +73,15 @@ static inline void gradsign_cpu_sign_step_at(float* out, long long out_offset, c
     gradsign_cpu_sign_step(out + out_offset, x + x_offset, gradient + gradient_offset, count, epsilon, lo, hi);
 }
 
+static inline void gradsign_cpu_projected_sign_step_at(float* out, long long out_offset, const float* x,
+                                                       long long x_offset, const float* origin, long long origin_offset,
+                                                       const float* gradient, long long gradient_offset,
+                                                       long long count, float alpha, float epsilon, float lo,
+                                                       float hi) {
+    gradsign_cpu_projected_sign_step(out + out_offset, x + x_offset, origin + origin_offset,
+                                     gradient + gradient_offset, count, alpha, epsilon, lo, hi);
+}
+
 static inline long long gradsign_cpu_first_non_finite_at(const float* values, long long offset, long long count) {
     return gradsign_cpu_first_non_finite(values + offset, count);
 }

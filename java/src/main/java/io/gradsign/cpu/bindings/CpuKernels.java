@@ -104,6 +104,16 @@ public final class CpuKernels {
                                                         long gradientOffset, long count, float epsilon, float lo,
                                                         float hi);
 
+    /** out[i] = ProjectedSignStep.projectedSignStepOne(x[i], origin[i], gradient[i], ...) for i &lt; count; the CUDA kernel's bits. */
+    @CriticalRegion
+    public static native void gradsign_cpu_projected_sign_step_at(float[] out, long outOffset,
+                                                                  @Cast("const float*") float[] x, long xOffset,
+                                                                  @Cast("const float*") float[] origin,
+                                                                  long originOffset,
+                                                                  @Cast("const float*") float[] gradient,
+                                                                  long gradientOffset, long count, float alpha,
+                                                                  float epsilon, float lo, float hi);
+
     /**
      * y and argmax (planes, P, Q) = the max pool of x (planes, height, width), no padding, floor mode,
      * by the rules of {@link io.gradsign.cpu.Pooling} (see gradsign_cpu.h); argmax within each plane.
