@@ -82,7 +82,7 @@ public final class Trainer implements AutoCloseable {
     public double trainEpoch(float[] images, int[] labels, java.util.function.IntConsumer batchDone) {
         java.util.Objects.requireNonNull(batchDone, "batchDone");
         int count = Evaluation.checkSamples(model, images, labels);
-        try (Claim held = workspace.claim(); Claim update = model.claimForUpdate()) {
+        try (Claim update = model.claimForUpdate(); Claim held = workspace.claim()) {
             return epoch(images, labels, count, batchDone);
         }
     }

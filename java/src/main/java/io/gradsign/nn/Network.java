@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A sequence of {@link Layer}s built for one sample's input shape, ending in flat logits, with its
@@ -34,12 +35,14 @@ public final class Network implements AutoCloseable {
     private final List<List<Tensor>> parameterLists = new ArrayList<>();
     private volatile boolean closed;
 
-    // Who is using the parameters, under useLock: reads counts the workspace calls inside (all
-    // threads), ownReads the calling thread's share; updater holds a claim for writing (updates deep).
+    // Who is using the parameters: reads counts the workspace calls inside (all threads; a lock-free
+    // counter, since a batch of one takes a call every microsecond or so); updater holds a claim for
+    // writing, updates deep (both written under useLock). A reader counts itself, then looks for an
+    // updater; an updater (and close) marks itself, then looks at the count: with volatile fields
+    // one of the two always sees the other, and backs off.
     private final Object useLock = new Object();
-    private int reads;
-    private final ThreadLocal<int[]> ownReads = ThreadLocal.withInitial(() -> new int[1]);
-    private Thread updater;
+    private final AtomicInteger reads = new AtomicInteger();
+    private volatile Thread updater;
     private int updates;
 
     private Network(Backend backend, List<Layer> layers, Shape[] shapes, Tensor[][] parameters) {
@@ -292,50 +295,53 @@ public final class Network implements AutoCloseable {
      * @throws IllegalStateException if the network is closed, or claimed for an update by another thread
      */
     void beginRead() {
-        synchronized (useLock) {
+        reads.incrementAndGet();
+        Thread u = updater;
+        if (closed || (u != null && u != Thread.currentThread())) {
+            reads.decrementAndGet();
             checkOpen();
-            Thread me = Thread.currentThread();
-            if (updater != null && updater != me) {
-                throw new IllegalStateException("network is being updated by thread \"" + updater.getName()
-                        + "\" (this is thread \"" + me.getName() + "\"): its parameters are shared read-only, and"
-                        + " training needs the network alone; attack or evaluate it before or after");
-            }
-            reads++;
-            ownReads.get()[0]++;
+            throw new IllegalStateException("network is being updated by thread \"" + u.getName() + "\" (this is"
+                    + " thread \"" + Thread.currentThread().getName() + "\"): its parameters are shared read-only,"
+                    + " and training needs the network alone; attack or evaluate it before or after");
+        }
+        if (backend.isClosed()) {
+            reads.decrementAndGet();
+            checkOpen();
         }
     }
 
     /** Marks the end of a call that {@link #beginRead} began. */
     void endRead() {
-        synchronized (useLock) {
-            reads--;
-            ownReads.get()[0]--;
-        }
+        reads.decrementAndGet();
     }
 
     /**
      * Claims the parameters for writing by the calling thread (a trainer's epoch) until the claim is
-     * closed: the calling thread may go on reading them (through its own workspaces), other threads'
-     * workspace calls are refused until then. Claims nest on one thread.
+     * closed: the calling thread may go on reading them (through its own workspaces) while it holds
+     * the claim; other threads' workspace calls are refused until then. Claims nest on one thread.
      *
-     * @throws IllegalStateException if the network is closed, claimed by another thread, or read by a
-     *     call of another thread now
+     * @throws IllegalStateException if the network is closed, claimed by another thread, or inside a
+     *     workspace call now (another thread's, or one of this thread's begun before the claim)
      */
     public Claim claimForUpdate() {
         synchronized (useLock) {
             checkOpen();
             Thread me = Thread.currentThread();
-            if (updater != null && updater != me) {
-                throw new IllegalStateException("network is already being updated by thread \"" + updater.getName()
+            Thread u = updater;
+            if (u != null && u != me) {
+                throw new IllegalStateException("network is already being updated by thread \"" + u.getName()
                         + "\" (this is thread \"" + me.getName() + "\")");
             }
-            int others = reads - ownReads.get()[0];
-            if (others > 0) {
-                throw new IllegalStateException("network is being read by " + others + " call(s) of other threads"
-                        + " (this is thread \"" + me.getName() + "\"): an update needs the network alone; train it"
-                        + " before or after attacking it");
+            if (u == null) {
+                updater = me;
+                int inside = reads.get();
+                if (inside > 0) {
+                    updater = null;
+                    throw new IllegalStateException("network is being read by " + inside + " call(s) (this is"
+                            + " thread \"" + me.getName() + "\"): an update needs the network alone; train it before"
+                            + " or after attacking it");
+                }
             }
-            updater = me;
             updates++;
         }
         return Claim.once(this::endUpdate);
@@ -387,12 +393,15 @@ public final class Network implements AutoCloseable {
             if (closed) {
                 return;
             }
-            if (reads > 0 || updater != null) {
-                throw new IllegalStateException("network is in use (" + reads + " call(s) reading its parameters"
-                        + (updater == null ? "" : ", an update by thread \"" + updater.getName() + "\"")
+            Thread u = updater;
+            closed = true;
+            int inside = reads.get();
+            if (inside > 0 || u != null) {
+                closed = false;
+                throw new IllegalStateException("network is in use (" + inside + " call(s) reading its parameters"
+                        + (u == null ? "" : ", an update by thread \"" + u.getName() + "\"")
                         + "): close it after they end");
             }
-            closed = true;
         }
         closeAll(parameters);
     }

@@ -19,18 +19,19 @@ final class OneThread {
         this.what = what;
     }
 
-    /** Admits the calling thread, or throws while another is inside. */
-    void enter() {
+    /** Admits the calling thread, or throws while another is inside; returns true when it was not inside yet. */
+    boolean enter() {
         Thread me = Thread.currentThread();
         Thread inside = holder.get();
         if (inside == me) {
             depth++;
-            return;
+            return false;
         }
         if (inside != null || !holder.compareAndSet(null, me)) {
             throw busy(me);
         }
         depth = 1;
+        return true;
     }
 
     /** Leaves; returns true when the calling thread is out altogether. */

@@ -519,20 +519,23 @@ public final class Workspace implements AutoCloseable {
         }
     };
 
-    /** Admits the calling thread (see {@link OneThread}) and, as it comes in, counts it as a reader of the parameters. */
+    /** Admits the calling thread (see {@link OneThread}); its outermost call also counts as a reader of the parameters. */
     private void enter() {
-        caller.enter();
-        try {
-            network.beginRead();
-        } catch (RuntimeException e) {
-            caller.exit();
-            throw e;
+        if (caller.enter()) {
+            try {
+                network.beginRead();
+            } catch (RuntimeException e) {
+                caller.exit();
+                throw e;
+            }
         }
     }
 
+    /** Leaves; the outermost call of the thread also stops counting as a reader. */
     private void exit() {
-        network.endRead();
-        caller.exit();
+        if (caller.exit()) {
+            network.endRead();
+        }
     }
 
     /**
