@@ -1,12 +1,8 @@
 package io.gradsign.cli;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import javax.imageio.ImageIO;
 
 /**
  * A grid of tiles for a look at an attack's output: x beside x' for the first images, {@link #PER_ROW}
@@ -64,19 +60,7 @@ final class AdversarialTiles {
                 frame(image, right - 1, top - 1, cols * SCALE + 2, rows * SCALE + 2, 0xD02020);
             }
         }
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        // encoded first, then written over a file only (ImageIO.write(File) would delete a directory)
-        ByteArrayOutputStream png = new ByteArrayOutputStream();
-        if (!ImageIO.write(image, "png", png)) {
-            throw new IOException(file + ": no PNG writer in this Java runtime");
-        }
-        if (Files.isDirectory(file)) {
-            throw new FileSystemException(file.toString(), null, "is a directory, not a file for the tiles");
-        }
-        Files.write(file, png.toByteArray());
+        FgsmFigure.writePng(image, file, "the tiles");
     }
 
     // one grey level per pixel, 0 black and 1 white

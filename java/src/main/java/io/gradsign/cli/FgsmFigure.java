@@ -92,19 +92,25 @@ final class FgsmFigure {
 
     /** Draws the figure and writes it as PNG; a missing parent folder is created. */
     static void write(Content content, Path file, PrintWriter err) throws IOException {
-        BufferedImage image = draw(content, err);
+        writePng(draw(content, err), file, "the figure");
+    }
+
+    /**
+     * Writes {@code image} as PNG to {@code file} (for {@code what}, in messages); a missing parent
+     * folder is created. Encoded first, then written over a file only: ImageIO.write(File) deletes
+     * what is there, an empty directory included.
+     */
+    static void writePng(BufferedImage image, Path file, String what) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        // encoded first, then written over a file only: ImageIO.write(File) deletes what is there, an empty
-        // directory included
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         if (!ImageIO.write(image, "png", png)) {
             throw new IOException(file + ": no PNG writer in this Java runtime");
         }
         if (Files.isDirectory(file)) {
-            throw new FileSystemException(file.toString(), null, "is a directory, not a file for the figure");
+            throw new FileSystemException(file.toString(), null, "is a directory, not a file for " + what);
         }
         Files.write(file, png.toByteArray());
     }
