@@ -200,6 +200,98 @@ class AttackTest {
         }
     }
 
+    /**
+     * PGD in L-infinity and R+FGSM against the papers' loops written here (the start drawn by the same
+     * RandomStart, the gradient from the workspace, the steps in Java): the same bits.
+     */
+    @Test
+    void randomStartAttacksMatchPlainReferences() throws IOException {
+        float[] x = images(6);
+        int[] y = labels(6);
+        float epsilon = 0.05f;
+        try (Backend backend = Backends.open(BackendKind.CPU); Network net = shippedMlp(backend);
+             AttackSession session = new AttackSession(net, 6); Workspace workspace = net.workspace(6)) {
+            GradientAttack pgd = Attacks.pgd(epsilon).withSteps(5).withSeed(11);
+            float alpha = pgd.stepSize();
+            float[] current = new float[x.length];
+            for (int i = 0; i < y.length; i++) {
+                RandomStart.draw(current, i * 784, x, i * 784, 784, RandomStart.Kind.UNIFORM, Norm.LINF, epsilon, 0f,
+                        1f, 11, i, 0);
+            }
+            for (int step = 0; step < 5; step++) {
+                float[] g = gradient(workspace, current, y);
+                for (int j = 0; j < current.length; j++) {
+                    float v = current[j] + alpha * Math.signum(g[j]);
+                    v = Math.min(Math.max(v, x[j] - epsilon), x[j] + epsilon);
+                    current[j] = Math.min(Math.max(v, 0f), 1f);
+                }
+            }
+            assertArrayEquals(current, session.run(pgd, Goal.UNTARGETED, x, y).adversarial(), "PGD");
+
+            // R+FGSM: a random sign step of eps/2, then a gradient sign step of eps - eps/2
+            GradientAttack rfgsm = Attacks.rfgsm(epsilon).withSeed(5);
+            float[] noisy = new float[x.length];
+            for (int i = 0; i < y.length; i++) {
+                RandomStart.draw(noisy, i * 784, x, i * 784, 784, RandomStart.Kind.SIGN, Norm.LINF, epsilon / 2, 0f,
+                        1f, 5, i, 0);
+            }
+            float[] g = gradient(workspace, noisy, y);
+            float[] want = new float[x.length];
+            for (int j = 0; j < want.length; j++) {
+                float v = noisy[j] + (epsilon - epsilon / 2) * Math.signum(g[j]);
+                v = Math.min(Math.max(v, x[j] - epsilon), x[j] + epsilon);
+                want[j] = Math.min(Math.max(v, 0f), 1f);
+            }
+            assertArrayEquals(want, session.run(rfgsm, Goal.UNTARGETED, x, y).adversarial(), "R+FGSM");
+        }
+    }
+
+    /** PGD in L2 against its loop in double from the same start: within float rounding. */
+    @Test
+    void pgdL2MatchesAReferenceInDouble() throws IOException {
+        float[] x = images(4);
+        int[] y = labels(4);
+        float epsilon = 1.5f;
+        try (Backend backend = Backends.open(BackendKind.CPU); Network net = shippedMlp(backend);
+             AttackSession session = new AttackSession(net, 4); Workspace workspace = net.workspace(4)) {
+            GradientAttack pgd = Attacks.pgdL2(epsilon).withSteps(4).withSeed(7);
+            double alpha = pgd.stepSize();
+            float[] start = new float[x.length];
+            for (int i = 0; i < y.length; i++) {
+                RandomStart.draw(start, i * 784, x, i * 784, 784, RandomStart.Kind.UNIFORM, Norm.L2, epsilon, 0f, 1f,
+                        7, i, 0);
+            }
+            float[] current = start.clone();
+            for (int step = 0; step < 4; step++) {
+                float[] g = gradient(workspace, current, y);
+                for (int i = 0; i < y.length; i++) {
+                    double gnorm = 0;
+                    for (int j = i * 784; j < (i + 1) * 784; j++) {
+                        gnorm += (double) g[j] * g[j];
+                    }
+                    gnorm = Math.sqrt(gnorm);
+                    double[] d = new double[784];
+                    double dnorm = 0;
+                    for (int j = 0; j < 784; j++) {
+                        int k = i * 784 + j;
+                        d[j] = current[k] + (gnorm > 0 ? alpha * g[k] / gnorm : 0) - x[k];
+                        dnorm += d[j] * d[j];
+                    }
+                    dnorm = Math.sqrt(dnorm);
+                    double scale = dnorm > epsilon ? epsilon / dnorm : 1;
+                    for (int j = 0; j < 784; j++) {
+                        int k = i * 784 + j;
+                        current[k] = (float) Math.min(Math.max(x[k] + d[j] * scale, 0), 1);
+                    }
+                }
+            }
+            float[] got = session.run(pgd, Goal.UNTARGETED, x, y).adversarial();
+            for (int j = 0; j < got.length; j++) {
+                assertEquals(current[j], got[j], 2e-5, "PGD L2, element " + j);
+            }
+        }
+    }
+
     /** PGD L2 against a reference in double: within float rounding. */
     @Test
     void l2StepsMatchAReferenceInDouble() throws IOException {
