@@ -136,14 +136,30 @@ static void max_forward_any(float* y, int* argmax, const float* x, int width, in
     }
 }
 
+/* what every public pooling function derives from its geometry: the output plane (no padding, floor
+   mode), the planes' sizes, and whether the windows are 2x2 at stride 2 (the vectorized paths) */
+typedef struct {
+    int out_height, out_width, pairs;
+    long long in_plane, out_plane;
+} pool_shape;
+
+static pool_shape pool_shape_of(int height, int width, int kernel_height, int kernel_width, int stride_height,
+                                int stride_width) {
+    pool_shape g;
+    g.out_height = (height - kernel_height) / stride_height + 1;
+    g.out_width = (width - kernel_width) / stride_width + 1;
+    g.in_plane = (long long)height * width;
+    g.out_plane = (long long)g.out_height * g.out_width;
+    g.pairs = kernel_height == 2 && kernel_width == 2 && stride_height == 2 && stride_width == 2;
+    return g;
+}
+
 void VARIANT(gradsign_cpu_max_pool2d_forward)(float* y, int* argmax, const float* x, int planes, int height,
                                               int width, int kernel_height, int kernel_width, int stride_height,
                                               int stride_width) {
-    int out_height = (height - kernel_height) / stride_height + 1;
-    int out_width = (width - kernel_width) / stride_width + 1;
-    long long in_plane = (long long)height * width;
-    long long out_plane = (long long)out_height * out_width;
-    int pairs = kernel_height == 2 && kernel_width == 2 && stride_height == 2 && stride_width == 2;
+    pool_shape g = pool_shape_of(height, width, kernel_height, kernel_width, stride_height, stride_width);
+    int out_height = g.out_height, out_width = g.out_width, pairs = g.pairs;
+    long long in_plane = g.in_plane, out_plane = g.out_plane;
     for (int plane = 0; plane < planes; plane++) {
         float* plane_y = y + plane * out_plane;
         int* plane_argmax = argmax + plane * out_plane;
@@ -218,11 +234,9 @@ static void max_backward_any(float* dx, const float* dy, const int* argmax, int 
 void VARIANT(gradsign_cpu_max_pool2d_backward)(float* dx, const float* dy, const int* argmax, int planes, int height,
                                                int width, int kernel_height, int kernel_width, int stride_height,
                                                int stride_width) {
-    int out_height = (height - kernel_height) / stride_height + 1;
-    int out_width = (width - kernel_width) / stride_width + 1;
-    long long in_plane = (long long)height * width;
-    long long out_plane = (long long)out_height * out_width;
-    int pairs = kernel_height == 2 && kernel_width == 2 && stride_height == 2 && stride_width == 2;
+    pool_shape g = pool_shape_of(height, width, kernel_height, kernel_width, stride_height, stride_width);
+    int out_height = g.out_height, out_width = g.out_width, pairs = g.pairs;
+    long long in_plane = g.in_plane, out_plane = g.out_plane;
     for (int plane = 0; plane < planes; plane++) {
         if (pairs) {
             max_backward_2x2(dx + plane * in_plane, dy + plane * out_plane, argmax + plane * out_plane, height, width,
@@ -273,11 +287,9 @@ static void avg_forward_any(float* y, const float* x, int width, int out_height,
 void VARIANT(gradsign_cpu_avg_pool2d_forward)(float* y, const float* x, int planes, int height, int width,
                                               int kernel_height, int kernel_width, int stride_height,
                                               int stride_width) {
-    int out_height = (height - kernel_height) / stride_height + 1;
-    int out_width = (width - kernel_width) / stride_width + 1;
-    long long in_plane = (long long)height * width;
-    long long out_plane = (long long)out_height * out_width;
-    int pairs = kernel_height == 2 && kernel_width == 2 && stride_height == 2 && stride_width == 2;
+    pool_shape g = pool_shape_of(height, width, kernel_height, kernel_width, stride_height, stride_width);
+    int out_height = g.out_height, out_width = g.out_width, pairs = g.pairs;
+    long long in_plane = g.in_plane, out_plane = g.out_plane;
     for (int plane = 0; plane < planes; plane++) {
         if (pairs) {
             avg_forward_2x2(y + plane * out_plane, x + plane * in_plane, width, out_height, out_width,
@@ -328,11 +340,9 @@ static void avg_backward_any(float* dx, const float* dy, int height, int width, 
 void VARIANT(gradsign_cpu_avg_pool2d_backward)(float* dx, const float* dy, int planes, int height, int width,
                                                int kernel_height, int kernel_width, int stride_height,
                                                int stride_width) {
-    int out_height = (height - kernel_height) / stride_height + 1;
-    int out_width = (width - kernel_width) / stride_width + 1;
-    long long in_plane = (long long)height * width;
-    long long out_plane = (long long)out_height * out_width;
-    int pairs = kernel_height == 2 && kernel_width == 2 && stride_height == 2 && stride_width == 2;
+    pool_shape g = pool_shape_of(height, width, kernel_height, kernel_width, stride_height, stride_width);
+    int out_height = g.out_height, out_width = g.out_width, pairs = g.pairs;
+    long long in_plane = g.in_plane, out_plane = g.out_plane;
     for (int plane = 0; plane < planes; plane++) {
         if (pairs) {
             avg_backward_2x2(dx + plane * in_plane, dy + plane * out_plane, height, width, out_height, out_width,

@@ -59,13 +59,10 @@ void VARIANT(gradsign_cpu_projected_sign_step)(float* out, const float* x, const
                                                   minus_one, one));
     }
     if (i < count) {
-        /* the tail through zero-padded vectors, so every element takes the same arithmetic */
-        float xs[LANES] = {0}, os[LANES] = {0}, gs[LANES] = {0}, rs[LANES];
-        memcpy(xs, x + i, (size_t)(count - i) * sizeof(float));
-        memcpy(os, origin + i, (size_t)(count - i) * sizeof(float));
-        memcpy(gs, gradient + i, (size_t)(count - i) * sizeof(float));
-        store(rs, projected_sign_step_vector(load(xs), load(os), load(gs), a, e, l, h, minus_one, one));
-        memcpy(out + i, rs, (size_t)(count - i) * sizeof(float));
+        /* the tail as one vector of its first lanes, so every element takes the same arithmetic */
+        int n = (int)(count - i);
+        store_first(out + i, projected_sign_step_vector(load_first(x + i, n), load_first(origin + i, n),
+                                                        load_first(gradient + i, n), a, e, l, h, minus_one, one), n);
     }
 }
 

@@ -67,12 +67,8 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
         T outTensor = mine(out, "out", -1);
         T xTensor = mine(x, "x", -1);
         T gradientTensor = mine(gradient, "gradient", -1);
-        if (!(epsilon >= 0) || Float.isInfinite(epsilon)) {
-            throw new IllegalArgumentException("epsilon must be finite and >= 0, got " + epsilon);
-        }
-        if (Float.isNaN(lo) || Float.isNaN(hi) || lo > hi) {
-            throw new IllegalArgumentException("clip bounds must satisfy lo <= hi, got lo=" + lo + ", hi=" + hi);
-        }
+        checkStepSize("epsilon", epsilon);
+        checkClipBounds(lo, hi);
         if (x.length() != gradient.length() || x.length() != out.length()) {
             throw new IllegalArgumentException("lengths differ: out=" + out.length() + ", x=" + x.length()
                     + ", gradient=" + gradient.length());

@@ -12,18 +12,8 @@ public final class L2Step {
     public static void l2Step(float[] out, int outOffset, float[] x, int xOffset, float[] origin, int originOffset,
                               float[] gradient, int gradientOffset, int count, int batch, float alpha, float epsilon,
                               float lo, float hi) {
-        if (batch == 0 || count == 0) {
-            return;
-        }
-        int n = count / batch;
-        CpuWorkers.forRanges(batch, 1, count, CpuWorkers.ELEMENTS_PER_PART, (from, to) -> {
-            double[] lanes = SampleReduction.lanes();
-            for (int s = from; s < to; s++) {
-                int at = s * n;
-                l2StepOne(out, outOffset + at, x, xOffset + at, origin, originOffset + at, gradient, gradientOffset + at,
-                        n, alpha, epsilon, lo, hi, lanes);
-            }
-        });
+        SampleReduction.forEachSample(count, batch, (at, n, lanes) -> l2StepOne(out, outOffset + at, x, xOffset + at,
+                origin, originOffset + at, gradient, gradientOffset + at, n, alpha, epsilon, lo, hi, lanes));
     }
 
     /**

@@ -14,18 +14,9 @@ public final class MomentumSignStep {
                                         int xOffset, float[] origin, int originOffset, float[] gradient,
                                         int gradientOffset, int count, int batch, float decay, float alpha,
                                         float epsilon, float lo, float hi) {
-        if (batch == 0 || count == 0) {
-            return;
-        }
-        int n = count / batch;
-        CpuWorkers.forRanges(batch, 1, count, CpuWorkers.ELEMENTS_PER_PART, (from, to) -> {
-            double[] lanes = SampleReduction.lanes();
-            for (int s = from; s < to; s++) {
-                int at = s * n;
-                momentumSignStepOne(out, outOffset + at, momentum, momentumOffset + at, x, xOffset + at, origin,
-                        originOffset + at, gradient, gradientOffset + at, n, decay, alpha, epsilon, lo, hi, lanes);
-            }
-        });
+        SampleReduction.forEachSample(count, batch, (at, n, lanes) -> momentumSignStepOne(out, outOffset + at, momentum,
+                momentumOffset + at, x, xOffset + at, origin, originOffset + at, gradient, gradientOffset + at, n, decay,
+                alpha, epsilon, lo, hi, lanes));
     }
 
     /**

@@ -13,6 +13,30 @@ public final class SampleReduction {
     /** The lanes of the order: the CUDA kernels' threads per sample. */
     public static final int LANES = 256;
 
+    /** One sample's work: its floats start at {@code at}, n of them; lanes are the caller's own, zero. */
+    @FunctionalInterface
+    interface Sample {
+        void run(int at, int n, double[] lanes);
+    }
+
+    /**
+     * Runs {@code sample} on each of batch samples of count / batch floats, the samples split over the
+     * cores, each part with lanes of its own (for the per-sample steps, {@link L2Step} and
+     * {@link MomentumSignStep}).
+     */
+    static void forEachSample(int count, int batch, Sample sample) {
+        if (batch == 0 || count == 0) {
+            return;
+        }
+        int n = count / batch;
+        CpuWorkers.forRanges(batch, 1, count, CpuWorkers.ELEMENTS_PER_PART, (from, to) -> {
+            double[] lanes = lanes();
+            for (int s = from; s < to; s++) {
+                sample.run(s * n, n, lanes);
+            }
+        });
+    }
+
     private SampleReduction() {}
 
     /** Fresh lanes for {@link #add} and {@link #finish}. */
