@@ -145,6 +145,15 @@ public final class GradientAttack implements Attack {
         return seed;
     }
 
+    /**
+     * Whether this attack is FGSM's single step: one sign step of &epsilon; from x itself, L&infin;, no
+     * momentum; it then runs as the backends' fused FGSM step, and a sweep over &epsilon; needs one gradient.
+     */
+    public boolean isFgsm() {
+        return steps() == 1 && norm == Norm.LINF && start == RandomStart.Kind.NONE && Float.isNaN(decay)
+                && stepSize() == epsilon;
+    }
+
     /** MI-FGSM's decay factor &mu;, or NaN for an attack without momentum. */
     public float decay() {
         return decay;
@@ -349,13 +358,13 @@ public final class GradientAttack implements Attack {
             }
             float scale = goal == Goal.TARGETED ? -1f : 1f;
             long passes = 0;
-            for (int step = 0; step < steps; step++) {
-                if (isPlainFgsm()) {
-                    // FGSM: the backend's fused step (a plan for dense networks), the same bits
-                    workspace.fgsmStep(origin, current, scale, epsilon, lo, hi, true);
-                    passes += m;
-                    break;
-                }
+            boolean fgsm = isFgsm();
+            if (fgsm) {
+                // FGSM: the backend's fused step (a plan for dense networks), the same bits
+                workspace.fgsmStep(origin, current, scale, epsilon, lo, hi, true);
+                passes += m;
+            }
+            for (int step = 0; step < steps && !fgsm; step++) {
                 // the gradient by the workspace's FGSM step with a step of 0, which leaves it in the workspace:
                 // a backend's fused plan where it has one (dense networks), layer by layer otherwise
                 boolean forward = true;
@@ -398,11 +407,6 @@ public final class GradientAttack implements Attack {
                 }
             }
             return passes;
-        }
-
-        private boolean isPlainFgsm() {
-            return steps == 1 && norm == Norm.LINF && start == RandomStart.Kind.NONE && Float.isNaN(decay)
-                    && alpha == epsilon;
         }
 
         private void uploadLabels(int m) {

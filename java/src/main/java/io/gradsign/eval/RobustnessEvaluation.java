@@ -60,7 +60,7 @@ public final class RobustnessEvaluation {
             names.add(attack.name());
             java.util.Arrays.fill(smallest[a], Float.NaN);
             int[][] classes;
-            if (attack instanceof GradientAttack g && isPlainFgsm(g)) {
+            if (attack instanceof GradientAttack g && g.isFgsm()) {
                 classes = fgsmSweep(session, g, epsilons, images, labels, count, progress);
             } else {
                 classes = new int[epsilons.length][];
@@ -88,11 +88,6 @@ public final class RobustnessEvaluation {
         }
         return new RobustnessReport(session.network().spec(), names, epsilons.clone(),
                 count == 0 ? 0 : (double) right / count, accuracy, smallest, count);
-    }
-
-    /** FGSM as Attacks.fgsm makes it: one step of epsilon from x, L-infinity, no random start or momentum. */
-    private static boolean isPlainFgsm(GradientAttack attack) {
-        return attack.name().equals("fgsm") && attack.steps() == 1 && attack.stepSize() == attack.epsilon();
     }
 
     /** FGSM's predictions at every epsilon from one gradient per batch: classes[e][sample]. */
