@@ -22,16 +22,21 @@ final class OneThread {
     /** Admits the calling thread, or throws while another is inside; returns true when it was not inside yet. */
     boolean enter() {
         Thread me = Thread.currentThread();
-        Thread inside = holder.get();
-        if (inside == me) {
-            depth++;
-            return false;
+        while (true) {
+            Thread inside = holder.get();
+            if (inside == me) {
+                depth++;
+                return false;
+            }
+            if (inside != null) {
+                throw busy(me, inside);
+            }
+            if (holder.compareAndSet(null, me)) {
+                depth = 1;
+                return true;
+            }
+            // another thread came in between: look again at who holds it
         }
-        if (inside != null || !holder.compareAndSet(null, me)) {
-            throw busy(me);
-        }
-        depth = 1;
-        return true;
     }
 
     /** Leaves; returns true when the calling thread is out altogether. */
@@ -52,11 +57,9 @@ final class OneThread {
         return holder.get() == Thread.currentThread();
     }
 
-    private IllegalStateException busy(Thread me) {
-        Thread inside = holder.get();
-        String name = inside == null ? "another thread" : "thread \"" + inside.getName() + "\"";
-        return new IllegalStateException(what + " is in use by " + name + " (this is thread \"" + me.getName()
-                + "\"): a workspace, and the attack or trainer that holds one, serves one thread at a time; give"
-                + " each thread its own (Network.workspace, new Fgsm); a network's parameters may be shared");
+    private IllegalStateException busy(Thread me, Thread inside) {
+        return new IllegalStateException(what + " is in use by thread \"" + inside.getName() + "\" (this is thread \""
+                + me.getName() + "\"): a workspace, and the attack or trainer that holds one, serves one thread at a"
+                + " time; give each thread its own (Network.workspace, new Fgsm); a network's parameters may be shared");
     }
 }

@@ -128,11 +128,16 @@ class FgsmPerturbInPlaceTest {
             for (int i = 0; i < 1000; i++) {
                 fgsm.iteratedSignSteps(Fgsm.Mode.UNTARGETED, image, labels, 0.05f, 0f, 1f, 1, out);
             }
-            long before = threads.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < 200; i++) {
-                fgsm.iteratedSignSteps(Fgsm.Mode.UNTARGETED, image, labels, 0.05f, 0f, 1f, 1, out);
+            // the fewer of three windows: a one-time allocation in one of them (a late compilation, a
+            // class loaded) is not a per-call one
+            long allocated = Long.MAX_VALUE;
+            for (int window = 0; window < 3; window++) {
+                long before = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 200; i++) {
+                    fgsm.iteratedSignSteps(Fgsm.Mode.UNTARGETED, image, labels, 0.05f, 0f, 1f, 1, out);
+                }
+                allocated = Math.min(allocated, threads.getCurrentThreadAllocatedBytes() - before);
             }
-            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
             // one object per call (a wrapped tensor is 40 bytes) would be 8000
             assertTrue(allocated < 200 * 16, "200 calls on the same arrays allocated " + allocated + " bytes");
         }
