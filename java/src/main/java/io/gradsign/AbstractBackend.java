@@ -332,7 +332,7 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
 
     @Override
     public final void sgdMomentum(Tensor parameters, Tensor velocity, Tensor gradient, float learningRate,
-                                  float momentum) {
+                                  float momentum, float weightDecay) {
         checkOpen();
         if (!(learningRate >= 0) || Float.isInfinite(learningRate)) {
             throw new IllegalArgumentException("learningRate must be finite and >= 0, got " + learningRate);
@@ -340,12 +340,117 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
         if (!(momentum >= 0 && momentum < 1)) {
             throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
         }
+        if (!(weightDecay >= 0) || Float.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("weightDecay must be finite and >= 0, got " + weightDecay);
+        }
         T parametersT = mine(parameters, "parameters", -1);
         T velocityT = mine(velocity, "velocity", parameters.length());
         T gradientT = mine(gradient, "gradient", parameters.length());
         checkDisjoint(parameters, "parameters", velocity, gradient);
         checkDisjoint(velocity, "velocity", gradient);
-        sgdMomentumChecked(parametersT, velocityT, gradientT, learningRate, momentum);
+        sgdMomentumChecked(parametersT, velocityT, gradientT, learningRate, momentum, weightDecay);
+    }
+
+    @Override
+    public final void softmaxKl(Tensor losses, Tensor dP, Tensor dQ, Tensor pLogits, Tensor qLogits, int batch,
+                                int classes, float gradientScale) {
+        checkOpen();
+        checkRows(batch, classes, gradientScale);
+        long size = (long) batch * classes;
+        T lossesT = mine(losses, "losses", batch);
+        T dPT = dP == null ? null : mine(dP, "dP", size);
+        T dQT = dQ == null ? null : mine(dQ, "dQ", size);
+        T pT = mine(pLogits, "pLogits", size);
+        T qT = mine(qLogits, "qLogits", size);
+        checkDisjoint(losses, "losses", dP, dQ, pLogits, qLogits);
+        if (dP != null) {
+            checkDisjoint(dP, "dP", dQ, pLogits, qLogits);
+        }
+        if (dQ != null) {
+            checkDisjoint(dQ, "dQ", pLogits, qLogits);
+        }
+        softmaxKlChecked(lossesT, dPT, dQT, pT, qT, batch, classes, gradientScale);
+    }
+
+    @Override
+    public final void softmaxEntropy(Tensor entropies, Tensor dLogits, Tensor logits, int batch, int classes,
+                                     float gradientScale) {
+        checkOpen();
+        checkRows(batch, classes, gradientScale);
+        long size = (long) batch * classes;
+        T entropiesT = mine(entropies, "entropies", batch);
+        T dLogitsT = dLogits == null ? null : mine(dLogits, "dLogits", size);
+        T logitsT = mine(logits, "logits", size);
+        checkDisjoint(entropies, "entropies", dLogits, logits);
+        if (dLogits != null) {
+            checkDisjoint(dLogits, "dLogits", logits);
+        }
+        softmaxEntropyChecked(entropiesT, dLogitsT, logitsT, batch, classes, gradientScale);
+    }
+
+    private static void checkRows(int batch, int classes, float gradientScale) {
+        if (batch < 0 || classes <= 0) {
+            throw new IllegalArgumentException("need batch >= 0 and classes > 0, got batch=" + batch + ", classes="
+                    + classes);
+        }
+        if (!Float.isFinite(gradientScale)) {
+            throw new IllegalArgumentException("gradientScale must be finite, got " + gradientScale);
+        }
+    }
+
+    @Override
+    public final void combine(Tensor out, float a, Tensor x, float b, Tensor y, float lo, float hi) {
+        checkOpen();
+        if (!Float.isFinite(a) || !Float.isFinite(b)) {
+            throw new IllegalArgumentException("a and b must be finite, got a=" + a + ", b=" + b);
+        }
+        checkClipBounds(lo, hi);
+        T outT = mine(out, "out", -1);
+        T xT = mine(x, "x", out.length());
+        T yT = mine(y, "y", out.length());
+        checkSameOrDisjoint(out, "x", x);
+        checkSameOrDisjoint(out, "y", y);
+        combineChecked(outT, a, xT, b, yT, lo, hi);
+    }
+
+    @Override
+    public final void l2Normalize(Tensor out, Tensor origin, Tensor v, int batch, float scale) {
+        checkOpen();
+        if (!Float.isFinite(scale)) {
+            throw new IllegalArgumentException("scale must be finite, got " + scale);
+        }
+        T outT = mine(out, "out", -1);
+        T originT = origin == null ? null : mine(origin, "origin", out.length());
+        T vT = mine(v, "v", out.length());
+        checkBatch(batch, out.length());
+        if (origin != null) {
+            checkSameOrDisjoint(out, "origin", origin);
+        }
+        checkSameOrDisjoint(out, "v", v);
+        l2NormalizeChecked(outT, originT, vT, batch, scale);
+    }
+
+    @Override
+    public final void randomUniform(Tensor out, long seed, long stream, float low, float high) {
+        checkOpen();
+        if (!Float.isFinite(low) || !Float.isFinite(high) || low > high) {
+            throw new IllegalArgumentException("need finite low <= high, got low=" + low + ", high=" + high);
+        }
+        randomUniformChecked(mine(out, "out", -1), seed, stream, low, high);
+    }
+
+    @Override
+    public final void randomNormal(Tensor out, long seed, long stream) {
+        checkOpen();
+        randomNormalChecked(mine(out, "out", -1), seed, stream);
+    }
+
+    /** out may be input's very range; otherwise they share no memory. */
+    private static void checkSameOrDisjoint(Tensor out, String role, Tensor input) {
+        if (out.overlapsPartially(input)) {
+            throw new IllegalArgumentException("out overlaps " + role + " without being the same range: " + out + ", "
+                    + role + "=" + input);
+        }
     }
 
     @Override
@@ -578,7 +683,25 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
     protected abstract void softmaxCrossEntropyChecked(T probabilities, T losses, T dLogits, T logits, T labels, int batch,
                                                        int classes, float gradientScale);
 
-    protected abstract void sgdMomentumChecked(T parameters, T velocity, T gradient, float learningRate, float momentum);
+    protected abstract void sgdMomentumChecked(T parameters, T velocity, T gradient, float learningRate, float momentum,
+                                               float weightDecay);
+
+    /** {@link Backend#softmaxKl}; dP and dQ may be null. */
+    protected abstract void softmaxKlChecked(T losses, T dP, T dQ, T pLogits, T qLogits, int batch, int classes,
+                                             float gradientScale);
+
+    /** {@link Backend#softmaxEntropy}; dLogits may be null. */
+    protected abstract void softmaxEntropyChecked(T entropies, T dLogits, T logits, int batch, int classes,
+                                                  float gradientScale);
+
+    protected abstract void combineChecked(T out, float a, T x, float b, T y, float lo, float hi);
+
+    /** {@link Backend#l2Normalize}; origin may be null. */
+    protected abstract void l2NormalizeChecked(T out, T origin, T v, int batch, float scale);
+
+    protected abstract void randomUniformChecked(T out, long seed, long stream, float low, float high);
+
+    protected abstract void randomNormalChecked(T out, long seed, long stream);
 
     /** Releases what the backend itself holds, after its tensors are closed. */
     protected abstract void closeBackend();

@@ -222,8 +222,110 @@ public interface Backend extends AutoCloseable {
     void softmaxCrossEntropy(Tensor probabilities, Tensor losses, Tensor dLogits, Tensor logits, Labels labels,
                              int batch, int classes, float gradientScale);
 
+    /**
+     * The Kullback-Leibler divergence between the softmaxes of two rows of logits, and its gradients
+     * with respect to both rows, in one pass over (batch, classes). With p = softmax(pLogits) and
+     * q = softmax(qLogits) per row:
+     * <pre>
+     * losses[b] = KL(p || q) = sum_i p_i (log p_i - log q_i)
+     * dP[b, i]  = gradientScale * p_i (log p_i - log q_i - KL)      (when dP is not null)
+     * dQ[b, i]  = gradientScale * (q_i - p_i)                      (when dQ is not null)
+     * </pre>
+     * log p and log q are log-softmaxes (the logit less the row's largest, less the log of the sum of
+     * the shifted exponentials), so the divergence stays finite where a probability underflows; a class
+     * whose p_i is 0 adds nothing. TRADES (Zhang et al. 2019) needs both gradients, VAT (Miyato et al.
+     * 2018) only dQ, with p held constant. Backends agree within float rounding (the exponentials and
+     * logarithms are the platform's).
+     *
+     * @throws IllegalArgumentException if batch &lt; 0 or classes &lt;= 0, if gradientScale is not finite,
+     *     if a tensor's length is not what the sizes need, if an output shares memory with an input or
+     *     another output, or if a tensor belongs to another backend
+     * @throws IllegalStateException if the backend or a tensor is closed
+     */
+    void softmaxKl(Tensor losses, Tensor dP, Tensor dQ, Tensor pLogits, Tensor qLogits, int batch, int classes,
+                   float gradientScale);
+
+    /**
+     * The entropy of the softmax of each row of logits (batch, classes), and its gradient, in one pass:
+     * <pre>
+     * entropies[b] = H(p) = -sum_i p_i log p_i,  p = softmax(logits[b])
+     * dLogits[b, i] = gradientScale * (-p_i (log p_i + H))          (when dLogits is not null)
+     * </pre>
+     * with log p the log-softmax, as in {@link #softmaxKl}. Entropy minimisation (Grandvalet and Bengio
+     * 2004) adds it to VAT's objective (VAT+EntMin, Miyato et al. 2018). Backends agree within float
+     * rounding.
+     *
+     * @throws IllegalArgumentException as {@link #softmaxKl}
+     * @throws IllegalStateException if the backend or a tensor is closed
+     */
+    void softmaxEntropy(Tensor entropies, Tensor dLogits, Tensor logits, int batch, int classes, float gradientScale);
+
+    /**
+     * out[i] = min(max(a &middot; x[i] + b &middot; y[i], lo), hi): both products and the sum rounded one by
+     * one (no fused multiply-add), min and max as Java's (NaN in, NaN out). Every backend gives the same
+     * bits. A scaled copy (b = 0 and y = x), a sum of gradients, a random start x + noise clipped to the
+     * data's range. out may be x or y (the same range); it shares no memory with them otherwise.
+     *
+     * @throws IllegalArgumentException if a or b is not finite, if lo or hi is NaN or lo &gt; hi, if the
+     *     lengths differ, if out overlaps an input other than as above, or if a tensor belongs to another backend
+     * @throws IllegalStateException if the backend or a tensor is closed
+     */
+    void combine(Tensor out, float a, Tensor x, float b, Tensor y, float lo, float hi);
+
+    /**
+     * Per sample of {@code batch} samples of n = length / batch floats:
+     * out = origin + scale &middot; v / ||v||_2 (origin null: 0). Where ||v||_2 is 0 the sample of out is
+     * origin's (0 where origin is null). The sum of squares runs in double in the order of
+     * {@link #l2Step}'s sums, is rounded to float once and its square root taken in float; the factor
+     * scale / norm is one float division, its product with v[i] and the sum with origin[i] are rounded
+     * one by one. Every backend gives the same bits. VAT's power iteration: x + &xi;&middot;d/||d|| and
+     * r_adv = &epsilon;&middot;g/||g||. out may be origin or v (the same range); it shares no memory with them otherwise.
+     *
+     * @throws IllegalArgumentException if scale is not finite, if the lengths differ, if batch is negative
+     *     or does not divide the length, if out overlaps an input other than as above, or if a tensor belongs
+     *     to another backend
+     * @throws IllegalStateException if the backend or a tensor is closed
+     */
+    void l2Normalize(Tensor out, Tensor origin, Tensor v, int batch, float scale);
+
+    /**
+     * out[i] = low + (high - low) &middot; u_i, u_i uniform in [0, 1) with 24 random bits, from the
+     * counter-based generator Philox4x32-10 (Salmon et al. 2011) keyed by {@code seed}, at a counter
+     * made of {@code stream} and i: element i depends on nothing else (not the tensor's length, not the
+     * backend). Every backend gives the same bits (the exact mapping is in the CPU twin's javadoc).
+     *
+     * @throws IllegalArgumentException if low or high is not finite or low &gt; high, or if the tensor
+     *     belongs to another backend
+     * @throws IllegalStateException if the backend or the tensor is closed
+     */
+    void randomUniform(Tensor out, long seed, long stream, float low, float high);
+
+    /**
+     * out[i] = a standard normal variate from Philox4x32-10 keyed by {@code seed} at a counter made of
+     * {@code stream} and i (Box-Muller over the generator's words, the logarithm, square root and
+     * trigonometric functions computed by gradsign's own code, so that every backend gives the same bits).
+     *
+     * @throws IllegalArgumentException if the tensor belongs to another backend
+     * @throws IllegalStateException if the backend or the tensor is closed
+     */
+    void randomNormal(Tensor out, long seed, long stream);
+
     /** SGD with momentum: velocity = momentum &middot; velocity + gradient; parameters -= learningRate &middot; velocity. */
-    void sgdMomentum(Tensor parameters, Tensor velocity, Tensor gradient, float learningRate, float momentum);
+    default void sgdMomentum(Tensor parameters, Tensor velocity, Tensor gradient, float learningRate, float momentum) {
+        sgdMomentum(parameters, velocity, gradient, learningRate, momentum, 0f);
+    }
+
+    /**
+     * SGD with momentum and L2 weight decay, as PyTorch's {@code torch.optim.SGD} (dampening 0, not
+     * Nesterov): g = gradient + weightDecay &middot; parameters; velocity = momentum &middot; velocity + g;
+     * parameters -= learningRate &middot; velocity. Each product and sum rounded one by one; every backend
+     * gives the same bits. With weightDecay 0 the result is the plain momentum step's.
+     *
+     * @throws IllegalArgumentException if learningRate or weightDecay is negative or not finite, if
+     *     momentum is outside [0, 1), if the lengths differ or the tensors overlap
+     */
+    void sgdMomentum(Tensor parameters, Tensor velocity, Tensor gradient, float learningRate, float momentum,
+                     float weightDecay);
 
     /** Waits until all work submitted to this backend has finished; reports asynchronous errors. */
     void synchronize();

@@ -222,11 +222,48 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> implements Dens
 
     @Override
     protected void sgdMomentumChecked(CpuTensor parameters, CpuTensor velocity, CpuTensor gradient, float learningRate,
-                                      float momentum) {
+                                      float momentum,
+                                      float weightDecay) {
+        if (weightDecay != 0f) {
+            throw new UnsupportedOperationException("weight decay: not yet implemented (issue 15, in progress)");
+        }
         parameters.written();
         velocity.written();
         SgdMomentum.sgdMomentum(parameters.data(), parameters.offset(), velocity.data(), velocity.offset(),
                 gradient.data(), gradient.offset(), (int) parameters.length(), learningRate, momentum);
+    }
+
+    // issue 15's operations: the kernels are being written; until then these refuse to run
+    @Override
+    protected void softmaxKlChecked(CpuTensor losses, CpuTensor dP, CpuTensor dQ, CpuTensor pLogits, CpuTensor qLogits, int batch,
+                                    int classes, float gradientScale) {
+        throw new UnsupportedOperationException("softmaxKl: not yet implemented");
+    }
+
+    @Override
+    protected void softmaxEntropyChecked(CpuTensor entropies, CpuTensor dLogits, CpuTensor logits, int batch, int classes,
+                                         float gradientScale) {
+        throw new UnsupportedOperationException("softmaxEntropy: not yet implemented");
+    }
+
+    @Override
+    protected void combineChecked(CpuTensor out, float a, CpuTensor x, float b, CpuTensor y, float lo, float hi) {
+        throw new UnsupportedOperationException("combine: not yet implemented");
+    }
+
+    @Override
+    protected void l2NormalizeChecked(CpuTensor out, CpuTensor origin, CpuTensor v, int batch, float scale) {
+        throw new UnsupportedOperationException("l2Normalize: not yet implemented");
+    }
+
+    @Override
+    protected void randomUniformChecked(CpuTensor out, long seed, long stream, float low, float high) {
+        throw new UnsupportedOperationException("randomUniform: not yet implemented");
+    }
+
+    @Override
+    protected void randomNormalChecked(CpuTensor out, long seed, long stream) {
+        throw new UnsupportedOperationException("randomNormal: not yet implemented");
     }
 
     /**

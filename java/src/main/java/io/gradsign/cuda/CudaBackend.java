@@ -268,9 +268,46 @@ public final class CudaBackend extends AbstractBackend<DeviceBuffer> implements 
 
     @Override
     protected void sgdMomentumChecked(DeviceBuffer parameters, DeviceBuffer velocity, DeviceBuffer gradient,
-                                      float learningRate, float momentum) {
+                                      float learningRate, float momentum,
+                                      float weightDecay) {
+        if (weightDecay != 0f) {
+            throw new UnsupportedOperationException("weight decay: not yet implemented (issue 15, in progress)");
+        }
         library.check(library.sgdMomentum(parameters.rawAddress(), velocity.rawAddress(), gradient.rawAddress(),
                 parameters.length(), learningRate, momentum), "sgdMomentum");
+    }
+
+    // issue 15's operations: the kernels are being written; until then these refuse to run
+    @Override
+    protected void softmaxKlChecked(DeviceBuffer losses, DeviceBuffer dP, DeviceBuffer dQ, DeviceBuffer pLogits, DeviceBuffer qLogits, int batch,
+                                    int classes, float gradientScale) {
+        throw new UnsupportedOperationException("softmaxKl: not yet implemented");
+    }
+
+    @Override
+    protected void softmaxEntropyChecked(DeviceBuffer entropies, DeviceBuffer dLogits, DeviceBuffer logits, int batch, int classes,
+                                         float gradientScale) {
+        throw new UnsupportedOperationException("softmaxEntropy: not yet implemented");
+    }
+
+    @Override
+    protected void combineChecked(DeviceBuffer out, float a, DeviceBuffer x, float b, DeviceBuffer y, float lo, float hi) {
+        throw new UnsupportedOperationException("combine: not yet implemented");
+    }
+
+    @Override
+    protected void l2NormalizeChecked(DeviceBuffer out, DeviceBuffer origin, DeviceBuffer v, int batch, float scale) {
+        throw new UnsupportedOperationException("l2Normalize: not yet implemented");
+    }
+
+    @Override
+    protected void randomUniformChecked(DeviceBuffer out, long seed, long stream, float low, float high) {
+        throw new UnsupportedOperationException("randomUniform: not yet implemented");
+    }
+
+    @Override
+    protected void randomNormalChecked(DeviceBuffer out, long seed, long stream) {
+        throw new UnsupportedOperationException("randomNormal: not yet implemented");
     }
 
     /** Every chain: its step with the element-wise steps folded into the backward products ({@link CudaGradientStep}). */

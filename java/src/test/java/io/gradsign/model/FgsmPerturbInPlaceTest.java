@@ -298,8 +298,40 @@ class FgsmPerturbInPlaceTest {
 
         @Override
         public void sgdMomentum(Tensor parameters, Tensor velocity, Tensor gradient, float learningRate,
-                                float momentum) {
-            cpu.sgdMomentum(parameters, velocity, gradient, learningRate, momentum);
+                                float momentum, float weightDecay) {
+            cpu.sgdMomentum(parameters, velocity, gradient, learningRate, momentum, weightDecay);
+        }
+
+        @Override
+        public void softmaxKl(Tensor losses, Tensor dP, Tensor dQ, Tensor pLogits, Tensor qLogits, int batch,
+                              int classes, float gradientScale) {
+            cpu.softmaxKl(losses, dP, dQ, pLogits, qLogits, batch, classes, gradientScale);
+        }
+
+        @Override
+        public void softmaxEntropy(Tensor entropies, Tensor dLogits, Tensor logits, int batch, int classes,
+                                   float gradientScale) {
+            cpu.softmaxEntropy(entropies, dLogits, logits, batch, classes, gradientScale);
+        }
+
+        @Override
+        public void combine(Tensor out, float a, Tensor x, float b, Tensor y, float lo, float hi) {
+            cpu.combine(out, a, x, b, y, lo, hi);
+        }
+
+        @Override
+        public void l2Normalize(Tensor out, Tensor origin, Tensor v, int batch, float scale) {
+            cpu.l2Normalize(out, origin, v, batch, scale);
+        }
+
+        @Override
+        public void randomUniform(Tensor out, long seed, long stream, float low, float high) {
+            cpu.randomUniform(out, seed, stream, low, high);
+        }
+
+        @Override
+        public void randomNormal(Tensor out, long seed, long stream) {
+            cpu.randomNormal(out, seed, stream);
         }
 
         @Override
