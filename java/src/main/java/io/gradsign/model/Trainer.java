@@ -1,30 +1,24 @@
 package io.gradsign.model;
 
-import io.gradsign.Tensor;
-import io.gradsign.nn.Claim;
 import io.gradsign.nn.Network;
-import io.gradsign.nn.Workspace;
-import java.util.List;
+import io.gradsign.train.LearningRate;
+import io.gradsign.train.Objectives;
+import io.gradsign.train.TrainingConfig;
+import io.gradsign.train.TrainingSet;
 import java.util.Objects;
-import java.util.Random;
+import java.util.function.IntConsumer;
 
 /**
- * Mini-batch SGD with momentum on the model's backend, seeded and reproducible: the same seed, data
- * and backend give the same parameters. Buffers are allocated once.
+ * Plain mini-batch SGD with momentum on the cross-entropy at a constant learning rate: the short form
+ * of {@link io.gradsign.train.Trainer} with {@link Objectives#standard()}, which has the adversarial
+ * objectives, schedules, weight decay and checkpoints. Seeded and reproducible.
  *
- * <p>Threads: a trainer serves one thread at a time (a second thread's overlapping call gets an
- * {@link IllegalStateException}), and an epoch needs the model alone: it holds
- * {@link Network#claimForUpdate}, so it is refused while other threads' workspaces are running on
- * the model, and theirs are refused while it runs.
+ * <p>Threads: as {@link io.gradsign.train.Trainer}: one thread at a time, and an epoch holds
+ * {@link Network#claimForUpdate}.
  */
 public final class Trainer implements AutoCloseable {
     private final Network model;
-    private final Workspace workspace;
-    private final float learningRate;
-    private final float momentum;
-    private final Random random;
-    /** velocity[l][p]: the momentum of parameter p of layer l. */
-    private final Tensor[][] velocity;
+    private final io.gradsign.train.Trainer trainer;
 
     /**
      * @param batchSize samples per step
@@ -34,30 +28,9 @@ public final class Trainer implements AutoCloseable {
      */
     public Trainer(Network model, int batchSize, float learningRate, float momentum, long seed) {
         this.model = Objects.requireNonNull(model, "model");
-        if (!(learningRate >= 0) || Float.isInfinite(learningRate)) {
-            throw new IllegalArgumentException("learningRate must be finite and >= 0, got " + learningRate);
-        }
-        if (!(momentum >= 0 && momentum < 1)) {
-            throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
-        }
-        this.learningRate = learningRate;
-        this.momentum = momentum;
-        this.random = new Random(seed);
-        this.workspace = model.workspace(batchSize);
-        int layers = model.layers().size();
-        velocity = new Tensor[layers][];
-        try {
-            for (int l = 0; l < layers; l++) {
-                List<Tensor> parameters = model.parameters(l);
-                velocity[l] = new Tensor[parameters.size()];
-                for (int p = 0; p < parameters.size(); p++) {
-                    velocity[l][p] = model.backend().allocate(parameters.get(p).shape());
-                }
-            }
-        } catch (RuntimeException e) {
-            close();
-            throw e;
-        }
+        TrainingConfig config = TrainingConfig.of(Objectives.standard(), batchSize, Integer.MAX_VALUE,
+                LearningRate.constant(learningRate)).withMomentum(momentum).withSeed(seed);
+        this.trainer = new io.gradsign.train.Trainer(model, config);
     }
 
     /**
@@ -79,88 +52,16 @@ public final class Trainer implements AutoCloseable {
      *     from too large a learning rate); the epoch stops there, and the model's parameters, already
      *     changed by the steps before, should not be used
      */
-    public double trainEpoch(float[] images, int[] labels, java.util.function.IntConsumer batchDone) {
-        java.util.Objects.requireNonNull(batchDone, "batchDone");
-        int count = Evaluation.checkSamples(model, images, labels);
-        try (Claim update = model.claimForUpdate(); Claim held = workspace.claim()) {
-            return epoch(images, labels, count, batchDone);
-        }
-    }
-
-    private double epoch(float[] images, int[] labels, int count, java.util.function.IntConsumer batchDone) {
-        int inputs = model.inputSize();
-        int[] order = new int[count];
-        for (int i = 0; i < count; i++) {
-            order[i] = i;
-        }
-        for (int i = count - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        int capacity = workspace.capacity();
-        float[] batchImages = new float[capacity * inputs];
-        int[] batchLabels = new int[capacity];
-        float[] losses = new float[capacity];
-        double lossSum = 0;
-        for (int start = 0; start < count; start += capacity) {
-            int batch = Math.min(capacity, count - start);
-            for (int b = 0; b < batch; b++) {
-                System.arraycopy(images, order[start + b] * inputs, batchImages, b * inputs, inputs);
-                batchLabels[b] = labels[order[start + b]];
-            }
-            double batchLoss = step(batchImages, java.util.Arrays.copyOf(batchLabels, batch), batch, losses);
-            // the sum is at hand: a loss that overflowed or became NaN means the steps diverged, and every
-            // later step would only spread NaN through the parameters
-            if (!Double.isFinite(batchLoss)) {
-                throw new IllegalStateException("training diverged: the loss is " + batchLoss + " in batch "
-                        + (start / capacity + 1) + " of " + ((count + capacity - 1) / capacity) + " (learning rate "
-                        + learningRate + ", momentum " + momentum + "); a smaller learning rate may help");
-            }
-            lossSum += batchLoss;
-            batchDone.accept(batch);
-        }
-        return lossSum / count;
-    }
-
-    /** One SGD step on a batch; returns the sum of its losses. */
-    private double step(float[] batchImages, int[] batchLabels, int batch, float[] losses) {
-        workspace.checkBatch(batch);
-        Tensor x = workspace.input(batch);
-        x.copyFrom(batchImages, 0, 0, batch * model.inputSize());
-        workspace.labels(batch).copyFrom(batchLabels);
-        workspace.logits(x);
-        Tensor dLogits = workspace.crossEntropy(workspace.labels(batch), 1f / batch, true);
-        workspace.parameterGradients(dLogits);
-        for (int l = 0; l < velocity.length; l++) {
-            List<Tensor> parameters = model.parameters(l);
-            for (int p = 0; p < parameters.size(); p++) {
-                model.backend().sgdMomentum(parameters.get(p), velocity[l][p], workspace.parameterGradient(l, p),
-                        learningRate, momentum);
-            }
-        }
-        workspace.losses(batch).copyTo(0, losses, 0, batch);
-        double sum = 0;
-        for (int b = 0; b < batch; b++) {
-            sum += losses[b];
-        }
-        return sum;
+    public double trainEpoch(float[] images, int[] labels, IntConsumer batchDone) {
+        Objects.requireNonNull(batchDone, "batchDone");
+        Evaluation.checkSamples(model, images, labels);
+        TrainingSet data = TrainingSet.labelled(images, labels, model.inputSize());
+        return trainer.trainEpoch(data, (samples, loss, accuracy) -> batchDone.accept(samples)).loss();
     }
 
     /** Frees the trainer's buffers (not the model). */
     @Override
     public void close() {
-        workspace.close();
-        for (Tensor[] tensors : velocity) {
-            if (tensors == null) {
-                continue;
-            }
-            for (Tensor t : tensors) {
-                if (t != null) {
-                    t.close();
-                }
-            }
-        }
+        trainer.close();
     }
 }

@@ -281,6 +281,7 @@ public final class Workspace implements AutoCloseable {
         enter();
         try {
             int batch = requireForward();
+            viewsFor(batch);
             if (labels.count() != batch) {
                 throw new IllegalArgumentException(labels.count() + " labels for a batch of " + batch);
             }
@@ -363,7 +364,8 @@ public final class Workspace implements AutoCloseable {
     }
 
     private void backward(Tensor dLogits, boolean parameters, boolean input) {
-        requireForward();
+        // the views of the forward pass's batch (a call for another size in between re-slices them)
+        viewsFor(requireForward());
         Tensor top = gradientViews[depth];
         if (dLogits.length() != top.length()) {
             throw new IllegalArgumentException("dLogits has shape " + dLogits.shape() + ", the last forward pass gives "
