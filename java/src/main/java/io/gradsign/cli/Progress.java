@@ -40,16 +40,24 @@ final class Progress implements AutoCloseable {
 
     /** {@code units} more are done. */
     void step(long units) {
+        step(units, null);
+    }
+
+    /** {@code units} more are done; {@code status} (running figures such as a loss), if not null, is shown beside. */
+    void step(long units, String status) {
         done += units;
         if (bar != null) {
+            if (status != null) {
+                bar.setExtraMessage(" " + status);
+            }
             bar.stepBy(units);
             return;
         }
         long now = System.nanoTime();
         if (now - lastPrintNanos >= PLAIN_INTERVAL_NANOS && done < total) {
             lastPrintNanos = now;
-            err.printf("  %s: %d/%d (%.0f%%), %.0f s%n", task, done, total, 100.0 * done / total,
-                    (now - startNanos) / 1e9);
+            err.printf("  %s: %d/%d (%.0f%%), %.0f s%s%n", task, done, total, 100.0 * done / total,
+                    (now - startNanos) / 1e9, status == null ? "" : ", " + status);
             err.flush();
         }
     }
