@@ -374,8 +374,9 @@ final class TrainCommand implements Callable<Integer> {
                     result = trainer.trainEpoch(set, (samples, loss, accuracy) -> progress.step(1, String.format(
                             Locale.ROOT, "loss %.4f, accuracy %.1f%%", loss, 100 * accuracy)));
                 } catch (IllegalStateException diverged) {
-                    throw new IllegalStateException("epoch " + epoch + ": " + diverged.getMessage()
-                            + "; the last checkpoint is the previous epoch's", diverged);
+                    throw new IllegalStateException("epoch " + epoch + ": " + diverged.getMessage() + (state == null
+                            ? "" : epoch == 1 ? "; no model saved" : "; " + out + " and its checkpoint hold epoch "
+                            + (epoch - 1)), diverged);
                 }
                 double accuracy = Evaluation.accuracy(model, testImages, testLabels, 500);
                 if (state != null) {
