@@ -237,13 +237,27 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> implements Dens
     @Override
     protected void softmaxKlChecked(CpuTensor losses, CpuTensor dP, CpuTensor dQ, CpuTensor pLogits, CpuTensor qLogits, int batch,
                                     int classes, float gradientScale) {
-        throw new UnsupportedOperationException("softmaxKl: not yet implemented");
+        losses.written();
+        if (dP != null) {
+            dP.written();
+        }
+        if (dQ != null) {
+            dQ.written();
+        }
+        SoftmaxDivergence.softmaxKl(losses.data(), losses.offset(), dP == null ? null : dP.data(),
+                dP == null ? 0 : dP.offset(), dQ == null ? null : dQ.data(), dQ == null ? 0 : dQ.offset(),
+                pLogits.data(), pLogits.offset(), qLogits.data(), qLogits.offset(), batch, classes, gradientScale);
     }
 
     @Override
     protected void softmaxEntropyChecked(CpuTensor entropies, CpuTensor dLogits, CpuTensor logits, int batch, int classes,
                                          float gradientScale) {
-        throw new UnsupportedOperationException("softmaxEntropy: not yet implemented");
+        entropies.written();
+        if (dLogits != null) {
+            dLogits.written();
+        }
+        SoftmaxDivergence.softmaxEntropy(entropies.data(), entropies.offset(), dLogits == null ? null : dLogits.data(),
+                dLogits == null ? 0 : dLogits.offset(), logits.data(), logits.offset(), batch, classes, gradientScale);
     }
 
     @Override
