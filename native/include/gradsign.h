@@ -205,10 +205,33 @@ GRADSIGN_API int gradsign_softmax_cross_entropy(gradsign_address probabilities, 
                                                 gradsign_address labels, int batch, int classes,
                                                 float gradient_scale);
 
-/* velocity = momentum * velocity + gradient; parameters -= learning_rate * velocity. */
+/* torch.optim.SGD (dampening 0, not Nesterov): g = gradient + weight_decay * parameters (g = gradient
+   where weight_decay is 0); velocity = momentum * velocity + g; parameters -= learning_rate * velocity;
+   every product and sum rounded on its own. */
 GRADSIGN_API int gradsign_sgd_momentum(gradsign_address parameters, gradsign_address velocity,
                                        gradsign_address gradient, long long count, float learning_rate,
-                                       float momentum);
+                                       float momentum, float weight_decay);
+
+/* out = min(max(a * x + b * y, lo), hi) over count floats, the products and the sum rounded one by one,
+   min and max as Java's (NaN in, NaN out; -0 below +0). out may be x or y (the same range exactly). */
+GRADSIGN_API int gradsign_combine(gradsign_address out, float a, gradsign_address x, float b, gradsign_address y,
+                                  long long count, float lo, float hi);
+
+/* batch samples of sample_size floats: out = origin + scale * v / |v|_2 per sample (origin 0: out =
+   factor * v). The norm as gradsign_l2_step's (double sum in its order, rounded to float once, float
+   square root); where it is 0, out = origin (0 without one); else factor = scale / norm (one float
+   division), the product and the sum rounded one by one. out may be origin or v (the same range exactly). */
+GRADSIGN_API int gradsign_l2_normalize(gradsign_address out, gradsign_address origin, gradsign_address v,
+                                       long long batch, long long sample_size, float scale);
+
+/* Philox4x32-10 keyed by seed (low 32 bits first) at counter (i / 4 low, high, stream low, high):
+   out[i] = low + (high - low) * u, u = (word i % 4 >> 8) * 2^-24; every operation rounded on its own. */
+GRADSIGN_API int gradsign_random_uniform(gradsign_address out, long long count, long long seed, long long stream,
+                                         float low, float high);
+
+/* Philox4x32-10 as gradsign_random_uniform at counter (i / 2, stream): out[2k], out[2k + 1] = Box-Muller
+   over block k's words in double with gradsign's own log, sin and cos (cpu/Philox.java gives the bits). */
+GRADSIGN_API int gradsign_random_normal(gradsign_address out, long long count, long long seed, long long stream);
 
 #ifdef __cplusplus
 }

@@ -15,6 +15,9 @@
 #include "pool.cuh"
 #include "projected_sign_step.cuh"
 #include "sgd.cuh"
+#include "combine.cuh"
+#include "l2_normalize.cuh"
+#include "random.cuh"
 #include "sign_step.cuh"
 #include "softmax_cross_entropy.cuh"
 
@@ -469,11 +472,42 @@ int gradsign_softmax_cross_entropy(gradsign_address probabilities, gradsign_addr
 }
 
 int gradsign_sgd_momentum(gradsign_address parameters, gradsign_address velocity, gradsign_address gradient,
-                          long long count, float learning_rate, float momentum) {
+                          long long count, float learning_rate, float momentum, float weight_decay) {
     if (count < 0) return gradsign::fail_argument("gradsign_sgd_momentum", "negative count");
     GRADSIGN_CHECK(gradsign::sgd_momentum(device<float>(parameters), device<float>(velocity),
                                           device<const float>(gradient), static_cast<size_t>(count), learning_rate,
-                                          momentum, 0));
+                                          momentum, weight_decay, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_combine(gradsign_address out, float a, gradsign_address x, float b, gradsign_address y, long long count,
+                     float lo, float hi) {
+    if (count < 0) return gradsign::fail_argument("gradsign_combine", "negative count");
+    GRADSIGN_CHECK(gradsign::combine(device<float>(out), a, device<const float>(x), b, device<const float>(y),
+                                     static_cast<size_t>(count), lo, hi, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_l2_normalize(gradsign_address out, gradsign_address origin, gradsign_address v, long long batch,
+                          long long sample_size, float scale) {
+    if (batch < 0 || sample_size < 0) return gradsign::fail_argument("gradsign_l2_normalize", "negative size");
+    GRADSIGN_CHECK(gradsign::l2_normalize(device<float>(out), device<const float>(origin), device<const float>(v),
+                                          static_cast<size_t>(batch), static_cast<size_t>(sample_size), scale, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_random_uniform(gradsign_address out, long long count, long long seed, long long stream, float low,
+                            float high) {
+    if (count < 0) return gradsign::fail_argument("gradsign_random_uniform", "negative count");
+    GRADSIGN_CHECK(gradsign::random_uniform(device<float>(out), static_cast<size_t>(count), static_cast<uint64_t>(seed),
+                                            static_cast<uint64_t>(stream), low, high, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_random_normal(gradsign_address out, long long count, long long seed, long long stream) {
+    if (count < 0) return gradsign::fail_argument("gradsign_random_normal", "negative count");
+    GRADSIGN_CHECK(gradsign::random_normal(device<float>(out), static_cast<size_t>(count), static_cast<uint64_t>(seed),
+                                           static_cast<uint64_t>(stream), 0));
     return GRADSIGN_OK;
 }
 

@@ -7,9 +7,10 @@
 
 namespace gradsign {
 
-// velocity = momentum * velocity + gradient; parameters -= learning_rate * velocity; count floats each,
-// none overlapping; one pass (read p, v, g; write p, v)
+// g = gradient + weight_decay * parameters (g = gradient where weight_decay is 0); velocity = momentum *
+// velocity + g; parameters -= learning_rate * velocity (torch.optim.SGD); count floats each, none
+// overlapping; one pass (read p, v, g; write p, v); every operation rounded on its own
 cudaError_t sgd_momentum(float* parameters, float* velocity, const float* gradient, size_t count,
-                         float learning_rate, float momentum, cudaStream_t stream);
+                         float learning_rate, float momentum, float weight_decay, cudaStream_t stream);
 
 }  // namespace gradsign

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every kernel of the dense model against its CPU twin: dense_forward, dense_backward_input,
- * dense_backward_weights, activation_backward, softmax_cross_entropy, sgd_momentum; on the CUDA
+ * dense_backward_weights, activation_backward, softmax_cross_entropy, sgd_momentum (bit for bit); on the CUDA
  * emulation everywhere and on a real GPU where one is present. Shapes include batch 1 and sizes that
  * are no multiple of any tile. Sums run in different orders, hence the tolerance atol + rtol |x|
  * with atol growing with the length of the sums.
@@ -162,20 +162,24 @@ class KernelTwinsTest {
     void sgdMomentumMatchesCpu(BackendKind kind) {
         int count = 10_007;
         try (Backend cuda = TestBackends.openCudaPath(kind)) {
-            float[][] want = sgd(cpu, count);
-            float[][] got = sgd(cuda, count);
-            Tolerance.assertClose(want[0], got[0], 1e-6f, 1e-5f, kind + " parameters");
-            Tolerance.assertClose(want[1], got[1], 1e-6f, 1e-5f, kind + " velocity");
+            for (float weightDecay : new float[] {0f, 1e-4f, 0.05f}) {
+                // every product and sum rounded on its own on both: the same bits
+                float[][] want = sgd(cpu, count, weightDecay);
+                float[][] got = sgd(cuda, count, weightDecay);
+                assertArrayEquals(want[0], got[0], kind + " parameters, weight decay " + weightDecay);
+                assertArrayEquals(want[1], got[1], kind + " velocity, weight decay " + weightDecay);
+            }
         }
     }
 
     /** Five steps of SGD with momentum 0.9 on fresh gradients each step. */
-    private static float[][] sgd(Backend backend, int count) {
+    private static float[][] sgd(Backend backend, int count, float weightDecay) {
         try (Tensor parameters = backend.upload(TestBackends.uniform(1, count, -1f, 1f));
              Tensor velocity = backend.allocate(count); Tensor gradient = backend.allocate(count)) {
+            velocity.copyFrom(new float[count]);
             for (int step = 0; step < 5; step++) {
                 gradient.copyFrom(TestBackends.uniform(10 + step, count, -1f, 1f));
-                backend.sgdMomentum(parameters, velocity, gradient, 0.05f, 0.9f);
+                backend.sgdMomentum(parameters, velocity, gradient, 0.05f, 0.9f, weightDecay);
             }
             return new float[][] {parameters.toArray(), velocity.toArray()};
         }

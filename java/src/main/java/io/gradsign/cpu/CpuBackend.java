@@ -224,13 +224,10 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> implements Dens
     protected void sgdMomentumChecked(CpuTensor parameters, CpuTensor velocity, CpuTensor gradient, float learningRate,
                                       float momentum,
                                       float weightDecay) {
-        if (weightDecay != 0f) {
-            throw new UnsupportedOperationException("weight decay: not yet implemented (issue 15, in progress)");
-        }
         parameters.written();
         velocity.written();
         SgdMomentum.sgdMomentum(parameters.data(), parameters.offset(), velocity.data(), velocity.offset(),
-                gradient.data(), gradient.offset(), (int) parameters.length(), learningRate, momentum);
+                gradient.data(), gradient.offset(), (int) parameters.length(), learningRate, momentum, weightDecay);
     }
 
     // issue 15's operations: the kernels are being written; until then these refuse to run
@@ -262,22 +259,28 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> implements Dens
 
     @Override
     protected void combineChecked(CpuTensor out, float a, CpuTensor x, float b, CpuTensor y, float lo, float hi) {
-        throw new UnsupportedOperationException("combine: not yet implemented");
+        out.written();
+        Combine.combine(out.data(), out.offset(), a, x.data(), x.offset(), b, y.data(), y.offset(), (int) out.length(),
+                lo, hi);
     }
 
     @Override
     protected void l2NormalizeChecked(CpuTensor out, CpuTensor origin, CpuTensor v, int batch, float scale) {
-        throw new UnsupportedOperationException("l2Normalize: not yet implemented");
+        out.written();
+        L2Normalize.l2Normalize(out.data(), out.offset(), origin == null ? null : origin.data(),
+                origin == null ? 0 : origin.offset(), v.data(), v.offset(), (int) out.length(), batch, scale);
     }
 
     @Override
     protected void randomUniformChecked(CpuTensor out, long seed, long stream, float low, float high) {
-        throw new UnsupportedOperationException("randomUniform: not yet implemented");
+        out.written();
+        Philox.randomUniform(out.data(), out.offset(), (int) out.length(), seed, stream, low, high);
     }
 
     @Override
     protected void randomNormalChecked(CpuTensor out, long seed, long stream) {
-        throw new UnsupportedOperationException("randomNormal: not yet implemented");
+        out.written();
+        Philox.randomNormal(out.data(), out.offset(), (int) out.length(), seed, stream);
     }
 
     /**

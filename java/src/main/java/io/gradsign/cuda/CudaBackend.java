@@ -270,11 +270,8 @@ public final class CudaBackend extends AbstractBackend<DeviceBuffer> implements 
     protected void sgdMomentumChecked(DeviceBuffer parameters, DeviceBuffer velocity, DeviceBuffer gradient,
                                       float learningRate, float momentum,
                                       float weightDecay) {
-        if (weightDecay != 0f) {
-            throw new UnsupportedOperationException("weight decay: not yet implemented (issue 15, in progress)");
-        }
         library.check(library.sgdMomentum(parameters.rawAddress(), velocity.rawAddress(), gradient.rawAddress(),
-                parameters.length(), learningRate, momentum), "sgdMomentum");
+                parameters.length(), learningRate, momentum, weightDecay), "sgdMomentum");
     }
 
     // issue 15's operations: the kernels are being written; until then these refuse to run
@@ -292,22 +289,25 @@ public final class CudaBackend extends AbstractBackend<DeviceBuffer> implements 
 
     @Override
     protected void combineChecked(DeviceBuffer out, float a, DeviceBuffer x, float b, DeviceBuffer y, float lo, float hi) {
-        throw new UnsupportedOperationException("combine: not yet implemented");
+        library.check(library.combine(out.rawAddress(), a, x.rawAddress(), b, y.rawAddress(), out.length(), lo, hi),
+                "combine");
     }
 
     @Override
     protected void l2NormalizeChecked(DeviceBuffer out, DeviceBuffer origin, DeviceBuffer v, int batch, float scale) {
-        throw new UnsupportedOperationException("l2Normalize: not yet implemented");
+        long sampleSize = batch == 0 ? 0 : out.length() / batch;
+        library.check(library.l2Normalize(out.rawAddress(), origin == null ? 0 : origin.rawAddress(), v.rawAddress(), batch,
+                sampleSize, scale), "l2Normalize");
     }
 
     @Override
     protected void randomUniformChecked(DeviceBuffer out, long seed, long stream, float low, float high) {
-        throw new UnsupportedOperationException("randomUniform: not yet implemented");
+        library.check(library.randomUniform(out.rawAddress(), out.length(), seed, stream, low, high), "randomUniform");
     }
 
     @Override
     protected void randomNormalChecked(DeviceBuffer out, long seed, long stream) {
-        throw new UnsupportedOperationException("randomNormal: not yet implemented");
+        library.check(library.randomNormal(out.rawAddress(), out.length(), seed, stream), "randomNormal");
     }
 
     /** Every chain: its step with the element-wise steps folded into the backward products ({@link CudaGradientStep}). */

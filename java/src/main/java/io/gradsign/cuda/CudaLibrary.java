@@ -109,7 +109,17 @@ public interface CudaLibrary {
     int softmaxCrossEntropy(long probabilities, long losses, long dlogits, long logits, long labels, int batch, int classes,
                             float gradientScale);
 
-    int sgdMomentum(long parameters, long velocity, long gradient, long count, float learningRate, float momentum);
+    int sgdMomentum(long parameters, long velocity, long gradient, long count, float learningRate, float momentum,
+                    float weightDecay);
+
+    int combine(long out, float a, long x, float b, long y, long count, float lo, float hi);
+
+    /** origin is 0 for none. */
+    int l2Normalize(long out, long origin, long v, long batch, long sampleSize, float scale);
+
+    int randomUniform(long out, long count, long seed, long stream, float low, float high);
+
+    int randomNormal(long out, long count, long seed, long stream);
 
     /** Throws a {@link CudaException} naming the operation and the native message when status is not 0. */
     default void check(int status, String operation) {
@@ -165,7 +175,11 @@ public interface CudaLibrary {
         @Override public int avgPool2dForward(long y, long x, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return GradsignCuda.gradsign_avg_pool2d_forward(y, x, n, c, h, w, kh, kw, sh, sw); }
         @Override public int avgPool2dBackward(long dx, long dy, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return GradsignCuda.gradsign_avg_pool2d_backward(dx, dy, n, c, h, w, kh, kw, sh, sw); }
         @Override public int softmaxCrossEntropy(long probabilities, long losses, long dlogits, long logits, long labels, int batch, int classes, float gradientScale) { return GradsignCuda.gradsign_softmax_cross_entropy(probabilities, losses, dlogits, logits, labels, batch, classes, gradientScale); }
-        @Override public int sgdMomentum(long parameters, long velocity, long gradient, long count, float learningRate, float momentum) { return GradsignCuda.gradsign_sgd_momentum(parameters, velocity, gradient, count, learningRate, momentum); }
+        @Override public int sgdMomentum(long parameters, long velocity, long gradient, long count, float learningRate, float momentum, float weightDecay) { return GradsignCuda.gradsign_sgd_momentum(parameters, velocity, gradient, count, learningRate, momentum, weightDecay); }
+        @Override public int combine(long out, float a, long x, float b, long y, long count, float lo, float hi) { return GradsignCuda.gradsign_combine(out, a, x, b, y, count, lo, hi); }
+        @Override public int l2Normalize(long out, long origin, long v, long batch, long sampleSize, float scale) { return GradsignCuda.gradsign_l2_normalize(out, origin, v, batch, sampleSize, scale); }
+        @Override public int randomUniform(long out, long count, long seed, long stream, float low, float high) { return GradsignCuda.gradsign_random_uniform(out, count, seed, stream, low, high); }
+        @Override public int randomNormal(long out, long count, long seed, long stream) { return GradsignCuda.gradsign_random_normal(out, count, seed, stream); }
     }
 
     /** libgradsign_emu; loading happens once, on first use of this class. */
@@ -215,6 +229,10 @@ public interface CudaLibrary {
         @Override public int avgPool2dForward(long y, long x, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return GradsignCudaEmulated.gradsign_avg_pool2d_forward(y, x, n, c, h, w, kh, kw, sh, sw); }
         @Override public int avgPool2dBackward(long dx, long dy, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return GradsignCudaEmulated.gradsign_avg_pool2d_backward(dx, dy, n, c, h, w, kh, kw, sh, sw); }
         @Override public int softmaxCrossEntropy(long probabilities, long losses, long dlogits, long logits, long labels, int batch, int classes, float gradientScale) { return GradsignCudaEmulated.gradsign_softmax_cross_entropy(probabilities, losses, dlogits, logits, labels, batch, classes, gradientScale); }
-        @Override public int sgdMomentum(long parameters, long velocity, long gradient, long count, float learningRate, float momentum) { return GradsignCudaEmulated.gradsign_sgd_momentum(parameters, velocity, gradient, count, learningRate, momentum); }
+        @Override public int sgdMomentum(long parameters, long velocity, long gradient, long count, float learningRate, float momentum, float weightDecay) { return GradsignCudaEmulated.gradsign_sgd_momentum(parameters, velocity, gradient, count, learningRate, momentum, weightDecay); }
+        @Override public int combine(long out, float a, long x, float b, long y, long count, float lo, float hi) { return GradsignCudaEmulated.gradsign_combine(out, a, x, b, y, count, lo, hi); }
+        @Override public int l2Normalize(long out, long origin, long v, long batch, long sampleSize, float scale) { return GradsignCudaEmulated.gradsign_l2_normalize(out, origin, v, batch, sampleSize, scale); }
+        @Override public int randomUniform(long out, long count, long seed, long stream, float low, float high) { return GradsignCudaEmulated.gradsign_random_uniform(out, count, seed, stream, low, high); }
+        @Override public int randomNormal(long out, long count, long seed, long stream) { return GradsignCudaEmulated.gradsign_random_normal(out, count, seed, stream); }
     }
 }

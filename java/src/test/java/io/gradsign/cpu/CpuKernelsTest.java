@@ -723,10 +723,11 @@ class CpuKernelsTest {
     // ---------------------------------------------------------------- SGD with momentum
 
     /** Split over the cores (count past 2^16) or not, one offset for all or three: bit for bit the scalar formula. */
-    @ParameterizedTest(name = "count {0}, offsets {1} {2} {3}")
-    @org.junit.jupiter.params.provider.CsvSource({"1, 0, 0, 0", "17, 3, 3, 3", "17, 1, 5, 9", "100003, 0, 0, 0",
-        "100003, 7, 7, 7", "100003, 2, 9, 4"})
-    void sgdMomentumMatchesTheScalarFormulaBitForBit(int count, int pOff, int vOff, int gOff) {
+    @ParameterizedTest(name = "count {0}, offsets {1} {2} {3}, weight decay {4}")
+    @org.junit.jupiter.params.provider.CsvSource({"1, 0, 0, 0, 0", "17, 3, 3, 3, 0", "17, 1, 5, 9, 0",
+        "100003, 0, 0, 0, 0", "100003, 7, 7, 7, 0", "100003, 2, 9, 4, 0", "1, 0, 0, 0, 0.3", "17, 1, 5, 9, 0.3",
+        "100003, 0, 0, 0, 5e-4", "100003, 2, 9, 4, 0.01"})
+    void sgdMomentumMatchesTheScalarFormulaBitForBit(int count, int pOff, int vOff, int gOff, float weightDecay) {
         Random random = new Random(31L * count + pOff);
         float[] parameters = new float[pOff + count + PAD];
         float[] velocity = new float[vOff + count + PAD];
@@ -743,11 +744,14 @@ class CpuKernelsTest {
         float learningRate = 0.05f;
         float momentum = 0.9f;
         for (int i = 0; i < count; i++) {
-            float v = momentum * wantVelocity[vOff + i] + gradient[gOff + i];
+            // torch.optim.SGD: the decay joins the gradient; without it, the gradient alone (not g + 0 * p)
+            float g = weightDecay == 0f ? gradient[gOff + i] : gradient[gOff + i] + weightDecay * wantParameters[pOff + i];
+            float v = momentum * wantVelocity[vOff + i] + g;
             wantVelocity[vOff + i] = v;
             wantParameters[pOff + i] -= learningRate * v;
         }
-        SgdMomentum.sgdMomentum(parameters, pOff, velocity, vOff, gradient, gOff, count, learningRate, momentum);
+        SgdMomentum.sgdMomentum(parameters, pOff, velocity, vOff, gradient, gOff, count, learningRate, momentum,
+                weightDecay);
         assertArrayEquals(wantVelocity, velocity, "velocity, count " + count);
         assertArrayEquals(wantParameters, parameters, "parameters, count " + count);
     }

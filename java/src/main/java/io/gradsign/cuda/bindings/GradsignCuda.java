@@ -91,5 +91,13 @@ public final class GradsignCuda {
 
     public static native int gradsign_softmax_cross_entropy(@Cast("gradsign_address") long probabilities, @Cast("gradsign_address") long losses, @Cast("gradsign_address") long dlogits, @Cast("gradsign_address") long logits, @Cast("gradsign_address") long labels, int batch, int classes, float gradientScale);
 
-    public static native int gradsign_sgd_momentum(@Cast("gradsign_address") long parameters, @Cast("gradsign_address") long velocity, @Cast("gradsign_address") long gradient, long count, float learningRate, float momentum);
+    public static native int gradsign_sgd_momentum(@Cast("gradsign_address") long parameters, @Cast("gradsign_address") long velocity, @Cast("gradsign_address") long gradient, long count, float learningRate, float momentum, float weightDecay);
+
+    public static native int gradsign_combine(@Cast("gradsign_address") long out, float a, @Cast("gradsign_address") long x, float b, @Cast("gradsign_address") long y, long count, float lo, float hi);
+
+    public static native int gradsign_l2_normalize(@Cast("gradsign_address") long out, @Cast("gradsign_address") long origin, @Cast("gradsign_address") long v, long batch, long sampleSize, float scale);
+
+    public static native int gradsign_random_uniform(@Cast("gradsign_address") long out, long count, long seed, long stream, float low, float high);
+
+    public static native int gradsign_random_normal(@Cast("gradsign_address") long out, long count, long seed, long stream);
 }
