@@ -113,6 +113,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--power-iterations", paramLabel = "K", description = "vat: power iterations (default 1)")
     Integer powerIterations;
 
+    @Option(names = "--vat-weight", paramLabel = "W", description = "vat: the weight of the smoothness term (default 1)")
+    Float vatWeight;
+
     @Option(names = "--entmin", description = "vat: add entropy minimisation (VAT+EntMin)")
     boolean entmin;
 
@@ -247,7 +250,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         String[][] applies = {
             {"--alpha", "fgsm-at"}, {"--pgd-steps", "pgd-at", "trades"}, {"--step-size", "fast-at", "pgd-at", "trades"},
-            {"--beta", "trades"}, {"--xi", "vat"}, {"--power-iterations", "vat"}, {"--entmin", "vat"},
+            {"--beta", "trades"}, {"--xi", "vat"}, {"--power-iterations", "vat"}, {"--vat-weight", "vat"}, {"--entmin", "vat"},
             {"--epsilon", "fgsm-at", "fast-at", "pgd-at", "trades", "vat"}};
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
         for (String[] rule : applies) {
@@ -278,6 +281,7 @@ final class TrainCommand implements Callable<Integer> {
                     var o = Objectives.vat(e);
                     o = xi == null ? o : o.withXi(xi);
                     o = powerIterations == null ? o : o.withPowerIterations(powerIterations);
+                    o = vatWeight == null ? o : o.withWeight(vatWeight);
                     yield o.withEntropyMinimisation(entmin);
                 }
             };
