@@ -109,6 +109,12 @@ public interface CudaLibrary {
     int softmaxCrossEntropy(long probabilities, long losses, long dlogits, long logits, long labels, int batch, int classes,
                             float gradientScale);
 
+    /** dp and dq may be 0 (not computed). */
+    int softmaxKl(long losses, long dp, long dq, long pLogits, long qLogits, int batch, int classes, float gradientScale);
+
+    /** dlogits may be 0 (not computed). */
+    int softmaxEntropy(long entropies, long dlogits, long logits, int batch, int classes, float gradientScale);
+
     int sgdMomentum(long parameters, long velocity, long gradient, long count, float learningRate, float momentum);
 
     /** Throws a {@link CudaException} naming the operation and the native message when status is not 0. */
@@ -165,6 +171,8 @@ public interface CudaLibrary {
         @Override public int avgPool2dForward(long y, long x, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return GradsignCuda.gradsign_avg_pool2d_forward(y, x, n, c, h, w, kh, kw, sh, sw); }
         @Override public int avgPool2dBackward(long dx, long dy, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return GradsignCuda.gradsign_avg_pool2d_backward(dx, dy, n, c, h, w, kh, kw, sh, sw); }
         @Override public int softmaxCrossEntropy(long probabilities, long losses, long dlogits, long logits, long labels, int batch, int classes, float gradientScale) { return GradsignCuda.gradsign_softmax_cross_entropy(probabilities, losses, dlogits, logits, labels, batch, classes, gradientScale); }
+        @Override public int softmaxKl(long losses, long dp, long dq, long pLogits, long qLogits, int batch, int classes, float gradientScale) { return GradsignCuda.gradsign_softmax_kl(losses, dp, dq, pLogits, qLogits, batch, classes, gradientScale); }
+        @Override public int softmaxEntropy(long entropies, long dlogits, long logits, int batch, int classes, float gradientScale) { return GradsignCuda.gradsign_softmax_entropy(entropies, dlogits, logits, batch, classes, gradientScale); }
         @Override public int sgdMomentum(long parameters, long velocity, long gradient, long count, float learningRate, float momentum) { return GradsignCuda.gradsign_sgd_momentum(parameters, velocity, gradient, count, learningRate, momentum); }
     }
 
@@ -215,6 +223,8 @@ public interface CudaLibrary {
         @Override public int avgPool2dForward(long y, long x, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return GradsignCudaEmulated.gradsign_avg_pool2d_forward(y, x, n, c, h, w, kh, kw, sh, sw); }
         @Override public int avgPool2dBackward(long dx, long dy, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return GradsignCudaEmulated.gradsign_avg_pool2d_backward(dx, dy, n, c, h, w, kh, kw, sh, sw); }
         @Override public int softmaxCrossEntropy(long probabilities, long losses, long dlogits, long logits, long labels, int batch, int classes, float gradientScale) { return GradsignCudaEmulated.gradsign_softmax_cross_entropy(probabilities, losses, dlogits, logits, labels, batch, classes, gradientScale); }
+        @Override public int softmaxKl(long losses, long dp, long dq, long pLogits, long qLogits, int batch, int classes, float gradientScale) { return GradsignCudaEmulated.gradsign_softmax_kl(losses, dp, dq, pLogits, qLogits, batch, classes, gradientScale); }
+        @Override public int softmaxEntropy(long entropies, long dlogits, long logits, int batch, int classes, float gradientScale) { return GradsignCudaEmulated.gradsign_softmax_entropy(entropies, dlogits, logits, batch, classes, gradientScale); }
         @Override public int sgdMomentum(long parameters, long velocity, long gradient, long count, float learningRate, float momentum) { return GradsignCudaEmulated.gradsign_sgd_momentum(parameters, velocity, gradient, count, learningRate, momentum); }
     }
 }
