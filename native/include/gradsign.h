@@ -205,6 +205,19 @@ GRADSIGN_API int gradsign_softmax_cross_entropy(gradsign_address probabilities, 
                                                 gradsign_address labels, int batch, int classes,
                                                 float gradient_scale);
 
+/* KL(p || q) per row of p_logits and q_logits (batch, classes), p and q their softmaxes: losses (batch)
+   = sum p (log p - log q); dp = gradient_scale * p (log p - log q - KL), skipped when dp is 0;
+   dq = gradient_scale * (q - p), skipped when dq is 0. log p is the log-softmax; a class whose p is 0
+   adds nothing. */
+GRADSIGN_API int gradsign_softmax_kl(gradsign_address losses, gradsign_address dp, gradsign_address dq,
+                                     gradsign_address p_logits, gradsign_address q_logits, int batch, int classes,
+                                     float gradient_scale);
+
+/* The entropy of the softmax p per row of logits (batch, classes): entropies (batch) = -sum p log p;
+   dlogits = gradient_scale * -p (log p + H), skipped when dlogits is 0. */
+GRADSIGN_API int gradsign_softmax_entropy(gradsign_address entropies, gradsign_address dlogits,
+                                          gradsign_address logits, int batch, int classes, float gradient_scale);
+
 /* torch.optim.SGD (dampening 0, not Nesterov): g = gradient + weight_decay * parameters (g = gradient
    where weight_decay is 0); velocity = momentum * velocity + g; parameters -= learning_rate * velocity;
    every product and sum rounded on its own. */

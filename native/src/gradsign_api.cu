@@ -20,6 +20,7 @@
 #include "random.cuh"
 #include "sign_step.cuh"
 #include "softmax_cross_entropy.cuh"
+#include "softmax_divergence.cuh"
 
 #ifndef GRADSIGN_CUDA_ARCHITECTURES
 #define GRADSIGN_CUDA_ARCHITECTURES "unknown"
@@ -468,6 +469,25 @@ int gradsign_softmax_cross_entropy(gradsign_address probabilities, gradsign_addr
     GRADSIGN_CHECK(gradsign::softmax_cross_entropy(device<float>(probabilities), device<float>(losses),
                                                    device<float>(dlogits), device<const float>(logits),
                                                    device<const int>(labels), batch, classes, gradient_scale, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_softmax_kl(gradsign_address losses, gradsign_address dp, gradsign_address dq, gradsign_address p_logits,
+                        gradsign_address q_logits, int batch, int classes, float gradient_scale) {
+    if (batch < 0 || classes <= 0) return gradsign::fail_argument("gradsign_softmax_kl", "negative batch or no classes");
+    GRADSIGN_CHECK(gradsign::softmax_kl(device<float>(losses), device<float>(dp), device<float>(dq),
+                                        device<const float>(p_logits), device<const float>(q_logits), batch, classes,
+                                        gradient_scale, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_softmax_entropy(gradsign_address entropies, gradsign_address dlogits, gradsign_address logits, int batch,
+                             int classes, float gradient_scale) {
+    if (batch < 0 || classes <= 0) {
+        return gradsign::fail_argument("gradsign_softmax_entropy", "negative batch or no classes");
+    }
+    GRADSIGN_CHECK(gradsign::softmax_entropy(device<float>(entropies), device<float>(dlogits),
+                                             device<const float>(logits), batch, classes, gradient_scale, 0));
     return GRADSIGN_OK;
 }
 

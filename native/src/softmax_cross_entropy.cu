@@ -1,6 +1,8 @@
 // softmax_cross_entropy.cu: fused softmax, cross-entropy loss and its gradient, one warp per row.
 #include "softmax_cross_entropy.cuh"
 
+#include "warp_softmax.cuh"
+
 #include <cmath>
 #include <cstddef>
 
@@ -8,42 +10,9 @@ namespace gradsign {
 
 namespace {
 
-constexpr int kWarpSize = 32;
-constexpr unsigned kFullMask = 0xffffffffu;
 // rows per block; a row of up to a few thousand classes is too short to split over more than one warp
 constexpr int kWarpsPerBlock = 8;
 constexpr int kMaxBlocks = 1024;
-
-__device__ __forceinline__ float warp_max(float value) {
-    for (int offset = kWarpSize / 2; offset > 0; offset /= 2) {
-        value = fmaxf(value, __shfl_xor_sync(kFullMask, value, offset));
-    }
-    return value;
-}
-
-__device__ __forceinline__ float warp_sum(float value) {
-    for (int offset = kWarpSize / 2; offset > 0; offset /= 2) value += __shfl_xor_sync(kFullMask, value, offset);
-    return value;
-}
-
-// merges (max, sum of exp(x - max)) of other elements into (row_max, sum). A side that has seen no
-// element yet (max -inf, sum 0) keeps its sum unscaled, which avoids exp(-inf - -inf) = NaN.
-__device__ __forceinline__ void merge_online(float& row_max, float& sum, float other_max, float other_sum) {
-    const float merged_max = fmaxf(row_max, other_max);
-    sum = (row_max == merged_max ? sum : sum * expf(row_max - merged_max)) +
-          (other_max == merged_max ? other_sum : other_sum * expf(other_max - merged_max));
-    row_max = merged_max;
-}
-
-// adds one element x to (row_max, sum of exp(x - max)) with a single exp. x == row_max (also both
-// -inf, a masked class before any other) adds exp(0) without computing exp(-inf - -inf) = NaN; a NaN
-// x compares false everywhere and makes the sum NaN.
-__device__ __forceinline__ void add_online(float& row_max, float& sum, float x) {
-    const bool larger = x > row_max;
-    const float e = x == row_max ? 1.0f : expf(larger ? row_max - x : x - row_max);
-    sum = larger ? sum * e + 1.0f : sum + e;
-    row_max = larger ? x : row_max;
-}
 
 // logits, probabilities, dlogits: (batch, classes) row-major; labels, losses: (batch).
 // Warp w of the grid takes rows w, w + warps in grid, ...; lane l takes classes l, l + 32, ...
@@ -93,11 +62,7 @@ __global__ void softmax_cross_entropy_kernel(float* __restrict__ probabilities,
             sum = warp_sum(sum);
         } else {
             for (int c = lane; c < classes; c += kWarpSize) add_online(row_max, sum, row_logits[c]);
-            for (int offset_lane = kWarpSize / 2; offset_lane > 0; offset_lane /= 2) {
-                const float other_max = __shfl_xor_sync(kFullMask, row_max, offset_lane);
-                const float other_sum = __shfl_xor_sync(kFullMask, sum, offset_lane);
-                merge_online(row_max, sum, other_max, other_sum);
-            }
+            warp_merge_online(row_max, sum);
         }
 
         const float inverse_sum = 1.0f / sum;

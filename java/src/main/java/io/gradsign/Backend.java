@@ -233,9 +233,10 @@ public interface Backend extends AutoCloseable {
      * </pre>
      * log p and log q are log-softmaxes (the logit less the row's largest, less the log of the sum of
      * the shifted exponentials), so the divergence stays finite where a probability underflows; a class
-     * whose p_i is 0 adds nothing. TRADES (Zhang et al. 2019) needs both gradients, VAT (Miyato et al.
-     * 2018) only dQ, with p held constant. Backends agree within float rounding (the exponentials and
-     * logarithms are the platform's).
+     * whose p_i is 0 adds nothing and gets dP 0. pLogits and qLogits may be one tensor (KL 0). TRADES
+     * (Zhang et al. 2019) needs both gradients, VAT (Miyato et al. 2018) only dQ, with p held constant.
+     * Backends agree within float rounding (the exponentials and logarithms are the platform's; where
+     * log p - log q - KL cancels, dP keeps the absolute error of log-softmaxes of the logits' spread).
      *
      * @throws IllegalArgumentException if batch &lt; 0 or classes &lt;= 0, if gradientScale is not finite,
      *     if a tensor's length is not what the sizes need, if an output shares memory with an input or

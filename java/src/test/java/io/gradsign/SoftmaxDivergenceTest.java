@@ -21,11 +21,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * softmaxKl and softmaxEntropy: the CPU twin (cpu.SoftmaxDivergence) against a double reference written
- * here; every backend's gradients against central differences of that reference; KL(p || p) = 0 with
- * zero gradients; null gradient outputs left unwritten; bad arguments refused before native code.
- * Inputs are seeded (the seed in every message), outputs poisoned with NaN; the logits include
- * saturated rows (one class 100 or 200 above the rest: the others' probabilities are float
- * subnormals or 0) and masked classes (-inf).
+ * here; the CUDA kernels (emulated everywhere, real where a GPU is present) against the CPU twin within
+ * a per-element model of a float kernel's rounding; every backend's gradients against central
+ * differences of the reference; KL(p || p) = 0 with zero gradients; null gradient outputs left
+ * unwritten; bad arguments refused before native code. Inputs are seeded (the seed in every message),
+ * outputs poisoned with NaN; the logits include saturated rows (one class 100 or 200 above the rest:
+ * the others' probabilities are float subnormals or 0) and masked classes (-inf).
  */
 class SoftmaxDivergenceTest {
     private static Backend cpu;
@@ -149,42 +150,98 @@ class SoftmaxDivergenceTest {
         return h;
     }
 
-    /** {losses, dP, dQ} in double for every row, gradients times scale. */
+    /**
+     * What a float kernel may be off by, per element, as native/tests/softmax_divergence_test.cpp models
+     * it: a log-softmax l by about ULPS (|l| + 1), so its probability e^l by that relatively, and a term
+     * p (...) by p times its bracket's error plus |term| (|l| + 1) ULPS. Where the bracket cancels
+     * (dP = p (log p - log q - KL) with KL about 80 for wide logits) that is far above a few ulp of the result.
+     */
+    private static final double ULPS = 16 * Math.ulp(1f);
+
+    /** Float subnormals (probabilities near e^-100) carry few digits; their absolute error is below this. */
+    private static final double SUBNORMAL = 1e-37;
+
+    /** probability (|logProbability| + rest), 0 where the probability is 0 (log -inf). */
+    private static double weighted(double probability, double rest, double logProbability) {
+        return probability > 0 ? probability * (Math.abs(logProbability) + rest) : 0;
+    }
+
+    /**
+     * {losses, dP, dQ} in double for every row, gradients times scale, then the float kernel's
+     * tolerances of each (see ULPS).
+     */
     static double[][] klReference(float[] pLogits, float[] qLogits, int batch, int classes, float scale) {
         double[] p = toDouble(pLogits);
         double[] q = toDouble(qLogits);
         double[] losses = new double[batch];
         double[] dP = new double[batch * classes];
         double[] dQ = new double[batch * classes];
+        double[] lossesTolerance = new double[batch];
+        double[] dPTolerance = new double[batch * classes];
+        double[] dQTolerance = new double[batch * classes];
+        double s = Math.abs(scale);
         for (int b = 0; b < batch; b++) {
             double[] lp = logSoftmax(p, b * classes, classes);
             double[] lq = logSoftmax(q, b * classes, classes);
             double kl = kl(p, q, b, classes);
             losses[b] = kl;
+            double klError = 0;
             for (int c = 0; c < classes; c++) {
                 double pc = Math.exp(lp[c]);
-                dP[b * classes + c] = pc > 0 ? scale * pc * (lp[c] - lq[c] - kl) : 0;
-                dQ[b * classes + c] = scale * (Math.exp(lq[c]) - pc);
+                if (pc > 0) {
+                    klError += pc * (Math.abs(lp[c]) + Math.abs(lq[c]) + 1)
+                            + Math.abs(pc * (lp[c] - lq[c])) * (Math.abs(lp[c]) + 1);
+                }
+            }
+            klError = ULPS * (klError + Math.abs(kl)) + SUBNORMAL;
+            lossesTolerance[b] = klError;
+            for (int c = 0; c < classes; c++) {
+                int i = b * classes + c;
+                double pc = Math.exp(lp[c]);
+                double qc = Math.exp(lq[c]);
+                double dPc = pc > 0 ? pc * (lp[c] - lq[c] - kl) : 0;
+                dP[i] = scale * dPc;
+                dQ[i] = scale * (qc - pc);
+                // a masked class (l = -inf, e^l = 0) adds no error: weighted() keeps 0 * inf out
+                dPTolerance[i] = s * (ULPS * (weighted(pc, Math.abs(lq[c]) + Math.abs(kl) + 1, lp[c])
+                        + (pc > 0 ? Math.abs(dPc) * (Math.abs(lp[c]) + 1) : 0)) + pc * klError + SUBNORMAL);
+                dQTolerance[i] = s * (ULPS * (weighted(qc, 1, lq[c]) + weighted(pc, 1, lp[c])) + SUBNORMAL);
             }
         }
-        return new double[][] {losses, dP, dQ};
+        return new double[][] {losses, dP, dQ, lossesTolerance, dPTolerance, dQTolerance};
     }
 
-    /** {entropies, dLogits} in double for every row, the gradient times scale. */
+    /** {entropies, dLogits} in double for every row, the gradient times scale, then their tolerances as klReference's. */
     static double[][] entropyReference(float[] logits, int batch, int classes, float scale) {
         double[] x = toDouble(logits);
         double[] entropies = new double[batch];
         double[] dLogits = new double[batch * classes];
+        double[] entropiesTolerance = new double[batch];
+        double[] dLogitsTolerance = new double[batch * classes];
+        double s = Math.abs(scale);
         for (int b = 0; b < batch; b++) {
             double[] lp = logSoftmax(x, b * classes, classes);
             double h = entropy(x, b, classes);
             entropies[b] = h;
+            double hError = 0;
             for (int c = 0; c < classes; c++) {
                 double pc = Math.exp(lp[c]);
-                dLogits[b * classes + c] = pc > 0 ? scale * -pc * (lp[c] + h) : 0;
+                if (pc > 0) {
+                    hError += pc * (Math.abs(lp[c]) + 1) * (Math.abs(lp[c]) + 2);
+                }
+            }
+            hError = ULPS * (hError + h) + SUBNORMAL;
+            entropiesTolerance[b] = hError;
+            for (int c = 0; c < classes; c++) {
+                int i = b * classes + c;
+                double pc = Math.exp(lp[c]);
+                double dHc = pc > 0 ? -pc * (lp[c] + h) : 0;
+                dLogits[i] = scale * dHc;
+                dLogitsTolerance[i] = s * (ULPS * (weighted(pc, h + 1, lp[c]) + (pc > 0 ? Math.abs(dHc) * (Math.abs(lp[c]) + 1) : 0))
+                        + pc * hError + SUBNORMAL);
             }
         }
-        return new double[][] {entropies, dLogits};
+        return new double[][] {entropies, dLogits, entropiesTolerance, dLogitsTolerance};
     }
 
     // ---- running the backends
@@ -270,10 +327,91 @@ class SoftmaxDivergenceTest {
         assertWithin(want[1], got[1], 1e-9, 1e-6, what + "dLogits");
     }
 
+    // ---- the CUDA kernels against the CPU twin
+
+    static Stream<Arguments> cudaCases() {
+        List<Arguments> cases = new ArrayList<>();
+        for (BackendKind kind : new BackendKind[] {BackendKind.CUDA_EMULATED, BackendKind.CUDA}) {
+            for (int[] shape : SHAPES) {
+                for (Logits logits : Logits.values()) {
+                    cases.add(Arguments.of(kind, shape[0], shape[1], logits));
+                }
+            }
+        }
+        return cases.stream();
+    }
+
+    /**
+     * The largest differences CUDA - CPU seen: absolute; relative to |CPU| where that is above 1e-3
+     * (losses) or 1e-3 |scale| (gradients); as a fraction of the tolerance. Printed at the end.
+     */
+    private static final double[] WORST = new double[3];
+
+    @AfterAll
+    static void printAgreement() {
+        System.out.printf("softmaxKl and softmaxEntropy, CUDA against CPU: max abs difference %.3g, max rel difference"
+                + " %.3g, at most %.3g of the tolerance%n", WORST[0], WORST[1], WORST[2]);
+    }
+
+    /**
+     * The CUDA kernels (float) against the CPU twin (double, rounded once): within the float kernel's
+     * tolerance of {@link #ULPS} per element, plus the twin's rounding (1e-6 |x|).
+     */
+    @ParameterizedTest(name = "{0}, batch {1}, {2} classes, {3}")
+    @MethodSource("cudaCases")
+    void cudaMatchesCpu(BackendKind kind, int batch, int classes, Logits logits) {
+        long seed = 7919L * batch + 31L * classes + logits.ordinal();
+        float[] p = logits(logits, seed, batch, classes);
+        try (Backend cuda = TestBackends.openCudaPath(kind)) {
+            for (boolean near : new boolean[] {true, false}) {
+                float[] q = qLogits(p, logits, seed, batch, classes, near);
+                for (float scale : new float[] {1f / batch, -1f}) {
+                    String what = kind + " KL batch " + batch + " classes " + classes + " " + logits
+                            + (near ? " q near p" : " q drawn") + " seed " + seed + " scale " + scale + " ";
+                    double[][] tolerance = klReference(p, q, batch, classes, scale);
+                    float[][] want = runKl(cpu, p, q, batch, classes, scale, true, true);
+                    float[][] got = runKl(cuda, p, q, batch, classes, scale, true, true);
+                    compare(want[0], got[0], tolerance[3], 1f, what + "losses");
+                    compare(want[1], got[1], tolerance[4], scale, what + "dP");
+                    compare(want[2], got[2], tolerance[5], scale, what + "dQ");
+                }
+            }
+            float scale = 1f / batch;
+            String what = kind + " entropy batch " + batch + " classes " + classes + " " + logits + " seed " + seed + " ";
+            double[][] tolerance = entropyReference(p, batch, classes, scale);
+            float[][] want = runEntropy(cpu, p, batch, classes, scale, true);
+            float[][] got = runEntropy(cuda, p, batch, classes, scale, true);
+            compare(want[0], got[0], tolerance[2], 1f, what + "entropies");
+            compare(want[1], got[1], tolerance[3], scale, what + "dLogits");
+        }
+    }
+
+    /** got within kernelTolerance + 1e-6 |want| of want, recording the differences in WORST. */
+    private static void compare(float[] want, float[] got, double[] kernelTolerance, float scale, String what) {
+        double[] expected = toDouble(want);
+        double[] tolerance = new double[want.length];
+        for (int i = 0; i < want.length; i++) {
+            tolerance[i] = kernelTolerance[i] + 1e-6 * Math.abs(want[i]);
+            // a NaN tolerance would let anything pass
+            assertTrue(Double.isFinite(tolerance[i]), what + ": tolerance [" + i + "] is " + tolerance[i]);
+            double difference = Math.abs((double) got[i] - want[i]);
+            if (Float.isFinite(want[i]) && Float.isFinite(got[i])) {
+                WORST[0] = Math.max(WORST[0], difference);
+                if (Math.abs(want[i]) > 1e-3 * Math.abs(scale)) {
+                    WORST[1] = Math.max(WORST[1], difference / Math.abs(want[i]));
+                }
+                WORST[2] = Math.max(WORST[2], difference / tolerance[i]);
+            }
+        }
+        Tolerance.assertWithin(expected, tolerance, got, 0, what + " (tolerance: float kernel's, see ULPS)");
+    }
+
     // ---- gradients against central differences, on every backend
 
+    /** CUDA runs where a GPU is present and is skipped, saying so, elsewhere. */
     static Stream<Arguments> backends() {
-        return Stream.of(Arguments.of(BackendKind.CPU));
+        return Stream.of(Arguments.of(BackendKind.CPU), Arguments.of(BackendKind.CUDA_EMULATED),
+                Arguments.of(BackendKind.CUDA));
     }
 
     /** Central-difference step: truncation error h^2 |f'''| / 6 ~ 1e-11, rounding 1e-16 / h ~ 1e-11. */

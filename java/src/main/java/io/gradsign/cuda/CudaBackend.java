@@ -278,13 +278,16 @@ public final class CudaBackend extends AbstractBackend<DeviceBuffer> implements 
     @Override
     protected void softmaxKlChecked(DeviceBuffer losses, DeviceBuffer dP, DeviceBuffer dQ, DeviceBuffer pLogits, DeviceBuffer qLogits, int batch,
                                     int classes, float gradientScale) {
-        throw new UnsupportedOperationException("softmaxKl: not yet implemented");
+        library.check(library.softmaxKl(losses.rawAddress(), dP == null ? 0 : dP.rawAddress(),
+                dQ == null ? 0 : dQ.rawAddress(), pLogits.rawAddress(), qLogits.rawAddress(), batch, classes,
+                gradientScale), "softmaxKl");
     }
 
     @Override
     protected void softmaxEntropyChecked(DeviceBuffer entropies, DeviceBuffer dLogits, DeviceBuffer logits, int batch, int classes,
                                          float gradientScale) {
-        throw new UnsupportedOperationException("softmaxEntropy: not yet implemented");
+        library.check(library.softmaxEntropy(entropies.rawAddress(), dLogits == null ? 0 : dLogits.rawAddress(),
+                logits.rawAddress(), batch, classes, gradientScale), "softmaxEntropy");
     }
 
     @Override

@@ -109,6 +109,12 @@ public interface CudaLibrary {
     int softmaxCrossEntropy(long probabilities, long losses, long dlogits, long logits, long labels, int batch, int classes,
                             float gradientScale);
 
+    /** dp and dq may be 0 (not computed). */
+    int softmaxKl(long losses, long dp, long dq, long pLogits, long qLogits, int batch, int classes, float gradientScale);
+
+    /** dlogits may be 0 (not computed). */
+    int softmaxEntropy(long entropies, long dlogits, long logits, int batch, int classes, float gradientScale);
+
     int sgdMomentum(long parameters, long velocity, long gradient, long count, float learningRate, float momentum,
                     float weightDecay);
 
@@ -175,6 +181,9 @@ public interface CudaLibrary {
         @Override public int avgPool2dForward(long y, long x, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return GradsignCuda.gradsign_avg_pool2d_forward(y, x, n, c, h, w, kh, kw, sh, sw); }
         @Override public int avgPool2dBackward(long dx, long dy, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return GradsignCuda.gradsign_avg_pool2d_backward(dx, dy, n, c, h, w, kh, kw, sh, sw); }
         @Override public int softmaxCrossEntropy(long probabilities, long losses, long dlogits, long logits, long labels, int batch, int classes, float gradientScale) { return GradsignCuda.gradsign_softmax_cross_entropy(probabilities, losses, dlogits, logits, labels, batch, classes, gradientScale); }
+        @Override public int softmaxKl(long losses, long dp, long dq, long pLogits, long qLogits, int batch, int classes, float gradientScale) { return GradsignCuda.gradsign_softmax_kl(losses, dp, dq, pLogits, qLogits, batch, classes, gradientScale); }
+        @Override public int softmaxEntropy(long entropies, long dlogits, long logits, int batch, int classes, float gradientScale) { return GradsignCuda.gradsign_softmax_entropy(entropies, dlogits, logits, batch, classes, gradientScale); }
+
         @Override public int sgdMomentum(long parameters, long velocity, long gradient, long count, float learningRate, float momentum, float weightDecay) { return GradsignCuda.gradsign_sgd_momentum(parameters, velocity, gradient, count, learningRate, momentum, weightDecay); }
         @Override public int combine(long out, float a, long x, float b, long y, long count, float lo, float hi) { return GradsignCuda.gradsign_combine(out, a, x, b, y, count, lo, hi); }
         @Override public int l2Normalize(long out, long origin, long v, long batch, long sampleSize, float scale) { return GradsignCuda.gradsign_l2_normalize(out, origin, v, batch, sampleSize, scale); }
@@ -229,6 +238,9 @@ public interface CudaLibrary {
         @Override public int avgPool2dForward(long y, long x, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return GradsignCudaEmulated.gradsign_avg_pool2d_forward(y, x, n, c, h, w, kh, kw, sh, sw); }
         @Override public int avgPool2dBackward(long dx, long dy, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return GradsignCudaEmulated.gradsign_avg_pool2d_backward(dx, dy, n, c, h, w, kh, kw, sh, sw); }
         @Override public int softmaxCrossEntropy(long probabilities, long losses, long dlogits, long logits, long labels, int batch, int classes, float gradientScale) { return GradsignCudaEmulated.gradsign_softmax_cross_entropy(probabilities, losses, dlogits, logits, labels, batch, classes, gradientScale); }
+        @Override public int softmaxKl(long losses, long dp, long dq, long pLogits, long qLogits, int batch, int classes, float gradientScale) { return GradsignCudaEmulated.gradsign_softmax_kl(losses, dp, dq, pLogits, qLogits, batch, classes, gradientScale); }
+        @Override public int softmaxEntropy(long entropies, long dlogits, long logits, int batch, int classes, float gradientScale) { return GradsignCudaEmulated.gradsign_softmax_entropy(entropies, dlogits, logits, batch, classes, gradientScale); }
+
         @Override public int sgdMomentum(long parameters, long velocity, long gradient, long count, float learningRate, float momentum, float weightDecay) { return GradsignCudaEmulated.gradsign_sgd_momentum(parameters, velocity, gradient, count, learningRate, momentum, weightDecay); }
         @Override public int combine(long out, float a, long x, float b, long y, long count, float lo, float hi) { return GradsignCudaEmulated.gradsign_combine(out, a, x, b, y, count, lo, hi); }
         @Override public int l2Normalize(long out, long origin, long v, long batch, long sampleSize, float scale) { return GradsignCudaEmulated.gradsign_l2_normalize(out, origin, v, batch, sampleSize, scale); }

@@ -57,6 +57,9 @@ public final class CountingCudaLibrary implements CudaLibrary {
     @Override public int avgPool2dForward(long y, long x, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return count(delegate.avgPool2dForward(y, x, n, c, h, w, kh, kw, sh, sw)); }
     @Override public int avgPool2dBackward(long dx, long dy, int n, int c, int h, int w, int kh, int kw, int sh, int sw) { return count(delegate.avgPool2dBackward(dx, dy, n, c, h, w, kh, kw, sh, sw)); }
     @Override public int softmaxCrossEntropy(long probabilities, long losses, long dlogits, long logits, long labels, int batch, int classes, float gradientScale) { return count(delegate.softmaxCrossEntropy(probabilities, losses, dlogits, logits, labels, batch, classes, gradientScale)); }
+    @Override public int softmaxKl(long losses, long dp, long dq, long pLogits, long qLogits, int batch, int classes, float gradientScale) { return count(delegate.softmaxKl(losses, dp, dq, pLogits, qLogits, batch, classes, gradientScale)); }
+    @Override public int softmaxEntropy(long entropies, long dlogits, long logits, int batch, int classes, float gradientScale) { return count(delegate.softmaxEntropy(entropies, dlogits, logits, batch, classes, gradientScale)); }
+
     @Override public int sgdMomentum(long parameters, long velocity, long gradient, long count, float learningRate, float momentum, float weightDecay) { return count(delegate.sgdMomentum(parameters, velocity, gradient, count, learningRate, momentum, weightDecay)); }
     @Override public int combine(long out, float a, long x, float b, long y, long count, float lo, float hi) { return count(delegate.combine(out, a, x, b, y, count, lo, hi)); }
     @Override public int l2Normalize(long out, long origin, long v, long batch, long sampleSize, float scale) { return count(delegate.l2Normalize(out, origin, v, batch, sampleSize, scale)); }

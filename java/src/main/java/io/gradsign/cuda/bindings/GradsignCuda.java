@@ -91,6 +91,10 @@ public final class GradsignCuda {
 
     public static native int gradsign_softmax_cross_entropy(@Cast("gradsign_address") long probabilities, @Cast("gradsign_address") long losses, @Cast("gradsign_address") long dlogits, @Cast("gradsign_address") long logits, @Cast("gradsign_address") long labels, int batch, int classes, float gradientScale);
 
+    public static native int gradsign_softmax_kl(@Cast("gradsign_address") long losses, @Cast("gradsign_address") long dp, @Cast("gradsign_address") long dq, @Cast("gradsign_address") long pLogits, @Cast("gradsign_address") long qLogits, int batch, int classes, float gradientScale);
+
+    public static native int gradsign_softmax_entropy(@Cast("gradsign_address") long entropies, @Cast("gradsign_address") long dlogits, @Cast("gradsign_address") long logits, int batch, int classes, float gradientScale);
+
     public static native int gradsign_sgd_momentum(@Cast("gradsign_address") long parameters, @Cast("gradsign_address") long velocity, @Cast("gradsign_address") long gradient, long count, float learningRate, float momentum, float weightDecay);
 
     public static native int gradsign_combine(@Cast("gradsign_address") long out, float a, @Cast("gradsign_address") long x, float b, @Cast("gradsign_address") long y, long count, float lo, float hi);
