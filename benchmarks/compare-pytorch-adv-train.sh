@@ -2,7 +2,7 @@
 # compare-pytorch-adv-train.sh: gradsign's CPU epoch of adversarial training and of virtual adversarial
 # training beside PyTorch's on this machine, in alternating runs (see compare-pytorch.sh). Per round and
 # case: PyTorch (benchmarks/pytorch/adv_train_pytorch.py: one warm-up and 3 measured epochs), then
-# gradsign (AdversarialTrainingBenchmark, one JMH fork, single-shot: 1 warm-up and 3 measured epochs);
+# gradsign (ObjectiveEpochBenchmark, one JMH fork, single-shot: 1 warm-up and 3 measured epochs);
 # then both sides' mean and best epoch in seconds, images/s of the means, and gradsign's speed-up
 # (PyTorch's seconds over gradsign's) of the means and of the bests.
 #
@@ -13,7 +13,7 @@
 # the set-up of benchmarks/pytorch/settings.sh. Needs what compare-pytorch.sh needs.
 #
 # A case is model:objective:batch:images (model: mlp or cnn; objective: standard, fgsm-at, pgd-at,
-# fast-at, trades or vat). AdversarialTrainingBenchmark is run with -p model=<model>
+# fast-at, trades or vat). ObjectiveEpochBenchmark is run with -p model=<model>
 # -p objective=<objective> -p batch=<batch> -p images=<images> -bm ss; where it fails (a missing jar,
 # a benchmark, model or objective it does not know) the line gives PyTorch's side alone and says so.
 # --pytorch-only runs PyTorch alone.
@@ -69,16 +69,16 @@ for case in "${cases[@]}"; do
         gradsign_mean="" gradsign_best=""
         if [ -f "$jar" ]; then
             read -r gradsign_mean gradsign_best < <(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE java -jar "$jar" \
-                AdversarialTrainingBenchmark -p model="$model" -p objective="$objective" -p batch="$batch" \
+                ObjectiveEpochBenchmark -p model="$model" -p objective="$objective" -p batch="$batch" \
                 -p images="$images" -bm ss -tu s -f 1 -wi 1 -i 3 2>/dev/null \
                 | awk '/^Iteration/ {if (best == "" || $3 < best) best = $3}
-                       /^AdversarialTrainingBenchmark\./ {mean = $(NF - 1); for (i = 1; i <= NF; i++) if ($i == "±") mean = $(i - 1)}
+                       /^ObjectiveEpochBenchmark\./ {mean = $(NF - 1); for (i = 1; i <= NF; i++) if ($i == "±") mean = $(i - 1)}
                        END {if (mean != "" && best != "") print mean, best}') || true
         fi
         if [ -z "$gradsign_mean" ]; then
             awk -v c="$name" -v r="$round" -v tm="$torch_mean" -v tb="$torch_best" -v n="$images" -v l="$load" \
                 -v m="$model" -v o="$objective" \
-                'BEGIN {printf "%-22s round %d: pytorch epoch mean %7.3f s best %7.3f s (%6.0f images/s) (load %s); gradsign: AdversarialTrainingBenchmark -p model=%s -p objective=%s failed\n", c, r, tm, tb, n / tm, l, m, o}'
+                'BEGIN {printf "%-22s round %d: pytorch epoch mean %7.3f s best %7.3f s (%6.0f images/s) (load %s); gradsign: ObjectiveEpochBenchmark -p model=%s -p objective=%s failed\n", c, r, tm, tb, n / tm, l, m, o}'
             continue
         fi
         awk -v c="$name" -v r="$round" -v tm="$torch_mean" -v tb="$torch_best" -v gm="$gradsign_mean" \
