@@ -272,6 +272,45 @@ public final class Workspace implements AutoCloseable {
     }
 
     /**
+     * {@link #logits(Tensor)} for a batch whose first {@code reuse} samples are those of the last forward
+     * pass (through {@link #logits} or {@link #fgsmStep}), which ran on the same rows of the same buffer:
+     * their outputs in every layer are kept, and the layers run on the other samples only. Adversarial
+     * training's forward pass over x and x' after the step that made x' from x costs the x' half alone.
+     * The caller vouches that rows [0, reuse) of x hold what the last pass read.
+     *
+     * @throws IllegalStateException if the last forward pass ran on fewer than {@code reuse} samples
+     * @throws IllegalArgumentException as {@link #logits(Tensor)}, or if reuse is negative or not below the batch
+     */
+    public Tensor logits(Tensor x, int reuse) {
+        enter();
+        try {
+            int batch = batchOf(x);
+            if (reuse < 0 || reuse >= batch) {
+                throw new IllegalArgumentException("reuse must be in [0, " + batch + "), got " + reuse);
+            }
+            if (reuse > 0 && lastBatch < reuse) {
+                throw new IllegalStateException("the last forward pass ran on " + lastBatch + " samples, fewer than the "
+                        + reuse + " to reuse");
+            }
+            viewsFor(batch);
+            int fresh = batch - reuse;
+            Tensor current = x.reshape(batchShapes[0]).slice(reuse, fresh);
+            List<Layer> layers = network.layers();
+            for (int l = 0; l < depth; l++) {
+                Tensor out = outputViews[l].slice(reuse, fresh);
+                layers.get(l).forward(backend, Shape.batchOf(fresh, network.shapeAt(l)), current, out,
+                        network.parameters(l), indexViews[l] == null ? null : indexViews[l].slice(reuse, fresh));
+                current = out;
+            }
+            lastInput = x;
+            lastBatch = batch;
+            return outputViews[depth - 1];
+        } finally {
+            exit();
+        }
+    }
+
+    /**
      * Softmax cross-entropy of the last {@link #logits} against {@code labels} (one per sample):
      * probabilities and losses always, and with {@code withGradient} dJ/dlogits scaled by
      * {@code gradientScale} (1/batch for the mean loss; negative to descend, as a targeted attack

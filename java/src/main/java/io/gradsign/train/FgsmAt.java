@@ -16,8 +16,8 @@ import io.gradsign.nn.Workspace;
  * caller's (the paper's MNIST value is 0.25; 0.1 is the usual Fashion-MNIST one).
  *
  * <p>One step: a forward and backward pass at x for the sign of the gradient, one fused sign step,
- * then one forward and backward pass over x and x' together (2B rows), whose logit gradients are
- * scaled by &alpha;/B and (1 &minus; &alpha;)/B. Known failure: with a large &epsilon; the model can learn to
+ * a forward pass at x' (x's activations are kept from the first), and one backward pass over x and x'
+ * together (2B rows), whose logit gradients are scaled by &alpha;/B and (1 &minus; &alpha;)/B. Known failure: with a large &epsilon; the model can learn to
  * defeat the single step without becoming robust ("catastrophic overfitting", Wong et al. 2020): FGSM
  * accuracy high, PGD accuracy near zero.
  */
@@ -88,7 +88,8 @@ public final class FgsmAt implements Objective {
                 labels(labels, n, 1);
                 workspace.fgsmStep(x, adversarial, 1f, epsilon, lo, hi, true);
                 Labels doubled = labels(labels, n, 2);
-                workspace.logits(both);
+                // x's activations are those of the step's forward pass: the forward pass runs on x' alone
+                workspace.logits(both, n);
                 Tensor dLogits = workspace.crossEntropy(doubled, 1f / n, true);
                 scale(dLogits.slice(0, n), alpha);
                 scale(dLogits.slice(n, n), 1f - alpha);

@@ -9,6 +9,7 @@ import io.gradsign.Backends;
 import io.gradsign.Shape;
 import io.gradsign.Tensor;
 import io.gradsign.TestBackends;
+import io.gradsign.Tolerance;
 import io.gradsign.nn.LayerSpec;
 import io.gradsign.nn.Network;
 import io.gradsign.nn.Workspace;
@@ -139,6 +140,53 @@ class ObjectiveGradientTest {
             };
             assertEquals(result.total(), loss.getAsDouble(), 1e-5, "the step's loss");
             checkGradients(network, workspace, loss, "TRADES");
+        }
+    }
+
+    /**
+     * FGSM-AT's step keeps x's activations from the step that made x' and runs the forward pass on x'
+     * alone: its parameter gradients equal those of one plain pass over x and x' (the dense plan's path
+     * on the MLP, the layers' on the CNN), within the plan's rounding.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"dense16-relu-dense10", "conv3k3p1-relu-pool2-dense10"})
+    void fgsmAtReusesTheCleanForwardPassExactly(String spec) {
+        int n = 5;
+        int[] labels = {1, 4, 9, 0, 3};
+        Shape input = spec.startsWith("dense") ? Shape.of(64) : Shape.of(1, 8, 8);
+        FgsmAt objective = Objectives.fgsmAt(0.1f).withAlpha(0.3f);
+        for (BackendKind kind : new BackendKind[] {BackendKind.CPU, BackendKind.CUDA_EMULATED}) {
+            try (Backend backend = Backends.open(kind);
+                 Network network = Network.create(backend, input, LayerSpec.parse(spec), 5);
+                 Workspace workspace = network.workspace(2 * n);
+                 Workspace plain = network.workspace(2 * n);
+                 Objective.Step step = objective.bind(network, workspace, n, 0, 1)) {
+                Tensor clean = backend.upload(TestBackends.uniform(6, n * (int) input.size(), 0f, 1f))
+                        .reshape(Shape.batchOf(n, input));
+                step.run(clean, labels, n, 0, 0);
+                Tensor both = plain.input(2 * n);
+                backend.copy(both, workspace.input(2 * n));
+                int[] twice = new int[2 * n];
+                for (int i = 0; i < 2 * n; i++) {
+                    twice[i] = labels[i % n];
+                }
+                plain.logits(both);
+                plain.labels(2 * n).copyFrom(twice);
+                Tensor dLogits = plain.crossEntropy(plain.labels(2 * n), 1f / n, true);
+                float[] d = dLogits.toArray();
+                for (int i = 0; i < d.length; i++) {
+                    d[i] *= i < n * network.classes() ? 0.3f : 0.7f;
+                }
+                dLogits.copyFrom(d);
+                plain.parameterGradients(dLogits);
+                for (int l = 0; l < network.layers().size(); l++) {
+                    for (int p = 0; p < network.parameters(l).size(); p++) {
+                        Tolerance.assertClose(plain.parameterGradient(l, p).toArray(),
+                                workspace.parameterGradient(l, p).toArray(), 1e-6f, 1e-5f,
+                                kind + " " + spec + " layer " + l + " parameter " + p);
+                    }
+                }
+            }
         }
     }
 
