@@ -86,7 +86,74 @@ class MainTest {
                 List.of("eval", "--attacks", "pgd:steps=0"),
                 List.of("eval", "--attacks", "fgsm:restarts=2"),
                 List.of("eval", "--count", "0"),
-                List.of("eval", "--csv", "robust.csv"));
+                List.of("eval", "--csv", "robust.csv"),
+                List.of("train", "--objective", "nosuch"),
+                List.of("train", "--objective", "fgsm-at", "--beta", "2"),
+                List.of("train", "--alpha", "0.3"),
+                List.of("train", "--objective", "fgsm-at", "--alpha", "2"),
+                List.of("train", "--objective", "pgd-at", "--pgd-steps", "0"),
+                List.of("train", "--objective", "trades", "--epsilon", "-1"),
+                List.of("train", "--objective", "vat", "--xi", "0"),
+                List.of("train", "--objective", "vat", "--power-iterations", "0"),
+                List.of("train", "--labelled", "0"),
+                List.of("train", "--unlabelled-batch", "64"),
+                List.of("train", "--schedule", "sometimes"),
+                List.of("train", "--weight-decay", "-1"),
+                List.of("train", "--check-images", "-1"),
+                List.of("train", "--backend", "cpu", "--sample", "--labelled", "5"),
+                List.of("train", "--backend", "cpu", "--sample", "--labelled", "1000000"));
+    }
+
+    /**
+     * train --objective with checkpoints: the model and its state after each epoch, --resume continues
+     * from them (and refuses another run's options), the robustness check at the end.
+     */
+    @Test
+    void adversarialTrainingCheckpointsResumesAndChecksRobustness() throws IOException {
+        Path model = directory.resolve("robust.gsm");
+        String[] common = {"--backend", "cpu", "train", "--sample", "--hidden", "16", "--objective", "pgd-at",
+            "--epsilon", "0.1", "--pgd-steps", "2", "--batch", "100", "--out", model.toString()};
+        Run first = run(concat(common, "--epochs", "1", "--check-images", "50"));
+        assertEquals(0, first.exitCode(), first::toString);
+        assertTrue(first.out().contains("pgd-at epsilon=0.1 steps=2"), first::toString);
+        assertTrue(first.out().contains("epoch  1/1"), first::toString);
+        assertTrue(first.out().matches("(?s).*robustness check on 50 test images at epsilon 0.1: clean [0-9.]+%, FGSM"
+                + " [0-9.]+%, PGD-20 [0-9.]+%.*"), first::toString);
+        assertTrue(Files.isRegularFile(directory.resolve("robust.gsm.state")), "no checkpoint state");
+        Run other = run(concat(common, "--epochs", "2", "--resume", "--check-images", "0"));
+        assertOneLineError(other, 1, "gradsign train: error: " + directory.resolve("robust.gsm.state")
+                + ": it was saved by another run");
+        Path state = directory.resolve("robust.gsm.state");
+        Files.delete(state);
+        Run missing = run(concat(common, "--epochs", "1", "--resume", "--check-images", "0"));
+        assertOneLineError(missing, 1, "gradsign train: error: " + state);
+        Run again = run(concat(common, "--epochs", "2", "--check-images", "0"));
+        assertEquals(0, again.exitCode(), again::toString);
+        assertTrue(again.out().contains("epoch  2/2") && !again.out().contains("robustness check"), again::toString);
+        Run resumed = run(concat(common, "--epochs", "2", "--check-images", "0", "--resume"));
+        assertEquals(0, resumed.exitCode(), resumed::toString);
+        assertTrue(resumed.out().contains("resumed after epoch 2 of 2"), resumed::toString);
+        assertFalse(resumed.out().contains("epoch  1/2"), resumed::toString);
+        assertNoTemporaryFiles();
+    }
+
+    /** VAT on a semi-supervised split of the sample, with its parameters named in the log. */
+    @Test
+    void vatTrainsOnASemiSupervisedSplit() {
+        Path model = directory.resolve("vat.gsm");
+        Run run = run("--backend", "cpu", "train", "--sample", "--hidden", "16", "--objective", "vat", "--epsilon", "1",
+                "--xi", "0.02", "--entmin", "--labelled", "100", "--unlabelled-batch", "200", "--epochs", "1",
+                "--schedule", "one-cycle", "--weight-decay", "0.0005", "--check-images", "0", "--out", model.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("semi-supervised: 100 labelled images, 1900 without labels"), run::toString);
+        assertTrue(run.out().contains("vat epsilon=1.0 xi=0.02 power-iterations=1 weight=1.0 entmin"), run::toString);
+        assertTrue(run.out().contains("epoch  1/1"), run::toString);
+    }
+
+    private static String[] concat(String[] head, String... tail) {
+        String[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, all, head.length, tail.length);
+        return all;
     }
 
     @ParameterizedTest(name = "{0}")
