@@ -80,8 +80,14 @@ final class DemoCommand implements Callable<Integer> {
                 + " for Fashion-MNIST");
         try (Backend backend = main.backendChoice.open(out)) {
             FashionMnist fashion = data.load(out);
-            try (Network network = model(backend, fashion, out, err)) {
-                attack(network, fashion.test(), out, err);
+            try (Network network = model(backend, fashion, out, err);
+                 Network robust = showsRobustCnn() ? ModelOptions.loadShipped(backend, ModelOptions.Shipped.cnn_pgd_at)
+                         : null) {
+                if (robust != null) {
+                    out.println("beside it: fashion-cnn-pgd-at, shipped in the jar (" + ModelOptions.describe(robust)
+                            + "), the same CNN adversarially trained with PGD at epsilon 0.1 (docs/TRAINING.md)");
+                }
+                attack(network, robust, fashion.test(), out, err);
             }
         }
         return 0;
@@ -109,24 +115,40 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private void attack(Network network, Dataset test, PrintWriter out, PrintWriter err) throws IOException {
+    /** The default demo (the shipped CNN) shows the adversarially trained CNN beside it. */
+    private boolean showsRobustCnn() {
+        return !train && model.file == null && model.shipped == ModelOptions.Shipped.cnn;
+    }
+
+    private void attack(Network network, Network robust, Dataset test, PrintWriter out, PrintWriter err)
+            throws IOException {
         float[] images = test.images();
         int[] labels = test.labels();
         out.printf(Locale.ROOT, "attack: untargeted FGSM, x' = clip(x + eps * sign(grad_x J(theta, x, y)), 0, 1), on"
                 + " the %d test images%s%n", test.count(), data.usesSample() ? " of the embedded sample" : "");
         out.println();
-        out.println("  epsilon  accuracy  mean confidence  correct -> wrong     time");
+        out.println("  epsilon  accuracy  mean confidence  correct -> wrong     time"
+                + (robust == null ? "" : "  |  PGD-trained: accuracy  mean confidence"));
         out.flush();
         FgsmResult forFigure = null;
-        try (Fgsm fgsm = new Fgsm(network, Math.min(batch, test.count()))) {
+        try (Fgsm fgsm = new Fgsm(network, Math.min(batch, test.count()));
+             Fgsm robustFgsm = robust == null ? null : new Fgsm(robust, Math.min(batch, test.count()))) {
             for (float epsilon : epsilons) {
                 long start = System.nanoTime();
                 FgsmResult result = AttackRun.run(fgsm, Fgsm.Mode.UNTARGETED, images, labels, test.features(), epsilon,
                         batch, String.format(Locale.ROOT, "epsilon %.2f", epsilon), err);
                 AttackRun.Summary summary = AttackRun.summarize(result, labels, -1);
-                out.printf(Locale.ROOT, "  %7.2f  %7.2f%%  %14.1f%%  %14.2f%%  %5.1f s%n", epsilon,
+                String beside = "";
+                if (robustFgsm != null) {
+                    AttackRun.Summary other = AttackRun.summarize(AttackRun.run(robustFgsm, Fgsm.Mode.UNTARGETED, images,
+                            labels, test.features(), epsilon, batch, String.format(Locale.ROOT,
+                                    "PGD-trained, epsilon %.2f", epsilon), err), labels, -1);
+                    beside = String.format(Locale.ROOT, "  |  %20.2f%%  %14.1f%%", 100 * other.adversarialAccuracy(),
+                            100 * other.adversarialConfidence());
+                }
+                out.printf(Locale.ROOT, "  %7.2f  %7.2f%%  %14.1f%%  %14.2f%%  %5.1f s%s%n", epsilon,
                         100 * summary.adversarialAccuracy(), 100 * summary.adversarialConfidence(),
-                        100 * summary.correctThenWrong(), (System.nanoTime() - start) / 1e9);
+                        100 * summary.correctThenWrong(), (System.nanoTime() - start) / 1e9, beside);
                 out.flush();
                 if (epsilon == figureEpsilon) {
                     forFigure = result;

@@ -17,13 +17,23 @@ import picocli.CommandLine.Option;
 final class ModelOptions {
     /** The models shipped in the jar for Fashion-MNIST. */
     enum Shipped {
-        cnn("/io/gradsign/models/fashion-cnn.gsm"),
-        mlp("/io/gradsign/models/fashion-mlp.gsm");
+        cnn("/io/gradsign/models/fashion-cnn.gsm", "cnn"),
+        mlp("/io/gradsign/models/fashion-mlp.gsm", "mlp"),
+        /** The CNN adversarially trained with PGD at epsilon 0.1 (docs/TRAINING.md). */
+        cnn_pgd_at("/io/gradsign/models/fashion-cnn-pgd-at.gsm", "cnn-pgd-at");
 
         final String resource;
+        private final String option;
 
-        Shipped(String resource) {
+        Shipped(String resource, String option) {
             this.resource = resource;
+            this.option = option;
+        }
+
+        /** The name on the command line (picocli matches it too). */
+        @Override
+        public String toString() {
+            return option;
         }
     }
 
@@ -32,7 +42,8 @@ final class ModelOptions {
     Path file;
 
     @Option(names = "--shipped", paramLabel = "MODEL",
-            description = "the shipped model used without --model-file: cnn or mlp (default: ${DEFAULT-VALUE})")
+            description = "the shipped model used without --model-file: cnn, mlp or cnn-pgd-at (the CNN"
+                    + " adversarially trained with PGD) (default: ${DEFAULT-VALUE})")
     Shipped shipped = Shipped.cnn;
 
     /**
