@@ -10,6 +10,10 @@
 #        (default: cnn 3 "1 2 3" 2000 /tmp/gradsign-at-<model>)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+[ -d /usr/share/datasets/fashion-mnist ] || {
+    echo "$0: needs Debian's dataset-fashion-mnist (the embedded 2000-image sample would give other figures)" >&2
+    exit 1
+}
 model=${1:-cnn}
 epochs=${2:-3}
 seeds=${3:-1 2 3}

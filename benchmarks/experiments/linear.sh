@@ -7,6 +7,10 @@
 # usage: benchmarks/experiments/linear.sh [epochs] [seeds] [check] [out]   (default: 5 "1 2 3" 2000 /tmp/gradsign-linear)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+[ -d /usr/share/datasets/fashion-mnist ] || {
+    echo "$0: needs Debian's dataset-fashion-mnist (the embedded 2000-image sample would give other figures)" >&2
+    exit 1
+}
 epochs=${1:-5}
 seeds=${2:-1 2 3}
 check=${3:-2000}

@@ -11,6 +11,10 @@
 #        (default: mlp 10 "100 1000" "1 2 3" /tmp/gradsign-semi-<model>)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+[ -d /usr/share/datasets/fashion-mnist ] || {
+    echo "$0: needs Debian's dataset-fashion-mnist (the embedded 2000-image sample would give other figures)" >&2
+    exit 1
+}
 model=${1:-mlp}
 epochs=${2:-10}
 counts=${3:-100 1000}

@@ -230,7 +230,7 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> implements Dens
                 gradient.data(), gradient.offset(), (int) parameters.length(), learningRate, momentum, weightDecay);
     }
 
-    // issue 15's operations: the kernels are being written; until then these refuse to run
+    // adversarial training's and VAT's operations
     @Override
     protected void softmaxKlChecked(CpuTensor losses, CpuTensor dP, CpuTensor dQ, CpuTensor pLogits, CpuTensor qLogits, int batch,
                                     int classes, float gradientScale) {

@@ -274,7 +274,7 @@ public final class CudaBackend extends AbstractBackend<DeviceBuffer> implements 
                 parameters.length(), learningRate, momentum, weightDecay), "sgdMomentum");
     }
 
-    // issue 15's operations: the kernels are being written; until then these refuse to run
+    // adversarial training's and VAT's operations
     @Override
     protected void softmaxKlChecked(DeviceBuffer losses, DeviceBuffer dP, DeviceBuffer dQ, DeviceBuffer pLogits, DeviceBuffer qLogits, int batch,
                                     int classes, float gradientScale) {
