@@ -33,7 +33,7 @@ for run in softmax:standard softmax:fgsm-at mlp:fgsm-at cnn:fgsm-at; do
             | awk -v c="$model $objective" -v s="$seed" -v t="$seconds" '{print c "," s "," $0 "," t}' | tee -a "$csv"
         if [ "$model" = softmax ]; then
             bin/gradsign --backend cpu eval --model-file "$out/$model-$objective-$seed.gsm" --count "$check" \
-                --attacks fgsm --epsilons 0.25 --certify 2>/dev/null | grep -i "certif" | tail -1 \
+                --attacks fgsm --epsilons 0.25 --certify 2>/dev/null | sed -n 's/^certified *\([0-9.]*%\).*/certified accuracy at 0.25: \1/p' \
                 | sed "s/^/$model $objective seed $seed: /" | tee -a "$out/certified.txt" || true
         fi
     done
