@@ -40,7 +40,7 @@ for count in $counts; do
                 --check-images 0 --out "$out/$model-$count-$variant-$seed.gsm" > "$log" 2>&1
             seconds=$(( $(date +%s) - start ))
             grep "^epoch" "$log" | tail -1 | sed -n 's/.*test accuracy *\([0-9.]*\)%.*/\1/p' \
-                | awk -v c="$count labels, $variant" -v s="$seed" -v t="$seconds" '{print c "," s "," $0 "," t}' \
+                | awk -v c="$count labels: $variant" -v s="$seed" -v t="$seconds" '{print c "," s "," $0 "," t}' \
                 | tee -a "$csv"
         done
     done
