@@ -5,7 +5,8 @@
 # with VAT, and with VAT+EntMin, the same steps each (one epoch: one pass over the unlabelled images,
 # with a batch of labelled ones at every step); test accuracy on the 10000 test images. One CSV row per
 # run into OUT/results.csv, then a Markdown table of means and standard deviations.
-# VAT's radius and weight come from VAT_EPSILON and VAT_WEIGHT (default 2.0 and 1).
+# VAT's radius and weight come from VAT_EPSILON and VAT_WEIGHT (default 2.0 and 1); VARIANTS picks among
+# labelled-only, vat and vat+entmin (default: all three).
 #
 # usage: benchmarks/experiments/semi-supervised.sh [model] [epochs] [labels] [seeds] [out]
 #        (default: mlp 10 "100 1000" "1 2 3" /tmp/gradsign-semi-<model>)
@@ -26,7 +27,7 @@ mkdir -p "$out"
 csv="$out/results.csv"
 echo "config,seed,test,seconds" > "$csv"
 for count in $counts; do
-    for variant in labelled-only vat vat+entmin; do
+    for variant in ${VARIANTS:-labelled-only vat vat+entmin}; do
         for seed in $seeds; do
             case $variant in
                 labelled-only) options=(--objective standard) ;;
