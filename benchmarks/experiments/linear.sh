@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # linear.sh: "linear models cannot resist" (Deep Learning 7.13): softmax regression trained plainly and
-# with FGSM-AT at epsilon 0.25, beside the MLP and the CNN trained with FGSM-AT, fast AT and PGD-AT at
-# 0.25 (RUNS, model:objective pairs, chooses others), each then
-# attacked at 0.25 (clean, FGSM, PGD-20 accuracy on the first CHECK test images); and the softmax
+# with FGSM-AT at epsilon 0.25, beside the MLP trained with FGSM-AT, fast AT and PGD-AT and the CNN with
+# FGSM-AT and fast AT at 0.25 (RUNS, model:objective pairs, chooses others), each then attacked at 0.25 (clean, FGSM, PGD-20 accuracy on the first CHECK test images); and the softmax
 # regressions' certified accuracy at 0.25 (eval --certify). CSV rows into OUT/results.csv, then a table.
 #
 # usage: benchmarks/experiments/linear.sh [epochs] [seeds] [check] [out]   (default: 5 "1 2 3" 2000 /tmp/gradsign-linear)
@@ -19,7 +18,7 @@ out=${4:-/tmp/gradsign-linear}
 mkdir -p "$out"
 csv="$out/results.csv"
 echo "config,seed,clean,fgsm,pgd20,seconds" > "$csv"
-for run in ${RUNS:-softmax:standard softmax:fgsm-at mlp:fgsm-at mlp:fast-at mlp:pgd-at cnn:fgsm-at cnn:fast-at cnn:pgd-at}; do
+for run in ${RUNS:-softmax:standard softmax:fgsm-at mlp:fgsm-at mlp:fast-at mlp:pgd-at cnn:fgsm-at cnn:fast-at}; do
     IFS=: read -r model objective <<< "$run"
     for seed in $seeds; do
         extra=()
