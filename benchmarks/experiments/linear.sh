@@ -2,7 +2,8 @@
 # linear.sh: "linear models cannot resist" (Deep Learning 7.13): softmax regression trained plainly and
 # with FGSM-AT at epsilon 0.25, beside the MLP trained with FGSM-AT, fast AT and PGD-AT and the CNN with
 # FGSM-AT and fast AT at 0.25 (RUNS, model:objective pairs, chooses others), each then attacked at 0.25
-# (clean, FGSM, PGD-20 accuracy on the first CHECK test images); and the softmax regressions' certified accuracy at 0.25 (eval --certify). CSV rows into OUT/results.csv, then a table.
+# (clean, FGSM, PGD-20 accuracy on the first CHECK test images); and the softmax regressions' certified
+# accuracy at 0.25 (eval --certify). CSV rows into OUT/results.csv, then a table.
 #
 # usage: benchmarks/experiments/linear.sh [epochs] [seeds] [check] [out]   (default: 5 "1 2 3" 2000 /tmp/gradsign-linear)
 set -euo pipefail
