@@ -94,7 +94,15 @@ public final class PgdAt implements Objective {
 
     @Override
     public Step bind(Network network, Workspace workspace, int labelled, int unlabelled, long seed) {
-        float a = stepSize();
+        return bindSteps(network, workspace, labelled, seed, epsilon, steps, stepSize(), lo, hi);
+    }
+
+    /**
+     * The step of PGD-AT and of fast AT (one step of {@code a} = 1.25&epsilon;): a uniform start in the
+     * &epsilon;-ball clipped to [lo, hi], {@code steps} projected sign steps, then the cross-entropy at x'.
+     */
+    static Step bindSteps(Network network, Workspace workspace, int labelled, long seed, float epsilon, int steps,
+                          float a, float lo, float hi) {
         return new StepBase(network, workspace, seed) {
             private final Tensor noise = inputs(labelled);
 
