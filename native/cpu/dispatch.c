@@ -10,6 +10,7 @@ typedef struct {
     void (*relu)(float*, long long);
     void (*activation_gradient)(float*, const float*, long long, int, const float*, int, long long);
     void (*sign_step)(float*, const float*, const float*, long long, float, float, float);
+    void (*sgd_momentum)(float*, float*, const float*, long long, float, float, float);
     void (*projected_sign_step)(float*, const float*, const float*, const float*, long long, float, float, float,
                                 float);
     long long (*first_non_finite)(const float*, long long);
@@ -33,7 +34,8 @@ typedef struct {
     {gradsign_cpu_dense_forward_one_##suffix, gradsign_cpu_dense_backward_input_rows_##suffix,             \
      gradsign_cpu_dense_forward_one_transposed_##suffix, gradsign_cpu_dense_backward_input_transposed_##suffix, \
      gradsign_cpu_relu_##suffix, gradsign_cpu_activation_gradient_##suffix,                                \
-     gradsign_cpu_sign_step_##suffix, gradsign_cpu_projected_sign_step_##suffix,                           \
+     gradsign_cpu_sign_step_##suffix, gradsign_cpu_sgd_momentum_##suffix,                                  \
+     gradsign_cpu_projected_sign_step_##suffix,                                                            \
      gradsign_cpu_first_non_finite_##suffix, gradsign_cpu_max_pool2d_forward_##suffix,                    \
      gradsign_cpu_max_pool2d_backward_##suffix, gradsign_cpu_avg_pool2d_forward_##suffix,                  \
      gradsign_cpu_avg_pool2d_backward_##suffix, gradsign_cpu_conv2d_padded_##suffix,                      \
@@ -110,6 +112,12 @@ void gradsign_cpu_activation_gradient(float* dy, const float* shares, long long 
 void gradsign_cpu_sign_step(float* out, const float* x, const float* gradient, long long count, float epsilon,
                             float lo, float hi) {
     variants[gradsign_cpu_isa()].sign_step(out, x, gradient, count, epsilon, lo, hi);
+}
+
+void gradsign_cpu_sgd_momentum(float* parameters, float* velocity, const float* gradient, long long count,
+                               float learning_rate, float momentum, float weight_decay) {
+    variants[gradsign_cpu_isa()].sgd_momentum(parameters, velocity, gradient, count, learning_rate, momentum,
+                                              weight_decay);
 }
 
 void gradsign_cpu_projected_sign_step(float* out, const float* x, const float* origin, const float* gradient,

@@ -68,6 +68,13 @@ void gradsign_cpu_relu(float* y, long long count);
 void gradsign_cpu_activation_gradient(float* dy, const float* shares, long long share_stride, int share_count,
                                       const float* y, int activation, long long count);
 
+/* SGD with momentum and weight decay for i < count (torch.optim.SGD, dampening 0): g = gradient[i] +
+   weight_decay * parameters[i] (g = gradient[i] where weight_decay is 0), velocity[i] = momentum *
+   velocity[i] + g, parameters[i] -= learning_rate * velocity[i], each operation rounded on its own: the
+   bits of the CUDA kernel sgd_momentum (native/src/sgd.cu) */
+void gradsign_cpu_sgd_momentum(float* parameters, float* velocity, const float* gradient, long long count,
+                               float learning_rate, float momentum, float weight_decay);
+
 /* out[i] = clip(x[i] + epsilon * sign(gradient[i]), lo, hi) for i < count: the CPU twin of the
    CUDA kernel sign_step (native/src/sign_step.cu), the same bits (Java's max and min: NaN in, NaN
    out; +0 above -0); lo and hi are not NaN; out may be x or gradient */
@@ -241,6 +248,7 @@ const char* gradsign_cpu_isa_name(int isa);
     void gradsign_cpu_activation_gradient_##suffix(float*, const float*, long long, int, const float*, int,          \
                                                    long long);                                                     \
     void gradsign_cpu_sign_step_##suffix(float*, const float*, const float*, long long, float, float, float);         \
+    void gradsign_cpu_sgd_momentum_##suffix(float*, float*, const float*, long long, float, float, float);           \
     void gradsign_cpu_projected_sign_step_##suffix(float*, const float*, const float*, const float*, long long, float, \
                                                    float, float, float);                                              \
     long long gradsign_cpu_first_non_finite_##suffix(const float*, long long);                                       \

@@ -67,6 +67,14 @@ static inline void gradsign_cpu_activation_gradient_at(float* dy, long long dy_o
                                      y ? y + y_offset : 0, activation, count);
 }
 
+static inline void gradsign_cpu_sgd_momentum_at(float* parameters, long long parameters_offset, float* velocity,
+                                                long long velocity_offset, const float* gradient,
+                                                long long gradient_offset, long long count, float learning_rate,
+                                                float momentum, float weight_decay) {
+    gradsign_cpu_sgd_momentum(parameters + parameters_offset, velocity + velocity_offset, gradient + gradient_offset,
+                              count, learning_rate, momentum, weight_decay);
+}
+
 static inline void gradsign_cpu_sign_step_at(float* out, long long out_offset, const float* x, long long x_offset,
                                              const float* gradient, long long gradient_offset, long long count,
                                              float epsilon, float lo, float hi) {

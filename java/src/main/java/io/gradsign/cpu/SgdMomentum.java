@@ -1,6 +1,13 @@
 package io.gradsign.cpu;
 
-/** CPU twin of the kernel {@code sgd_momentum} (native/src/sgd.cu): the same bits. */
+import io.gradsign.cpu.bindings.CpuKernels;
+
+/**
+ * CPU twin of the kernel {@code sgd_momentum} (native/src/sgd.cu): the same bits, through the native
+ * kernel {@code gradsign_cpu_sgd_momentum} (native/cpu/sgd_cpu.c). In Java, C2 (JDK 17) does not vectorise
+ * the loop where parameters, velocities and gradients start at different offsets of their arrays, as they
+ * do (each tensor starts on a cache line): an MLP's training step spent a quarter of its time there.
+ */
 public final class SgdMomentum {
     private SgdMomentum() {}
 
@@ -13,41 +20,16 @@ public final class SgdMomentum {
     public static void sgdMomentum(float[] parameters, int parametersOffset, float[] velocity, int velocityOffset,
                                    float[] gradient, int gradientOffset, int count, float learningRate, float momentum,
                                    float weightDecay) {
-        if (weightDecay == 0f) {
-            sgdMomentum(parameters, parametersOffset, velocity, velocityOffset, gradient, gradientOffset, count,
-                    learningRate, momentum);
-            return;
-        }
-        CpuWorkers.forRanges(count, 16, count, CpuWorkers.ELEMENTS_PER_PART, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                float p = parameters[parametersOffset + i];
-                float g = gradient[gradientOffset + i] + weightDecay * p;
-                float v = momentum * velocity[velocityOffset + i] + g;
-                velocity[velocityOffset + i] = v;
-                parameters[parametersOffset + i] = p - learningRate * v;
-            }
-        });
+        CpuWorkers.forRanges(count, 16, count, CpuWorkers.ELEMENTS_PER_PART, (from, to) ->
+                CpuKernels.gradsign_cpu_sgd_momentum_at(parameters, parametersOffset + from, velocity,
+                        velocityOffset + from, gradient, gradientOffset + from, to - from, learningRate, momentum,
+                        weightDecay));
     }
 
     /** {@link #sgdMomentum(float[], int, float[], int, float[], int, int, float, float, float)} without weight decay. */
     public static void sgdMomentum(float[] parameters, int parametersOffset, float[] velocity, int velocityOffset,
                                    float[] gradient, int gradientOffset, int count, float learningRate, float momentum) {
-        CpuWorkers.forRanges(count, 16, count, CpuWorkers.ELEMENTS_PER_PART, (from, to) -> {
-            if (parametersOffset == velocityOffset && velocityOffset == gradientOffset) {
-                // one index for all three arrays: the form C2 (JDK 17) vectorizes; with three different
-                // offsets it does not, and an MLP's epoch spent most of its time here
-                for (int i = parametersOffset + from; i < parametersOffset + to; i++) {
-                    float v = momentum * velocity[i] + gradient[i];
-                    velocity[i] = v;
-                    parameters[i] -= learningRate * v;
-                }
-            } else {
-                for (int i = from; i < to; i++) {
-                    float v = momentum * velocity[velocityOffset + i] + gradient[gradientOffset + i];
-                    velocity[velocityOffset + i] = v;
-                    parameters[parametersOffset + i] -= learningRate * v;
-                }
-            }
-        });
+        sgdMomentum(parameters, parametersOffset, velocity, velocityOffset, gradient, gradientOffset, count,
+                learningRate, momentum, 0f);
     }
 }

@@ -97,6 +97,13 @@ public final class CpuKernels {
                                                                    @Cast("const float*") float[] y, long yOffset,
                                                                    int activation, long count);
 
+    /** SGD with momentum and weight decay for i &lt; count, each operation rounded on its own; the CUDA kernel's bits. */
+    @CriticalRegion
+    public static native void gradsign_cpu_sgd_momentum_at(float[] parameters, long parametersOffset, float[] velocity,
+                                                           long velocityOffset, @Cast("const float*") float[] gradient,
+                                                           long gradientOffset, long count, float learningRate,
+                                                           float momentum, float weightDecay);
+
     /** out[i] = clip(x[i] + epsilon sign(gradient[i]), lo, hi) for i &lt; count; the CUDA kernel's bits. */
     @CriticalRegion
     public static native void gradsign_cpu_sign_step_at(float[] out, long outOffset, @Cast("const float*") float[] x,
