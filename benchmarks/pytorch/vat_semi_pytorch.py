@@ -6,10 +6,11 @@ n labelled Fashion-MNIST training images (n/10 per class, chosen by --seed), the
 images (drawn with replacement) and 128 unlabelled ones, an epoch one pass over the unlabelled images.
 --objective labelled-only: CE on the labelled batch. vat: CE + KL(p(x) || p(x + r_adv)) on the labelled
 and unlabelled images together, p(x) detached, r_adv = eps g/||g||_2 with g the gradient of the KL at
-x + xi d (d a random unit direction per image, one power iteration), not clipped. Prints the test accuracy
-on the 10000 test images after the last epoch.
+x + xi d (d a random unit direction per image, one power iteration), not clipped; --xi defaults to the
+paper's 1e-6, docs/TRAINING.md's comparison uses gradsign's 0.01. Prints the test accuracy on the 10000
+test images after the last epoch.
 
-usage: python3 benchmarks/pytorch/vat_semi_pytorch.py --objective vat --labels 100 --epochs 10 --eps 2.0 --seed 1
+usage: python3 benchmarks/pytorch/vat_semi_pytorch.py --objective vat --labels 100 --epochs 10 --eps 0.5 --xi 0.01 --seed 1
 """
 import argparse
 import gzip

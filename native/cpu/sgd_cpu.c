@@ -1,9 +1,7 @@
 /* sgd_cpu.c: the CPU backend's SGD step with momentum and weight decay (torch.optim.SGD: dampening 0,
    not Nesterov), over vectors of GRADSIGN_CPU_LANES floats; each product and sum rounded on its own
    (no contraction into fused multiply-adds), so it gives the bits of the CUDA kernel (native/src/sgd.cu)
-   and of plain float arithmetic in Java. In Java, C2 does not vectorise the loop where the three arrays
-   start at different offsets, which they do (every tensor starts on a cache line): an MLP's training
-   step spent a quarter of its time there. */
+   and of plain float arithmetic in Java (cpu.SgdMomentum says why this is not a Java loop). */
 #pragma GCC optimize("fp-contract=off")
 #include "cpu_vector.h"
 #include "gradsign_cpu.h"
