@@ -95,6 +95,16 @@ GRADSIGN_API int gradsign_momentum_sign_step(gradsign_address out, gradsign_addr
                                              long long sample_size, float decay, float alpha, float epsilon,
                                              float lo, float hi);
 
+/* APGD's L-infinity step (Croce and Hein 2020): batch samples of sample_size floats, step_sizes (batch) the
+   per-sample eta. Per element, x = current: z = clip(clip(x + eta * sign(gradient), origin - epsilon,
+   origin + epsilon), lo, hi); w = (x + momentum * (z - x)) + (1 - momentum) * (x - previous), 1 - momentum
+   rounded once; next = clip(clip(w, origin - epsilon, origin + epsilon), lo, hi). Every product and sum
+   rounded on its own in that order. next may be current or previous (the same range exactly). */
+GRADSIGN_API int gradsign_apgd_step(gradsign_address next, gradsign_address current, gradsign_address previous,
+                                    gradsign_address origin, gradsign_address gradient, gradsign_address step_sizes,
+                                    long long batch, long long sample_size, float momentum, float epsilon, float lo,
+                                    float hi);
+
 /* Activations fused into gradsign_dense_forward and gradsign_conv2d_forward, applied alone by
    gradsign_activation_forward and undone by gradsign_activation_backward (from the activation's
    output y). */
@@ -217,6 +227,16 @@ GRADSIGN_API int gradsign_softmax_kl(gradsign_address losses, gradsign_address d
    dlogits = gradient_scale * -p (log p + H), skipped when dlogits is 0. */
 GRADSIGN_API int gradsign_softmax_entropy(gradsign_address entropies, gradsign_address dlogits,
                                           gradsign_address logits, int batch, int classes, float gradient_scale);
+
+/* The DLR loss (Croce and Hein 2020) per row of logits (batch, classes), labels y and targets t (batch)
+   int32 in [0, classes); targets 0 for the untargeted loss. With pi the order of a row descending (ties to
+   the lower index): untargeted (classes >= 3) loss = -(z_y - z_j*) / (z_pi1 - z_pi3 + 1e-12), j* the first
+   largest other than y; targeted (classes >= 4) loss = -(z_y - z_t) / (z_pi1 - 0.5 (z_pi3 + z_pi4) + 1e-12).
+   dlogits = gradient_scale * the gradient with those indices held fixed, skipped when dlogits is 0. A row
+   holding NaN gets a NaN loss and gradient. Every float operation rounded on its own (see cpu/DlrLoss.java). */
+GRADSIGN_API int gradsign_dlr_loss(gradsign_address losses, gradsign_address dlogits, gradsign_address logits,
+                                   gradsign_address labels, gradsign_address targets, int batch, int classes,
+                                   float gradient_scale);
 
 /* torch.optim.SGD (dampening 0, not Nesterov): g = gradient + weight_decay * parameters (g = gradient
    where weight_decay is 0); velocity = momentum * velocity + g; parameters -= learning_rate * velocity;

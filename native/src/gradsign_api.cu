@@ -8,8 +8,10 @@
 
 #include "check.cuh"
 #include "activation.cuh"
+#include "apgd_step.cuh"
 #include "conv.cuh"
 #include "dense.cuh"
+#include "dlr_loss.cuh"
 #include "l2_step.cuh"
 #include "momentum_sign_step.cuh"
 #include "pool.cuh"
@@ -294,6 +296,17 @@ int gradsign_momentum_sign_step(gradsign_address out, gradsign_address momentum,
     return GRADSIGN_OK;
 }
 
+int gradsign_apgd_step(gradsign_address next, gradsign_address current, gradsign_address previous,
+                       gradsign_address origin, gradsign_address gradient, gradsign_address step_sizes, long long batch,
+                       long long sample_size, float momentum, float epsilon, float lo, float hi) {
+    if (batch < 0 || sample_size < 0) return gradsign::fail_argument("gradsign_apgd_step", "negative size");
+    GRADSIGN_CHECK(gradsign::apgd_step(device<float>(next), device<const float>(current), device<const float>(previous),
+                                       device<const float>(origin), device<const float>(gradient),
+                                       device<const float>(step_sizes), static_cast<size_t>(batch),
+                                       static_cast<size_t>(sample_size), momentum, epsilon, lo, hi, 0));
+    return GRADSIGN_OK;
+}
+
 int gradsign_dense_scratch_bytes(long long* bytes) {
     if (bytes == nullptr) return gradsign::fail_argument("gradsign_dense_scratch_bytes", "the output is null");
     *bytes = static_cast<long long>(gradsign::dense_scratch_bytes());
@@ -488,6 +501,17 @@ int gradsign_softmax_entropy(gradsign_address entropies, gradsign_address dlogit
     }
     GRADSIGN_CHECK(gradsign::softmax_entropy(device<float>(entropies), device<float>(dlogits),
                                              device<const float>(logits), batch, classes, gradient_scale, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_dlr_loss(gradsign_address losses, gradsign_address dlogits, gradsign_address logits, gradsign_address labels,
+                      gradsign_address targets, int batch, int classes, float gradient_scale) {
+    if (batch < 0 || classes < (targets != 0 ? 4 : 3)) {
+        return gradsign::fail_argument("gradsign_dlr_loss", "negative batch or too few classes (3, targeted 4)");
+    }
+    GRADSIGN_CHECK(gradsign::dlr_loss(device<float>(losses), device<float>(dlogits), device<const float>(logits),
+                                      device<const int>(labels), device<const int>(targets), batch, classes,
+                                      gradient_scale, 0));
     return GRADSIGN_OK;
 }
 

@@ -134,6 +134,34 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
     }
 
     @Override
+    public final void apgdStep(Tensor next, Tensor current, Tensor previous, Tensor origin, Tensor gradient,
+                               Tensor stepSizes, int batch, float momentum, float epsilon, float lo, float hi) {
+        checkOpen();
+        T nextT = mine(next, "next", -1);
+        T currentT = mine(current, "current", next.length());
+        T previousT = mine(previous, "previous", next.length());
+        T originT = mine(origin, "origin", next.length());
+        T gradientT = mine(gradient, "gradient", next.length());
+        checkBatch(batch, next.length());
+        T stepSizesT = mine(stepSizes, "stepSizes", batch);
+        if (!Float.isFinite(momentum)) {
+            throw new IllegalArgumentException("momentum must be finite, got " + momentum);
+        }
+        checkStepSize("epsilon", epsilon);
+        checkClipBounds(lo, hi);
+        if (next.overlapsPartially(current)) {
+            throw new IllegalArgumentException("next overlaps current without being the same range: " + next
+                    + ", current=" + current);
+        }
+        if (next.overlapsPartially(previous)) {
+            throw new IllegalArgumentException("next overlaps previous without being the same range: " + next
+                    + ", previous=" + previous);
+        }
+        checkDisjoint(next, "next", origin, gradient, stepSizes);
+        apgdStepChecked(nextT, currentT, previousT, originT, gradientT, stepSizesT, batch, momentum, epsilon, lo, hi);
+    }
+
+    @Override
     public final void denseForward(Tensor y, Tensor x, Tensor weights, Tensor bias, int batch, int inFeatures,
                                    int outFeatures, Activation activation) {
         checkOpen();
@@ -386,6 +414,49 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
             checkDisjoint(dLogits, "dLogits", logits);
         }
         softmaxEntropyChecked(entropiesT, dLogitsT, logitsT, batch, classes, gradientScale);
+    }
+
+    @Override
+    public final void dlrLoss(Tensor losses, Tensor dLogits, Tensor logits, Labels labels, Labels targets, int batch,
+                              int classes, float gradientScale) {
+        checkOpen();
+        if (batch < 0) {
+            throw new IllegalArgumentException("batch must be >= 0, got " + batch);
+        }
+        int fewest = targets == null ? 3 : 4;
+        if (classes < fewest) {
+            throw new IllegalArgumentException("the " + (targets == null ? "" : "targeted ") + "DLR loss needs classes >= "
+                    + fewest + " (it divides by the gap between the largest and the third"
+                    + (targets == null ? "" : " and fourth") + " largest logit), got classes=" + classes);
+        }
+        if (!Float.isFinite(gradientScale)) {
+            throw new IllegalArgumentException("gradientScale must be finite, got " + gradientScale);
+        }
+        checkLabels(labels, "labels", batch, classes);
+        if (targets != null) {
+            checkLabels(targets, "targets", batch, classes);
+        }
+        long size = (long) batch * classes;
+        T lossesT = mine(losses, "losses", batch);
+        T dLogitsT = dLogits == null ? null : mine(dLogits, "dLogits", size);
+        T logitsT = mine(logits, "logits", size);
+        T labelsT = mineInts(labels.storage(), "labels", batch);
+        T targetsT = targets == null ? null : mineInts(targets.storage(), "targets", batch);
+        Tensor targetStorage = targets == null ? null : targets.storage();
+        checkDisjoint(losses, "losses", dLogits, logits, labels.storage(), targetStorage);
+        if (dLogits != null) {
+            checkDisjoint(dLogits, "dLogits", logits, labels.storage(), targetStorage);
+        }
+        dlrLossChecked(lossesT, dLogitsT, logitsT, labelsT, targetsT, batch, classes, gradientScale);
+    }
+
+    /** Labels for batch samples of classes classes. */
+    private static void checkLabels(Labels labels, String role, int batch, int classes) {
+        Objects.requireNonNull(labels, role);
+        if (labels.count() != batch || labels.classes() != classes) {
+            throw new IllegalArgumentException(role + " hold " + labels.count() + " labels of " + labels.classes()
+                    + " classes; the batch is " + batch + " of " + classes + " classes");
+        }
     }
 
     private static void checkRows(int batch, int classes, float gradientScale) {
@@ -650,6 +721,14 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
     /** The MI-FGSM step with validated arguments. */
     protected abstract void momentumSignStepChecked(T out, T momentum, T x, T origin, T gradient, int batch,
                                                     float decay, float alpha, float epsilon, float lo, float hi);
+
+    /** {@link Backend#apgdStep} with validated arguments. */
+    protected abstract void apgdStepChecked(T next, T current, T previous, T origin, T gradient, T stepSizes, int batch,
+                                            float momentum, float epsilon, float lo, float hi);
+
+    /** {@link Backend#dlrLoss}; dLogits and targets may be null; labels and targets are int32. */
+    protected abstract void dlrLossChecked(T losses, T dLogits, T logits, T labels, T targets, int batch, int classes,
+                                           float gradientScale);
 
     protected abstract void denseForwardChecked(T y, T x, T weights, T bias, int batch, int inFeatures, int outFeatures,
                                                 Activation activation);

@@ -142,6 +142,37 @@ public interface Backend extends AutoCloseable {
                           float alpha, float epsilon, float lo, float hi);
 
     /**
+     * The L&infin; step of APGD (Croce and Hein 2020, "Reliable evaluation of adversarial robustness with
+     * an ensemble of diverse parameter-free attacks", Algorithm 1), per sample: the tensors hold
+     * {@code batch} samples of n = length / batch floats each, {@code stepSizes} (batch) holds each
+     * sample's step size &eta;, and for each element, with x = current, o = origin, g = gradient:
+     * <pre>
+     * z       = min(max(min(max(x + &eta; &middot; sign(g), o - &epsilon;), o + &epsilon;), lo), hi)   // the projected sign step
+     * w       = (x + momentum &middot; (z - x)) + (1 - momentum) &middot; (x - previous)
+     * next    = min(max(min(max(w, o - &epsilon;), o + &epsilon;), lo), hi)
+     * </pre>
+     * z is exactly {@link #projectedSignStep}'s element (sign(&plusmn;0) = &plusmn;0, sign(NaN) = NaN;
+     * Java's min and max). Every product and sum is rounded on its own in this order: &eta; &middot; s,
+     * x + that, the clamps; z - x; x - previous; momentum &middot; (z - x); (1 - momentum) &middot;
+     * (x - previous), with 1 - momentum one float subtraction per call; x + the first product; + the
+     * second; the clamps. Every backend gives the same bits (the CPU twin is
+     * {@code cpu.ApgdStep.apgdStepOne}). APGD's momentum is 0.75; at its first iteration previous is
+     * current (or momentum 1).
+     *
+     * <p>{@code next} may be {@code previous} or {@code current} (the same range): each element's inputs
+     * are read before it is written. Otherwise next shares no memory with the other tensors; the inputs
+     * may overlap one another.
+     *
+     * @throws IllegalArgumentException if epsilon is negative, NaN or infinite, if momentum is not finite,
+     *     if lo or hi is NaN or lo &gt; hi, if the lengths differ, if batch is negative or does not divide
+     *     the length, if stepSizes does not hold batch floats, if next overlaps another tensor other than as
+     *     above, or if a tensor belongs to another backend
+     * @throws IllegalStateException if the backend or a tensor is closed
+     */
+    void apgdStep(Tensor next, Tensor current, Tensor previous, Tensor origin, Tensor gradient, Tensor stepSizes,
+                  int batch, float momentum, float epsilon, float lo, float hi);
+
+    /**
      * A tensor over floats [offset, offset + length) of a Java array itself, with no copy, where this
      * backend computes on Java arrays (the CPU backend); empty where it cannot (CUDA). The tensor
      * reads and writes the array, never frees anything, and is unusable once the backend is closed.
@@ -260,6 +291,36 @@ public interface Backend extends AutoCloseable {
      * @throws IllegalStateException if the backend or a tensor is closed
      */
     void softmaxEntropy(Tensor entropies, Tensor dLogits, Tensor logits, int batch, int classes, float gradientScale);
+
+    /**
+     * The difference-of-logits-ratio loss (DLR, Croce and Hein 2020, "Reliable evaluation of adversarial
+     * robustness with an ensemble of diverse parameter-free attacks", section 4) of each row of logits z
+     * (batch, classes), and its gradient: the loss of APGD-DLR (untargeted) and APGD-T (targeted), as
+     * AutoAttack's {@code dlr_loss} and {@code dlr_loss_targeted}. With &pi; the order of a row
+     * descending, ties broken by the lower class index first, y = labels[b] and t = targets[b]:
+     * <pre>
+     * untargeted (targets null):  N = z_y - z_j*,  j* the first largest logit other than y (j* = &pi;1, or &pi;2 where &pi;1 = y)
+     *                             D = (z_&pi;1 - z_&pi;3) + 1e-12f
+     * targeted:                   N = z_y - z_t
+     *                             D = (z_&pi;1 - 0.5f &middot; (z_&pi;3 + z_&pi;4)) + 1e-12f
+     * q = N / D;  losses[b] = -q
+     * </pre>
+     * dLogits (when not null) is gradientScale times the exact gradient of -N/D with the chosen indices
+     * held fixed (AutoAttack's autograd gradient): with a = gradientScale / D and e = q &middot; a, the
+     * row is zeroed and then, in this order (indices may coincide: the terms add up),
+     * dLogits[y] -= a; dLogits[j* or t] += a; dLogits[&pi;1] += e; untargeted dLogits[&pi;3] -= e,
+     * targeted dLogits[&pi;3] -= 0.5f &middot; e and dLogits[&pi;4] -= 0.5f &middot; e. Every operation is
+     * one float operation rounded on its own, so every backend gives the same bits (the CPU twin is
+     * {@code cpu.DlrLoss.dlrLossRow}). A row holding NaN gets a NaN loss and a NaN gradient row.
+     *
+     * @throws IllegalArgumentException if batch &lt; 0, if classes &lt; 3 (untargeted) or &lt; 4 (targeted), if
+     *     gradientScale is not finite, if labels or targets do not hold batch labels of classes classes, if
+     *     a tensor's length is not what the sizes need, if an output shares memory with an input or the
+     *     other output, or if a tensor belongs to another backend
+     * @throws IllegalStateException if the backend or a tensor is closed
+     */
+    void dlrLoss(Tensor losses, Tensor dLogits, Tensor logits, Labels labels, Labels targets, int batch, int classes,
+                 float gradientScale);
 
     /**
      * out[i] = min(max(a &middot; x[i] + b &middot; y[i], lo), hi): both products and the sum rounded one by

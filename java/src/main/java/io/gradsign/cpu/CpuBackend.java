@@ -120,6 +120,16 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> implements Dens
     }
 
     @Override
+    protected void apgdStepChecked(CpuTensor next, CpuTensor current, CpuTensor previous, CpuTensor origin,
+                                   CpuTensor gradient, CpuTensor stepSizes, int batch, float momentum, float epsilon,
+                                   float lo, float hi) {
+        next.written();
+        ApgdStep.apgdStep(next.data(), next.offset(), current.data(), current.offset(), previous.data(),
+                previous.offset(), origin.data(), origin.offset(), gradient.data(), gradient.offset(), stepSizes.data(),
+                stepSizes.offset(), (int) next.length(), batch, momentum, epsilon, lo, hi);
+    }
+
+    @Override
     protected void denseForwardChecked(CpuTensor y, CpuTensor x, CpuTensor weights, CpuTensor bias, int batch,
                                        int inFeatures, int outFeatures, Activation activation) {
         y.written();
@@ -255,6 +265,20 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> implements Dens
         }
         SoftmaxDivergence.softmaxEntropy(entropies.data(), entropies.offset(), dLogits == null ? null : dLogits.data(),
                 dLogits == null ? 0 : dLogits.offset(), logits.data(), logits.offset(), batch, classes, gradientScale);
+    }
+
+    // the attacks' losses and steps (APGD, CW)
+    @Override
+    protected void dlrLossChecked(CpuTensor losses, CpuTensor dLogits, CpuTensor logits, CpuTensor labels,
+                                  CpuTensor targets, int batch, int classes, float gradientScale) {
+        losses.written();
+        if (dLogits != null) {
+            dLogits.written();
+        }
+        DlrLoss.dlrLoss(losses.data(), losses.offset(), dLogits == null ? null : dLogits.data(),
+                dLogits == null ? 0 : dLogits.offset(), logits.data(), logits.offset(), labels.ints(), labels.offset(),
+                targets == null ? null : targets.ints(), targets == null ? 0 : targets.offset(), batch, classes,
+                gradientScale);
     }
 
     @Override

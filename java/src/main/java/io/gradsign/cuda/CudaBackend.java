@@ -160,6 +160,16 @@ public final class CudaBackend extends AbstractBackend<DeviceBuffer> implements 
     }
 
     @Override
+    protected void apgdStepChecked(DeviceBuffer next, DeviceBuffer current, DeviceBuffer previous, DeviceBuffer origin,
+                                   DeviceBuffer gradient, DeviceBuffer stepSizes, int batch, float momentum,
+                                   float epsilon, float lo, float hi) {
+        long sampleSize = batch == 0 ? 0 : next.length() / batch;
+        library.check(library.apgdStep(next.rawAddress(), current.rawAddress(), previous.rawAddress(),
+                origin.rawAddress(), gradient.rawAddress(), stepSizes.rawAddress(), batch, sampleSize, momentum, epsilon,
+                lo, hi), "apgdStep");
+    }
+
+    @Override
     protected void denseForwardChecked(DeviceBuffer y, DeviceBuffer x, DeviceBuffer weights, DeviceBuffer bias,
                                        int batch, int inFeatures, int outFeatures, Activation activation) {
         long s = scratch.take();
@@ -288,6 +298,15 @@ public final class CudaBackend extends AbstractBackend<DeviceBuffer> implements 
                                          float gradientScale) {
         library.check(library.softmaxEntropy(entropies.rawAddress(), dLogits == null ? 0 : dLogits.rawAddress(),
                 logits.rawAddress(), batch, classes, gradientScale), "softmaxEntropy");
+    }
+
+    // the attacks' losses and steps (APGD, CW)
+    @Override
+    protected void dlrLossChecked(DeviceBuffer losses, DeviceBuffer dLogits, DeviceBuffer logits, DeviceBuffer labels,
+                                  DeviceBuffer targets, int batch, int classes, float gradientScale) {
+        library.check(library.dlrLoss(losses.rawAddress(), dLogits == null ? 0 : dLogits.rawAddress(),
+                logits.rawAddress(), labels.rawAddress(), targets == null ? 0 : targets.rawAddress(), batch, classes,
+                gradientScale), "dlrLoss");
     }
 
     @Override

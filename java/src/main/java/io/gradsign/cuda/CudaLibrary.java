@@ -67,6 +67,9 @@ public interface CudaLibrary {
     int momentumSignStep(long out, long momentum, long x, long origin, long gradient, long batch, long sampleSize,
                          float decay, float alpha, float epsilon, float lo, float hi);
 
+    int apgdStep(long next, long current, long previous, long origin, long gradient, long stepSizes, long batch,
+                 long sampleSize, float momentum, float epsilon, float lo, float hi);
+
     /** The bytes of the scratch each dense product takes (see gradsign_dense_scratch_bytes). */
     int denseScratchBytes(long[] bytes);
 
@@ -114,6 +117,10 @@ public interface CudaLibrary {
 
     /** dlogits may be 0 (not computed). */
     int softmaxEntropy(long entropies, long dlogits, long logits, int batch, int classes, float gradientScale);
+
+    /** dlogits and targets may be 0 (not computed; untargeted). */
+    int dlrLoss(long losses, long dlogits, long logits, long labels, long targets, int batch, int classes,
+                float gradientScale);
 
     int sgdMomentum(long parameters, long velocity, long gradient, long count, float learningRate, float momentum,
                     float weightDecay);
@@ -165,6 +172,8 @@ public interface CudaLibrary {
         @Override public int projectedSignStep(long out, long x, long origin, long gradient, long count, float alpha, float epsilon, float lo, float hi) { return GradsignCuda.gradsign_projected_sign_step(out, x, origin, gradient, count, alpha, epsilon, lo, hi); }
         @Override public int l2Step(long out, long x, long origin, long gradient, long batch, long sampleSize, float alpha, float epsilon, float lo, float hi) { return GradsignCuda.gradsign_l2_step(out, x, origin, gradient, batch, sampleSize, alpha, epsilon, lo, hi); }
         @Override public int momentumSignStep(long out, long momentum, long x, long origin, long gradient, long batch, long sampleSize, float decay, float alpha, float epsilon, float lo, float hi) { return GradsignCuda.gradsign_momentum_sign_step(out, momentum, x, origin, gradient, batch, sampleSize, decay, alpha, epsilon, lo, hi); }
+        @Override public int apgdStep(long next, long current, long previous, long origin, long gradient, long stepSizes, long batch, long sampleSize, float momentum, float epsilon, float lo, float hi) { return GradsignCuda.gradsign_apgd_step(next, current, previous, origin, gradient, stepSizes, batch, sampleSize, momentum, epsilon, lo, hi); }
+        @Override public int dlrLoss(long losses, long dlogits, long logits, long labels, long targets, int batch, int classes, float gradientScale) { return GradsignCuda.gradsign_dlr_loss(losses, dlogits, logits, labels, targets, batch, classes, gradientScale); }
         @Override public int denseScratchBytes(long[] bytes) { return GradsignCuda.gradsign_dense_scratch_bytes(bytes); }
         @Override public int denseForward(long y, long x, long weights, long bias, int batch, int inFeatures, int outFeatures, int activation, long scratch) { return GradsignCuda.gradsign_dense_forward(y, x, weights, bias, batch, inFeatures, outFeatures, activation, scratch); }
         @Override public int denseBackwardInput(long dx, long dy, long weights, int batch, int inFeatures, int outFeatures, long scratch) { return GradsignCuda.gradsign_dense_backward_input(dx, dy, weights, batch, inFeatures, outFeatures, scratch); }
@@ -222,6 +231,8 @@ public interface CudaLibrary {
         @Override public int projectedSignStep(long out, long x, long origin, long gradient, long count, float alpha, float epsilon, float lo, float hi) { return GradsignCudaEmulated.gradsign_projected_sign_step(out, x, origin, gradient, count, alpha, epsilon, lo, hi); }
         @Override public int l2Step(long out, long x, long origin, long gradient, long batch, long sampleSize, float alpha, float epsilon, float lo, float hi) { return GradsignCudaEmulated.gradsign_l2_step(out, x, origin, gradient, batch, sampleSize, alpha, epsilon, lo, hi); }
         @Override public int momentumSignStep(long out, long momentum, long x, long origin, long gradient, long batch, long sampleSize, float decay, float alpha, float epsilon, float lo, float hi) { return GradsignCudaEmulated.gradsign_momentum_sign_step(out, momentum, x, origin, gradient, batch, sampleSize, decay, alpha, epsilon, lo, hi); }
+        @Override public int apgdStep(long next, long current, long previous, long origin, long gradient, long stepSizes, long batch, long sampleSize, float momentum, float epsilon, float lo, float hi) { return GradsignCudaEmulated.gradsign_apgd_step(next, current, previous, origin, gradient, stepSizes, batch, sampleSize, momentum, epsilon, lo, hi); }
+        @Override public int dlrLoss(long losses, long dlogits, long logits, long labels, long targets, int batch, int classes, float gradientScale) { return GradsignCudaEmulated.gradsign_dlr_loss(losses, dlogits, logits, labels, targets, batch, classes, gradientScale); }
         @Override public int denseScratchBytes(long[] bytes) { return GradsignCudaEmulated.gradsign_dense_scratch_bytes(bytes); }
         @Override public int denseForward(long y, long x, long weights, long bias, int batch, int inFeatures, int outFeatures, int activation, long scratch) { return GradsignCudaEmulated.gradsign_dense_forward(y, x, weights, bias, batch, inFeatures, outFeatures, activation, scratch); }
         @Override public int denseBackwardInput(long dx, long dy, long weights, int batch, int inFeatures, int outFeatures, long scratch) { return GradsignCudaEmulated.gradsign_dense_backward_input(dx, dy, weights, batch, inFeatures, outFeatures, scratch); }

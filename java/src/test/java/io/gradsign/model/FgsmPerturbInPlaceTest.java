@@ -309,6 +309,18 @@ class FgsmPerturbInPlaceTest {
         }
 
         @Override
+        public void apgdStep(Tensor next, Tensor current, Tensor previous, Tensor origin, Tensor gradient,
+                             Tensor stepSizes, int batch, float momentum, float epsilon, float lo, float hi) {
+            cpu.apgdStep(next, current, previous, origin, gradient, stepSizes, batch, momentum, epsilon, lo, hi);
+        }
+
+        @Override
+        public void dlrLoss(Tensor losses, Tensor dLogits, Tensor logits, io.gradsign.Labels labels,
+                            io.gradsign.Labels targets, int batch, int classes, float gradientScale) {
+            cpu.dlrLoss(losses, dLogits, logits, labels, targets, batch, classes, gradientScale);
+        }
+
+        @Override
         public void softmaxEntropy(Tensor entropies, Tensor dLogits, Tensor logits, int batch, int classes,
                                    float gradientScale) {
             cpu.softmaxEntropy(entropies, dLogits, logits, batch, classes, gradientScale);

@@ -59,6 +59,10 @@ public final class GradsignCuda {
 
     public static native int gradsign_momentum_sign_step(@Cast("gradsign_address") long out, @Cast("gradsign_address") long momentum, @Cast("gradsign_address") long x, @Cast("gradsign_address") long origin, @Cast("gradsign_address") long gradient, long batch, long sampleSize, float decay, float alpha, float epsilon, float lo, float hi);
 
+    public static native int gradsign_apgd_step(@Cast("gradsign_address") long next, @Cast("gradsign_address") long current, @Cast("gradsign_address") long previous, @Cast("gradsign_address") long origin, @Cast("gradsign_address") long gradient, @Cast("gradsign_address") long stepSizes, long batch, long sampleSize, float momentum, float epsilon, float lo, float hi);
+
+    public static native int gradsign_dlr_loss(@Cast("gradsign_address") long losses, @Cast("gradsign_address") long dlogits, @Cast("gradsign_address") long logits, @Cast("gradsign_address") long labels, @Cast("gradsign_address") long targets, int batch, int classes, float gradientScale);
+
     public static native int gradsign_dense_scratch_bytes(@Cast("long long*") long[] bytes);
 
     public static native int gradsign_dense_forward(@Cast("gradsign_address") long y, @Cast("gradsign_address") long x, @Cast("gradsign_address") long weights, @Cast("gradsign_address") long bias, int batch, int inFeatures, int outFeatures, int activation, @Cast("gradsign_address") long scratch);

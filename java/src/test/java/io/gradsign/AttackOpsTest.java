@@ -1,0 +1,279 @@
+package io.gradsign;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gradsign.cpu.ApgdStep;
+import io.gradsign.cuda.CountingCudaLibrary;
+import io.gradsign.cuda.CudaBackend;
+import io.gradsign.cuda.CudaLibrary;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The attacks' operations (APGD's step and DLR loss, per-sample norms, row copies, CW's margin and Adam
+ * step): each promises the same bits on every backend, so the CUDA backends (emulated everywhere, real
+ * where a GPU is present) are compared bit for bit with the CPU twin, on odd shapes (batch 1, sizes that
+ * are no tile's multiple, large ones), with outputs poisoned with NaN first; the twins' formulas against
+ * double references; the losses' gradients against central differences in double (DlrGradientTest); and
+ * bad arguments refused in Java before native code.
+ */
+class AttackOpsTest {
+    private static Backend cpu;
+
+    @BeforeAll
+    static void openCpu() {
+        cpu = Backends.open(BackendKind.CPU);
+    }
+
+    @AfterAll
+    static void closeCpu() {
+        cpu.close();
+    }
+
+    static Stream<Arguments> cudaKinds() {
+        return Stream.of(Arguments.of(BackendKind.CUDA_EMULATED), Arguments.of(BackendKind.CUDA));
+    }
+
+    static void assertSameBits(float[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what + ": lengths");
+        boolean anyNonZero = false;
+        for (int i = 0; i < want.length; i++) {
+            int index = i;
+            anyNonZero |= got[i] != 0;
+            assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]),
+                    () -> what + " [" + index + "]: want " + want[index] + " got " + got[index]);
+        }
+        assertTrue(anyNonZero || want.length == 0, what + ": all zero");
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // apgdStep
+
+    private static final int[][] SAMPLE_SHAPES = {{1, 1}, {1, 7}, {3, 33}, {5, 1000}, {2, 3 * 32 * 32}, {300, 5},
+        {1, 100_003}};
+
+    /** next, then current, previous, origin, gradient, stepSizes; layout 0 separate, 1 next = previous, 2 next = current. */
+    private static float[] apgd(Backend backend, float[][] in, int batch, float momentum, float epsilon, int layout) {
+        try (Tensor current = backend.upload(in[0]); Tensor previous = backend.upload(in[1]);
+             Tensor origin = backend.upload(in[2]); Tensor gradient = backend.upload(in[3]);
+             Tensor stepSizes = backend.upload(in[4]); Tensor separate = backend.upload(TestBackends.poison(in[0].length))) {
+            Tensor next = layout == 1 ? previous : layout == 2 ? current : separate;
+            backend.apgdStep(next, current, previous, origin, gradient, stepSizes, batch, momentum, epsilon, 0f, 1f);
+            return next.toArray();
+        }
+    }
+
+    private static float[][] apgdInputs(long seed, int batch, int n, float epsilon) {
+        int count = batch * n;
+        float[] origin = TestBackends.uniform(seed, count, 0f, 1f);
+        float[] current = TestBackends.uniform(seed + 1, count, -epsilon, epsilon);
+        float[] previous = TestBackends.uniform(seed + 2, count, -epsilon, epsilon);
+        for (int i = 0; i < count; i++) {
+            current[i] += origin[i];
+            previous[i] += origin[i];
+        }
+        float[] gradient = TestBackends.uniform(seed + 3, count, -1f, 1f);
+        if (count >= 3) {
+            gradient[1] = 0f;
+            gradient[2] = Float.NaN;
+        }
+        float[] stepSizes = TestBackends.uniform(seed + 4, batch, 0.1f * epsilon, 2f * epsilon);
+        return new float[][] {current, previous, origin, gradient, stepSizes};
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cudaKinds")
+    void apgdStepMatchesTheCpuTwinBitForBit(BackendKind kind) {
+        try (Backend cuda = TestBackends.openCudaPath(kind)) {
+            long seed = 11;
+            for (int[] shape : SAMPLE_SHAPES) {
+                for (int layout = 0; layout < 3; layout++) {
+                    float momentum = layout == 2 ? 1f : 0.75f;
+                    float[][] in = apgdInputs(seed++, shape[0], shape[1], 8f / 255);
+                    String what = kind + " apgdStep batch " + shape[0] + " n " + shape[1] + " layout " + layout
+                            + " seed " + seed;
+                    float[] want = apgd(cpu, in, shape[0], momentum, 8f / 255, layout);
+                    assertSameBits(want, apgd(cuda, in, shape[0], momentum, 8f / 255, layout), what);
+                    // the twin is the formula of its javadoc, element by element
+                    int i = want.length - 1;
+                    float one = ApgdStep.apgdStepOne(in[0][i], in[1][i], in[2][i], in[3][i], in[4][i / shape[1]],
+                            momentum, 1f - momentum, 8f / 255, 0f, 1f);
+                    assertEquals(Float.floatToIntBits(one), Float.floatToIntBits(want[i]), what + " last element");
+                }
+            }
+        }
+    }
+
+    @Test
+    void apgdStepIsTheAlgorithmWithinRounding() {
+        Random random = new Random(5);
+        float epsilon = 0.03f;
+        for (int k = 0; k < 10_000; k++) {
+            float o = random.nextFloat();
+            float x = o + (random.nextFloat() - 0.5f) * epsilon;
+            float previous = o + (random.nextFloat() - 0.5f) * epsilon;
+            float g = random.nextFloat() - 0.5f;
+            float eta = random.nextFloat() * 2 * epsilon;
+            float momentum = 0.75f;
+            double z = clamp(clamp(x + eta * Math.signum((double) g), o - (double) epsilon, o + (double) epsilon), 0, 1);
+            double w = x + momentum * (z - x) + (1 - momentum) * ((double) x - previous);
+            double want = clamp(clamp(w, o - (double) epsilon, o + (double) epsilon), 0, 1);
+            float got = ApgdStep.apgdStepOne(x, previous, o, g, eta, momentum, 1f - momentum, epsilon, 0f, 1f);
+            assertEquals(want, got, 1e-6, "x=" + x + " previous=" + previous + " o=" + o + " g=" + g + " eta=" + eta);
+        }
+    }
+
+    private static double clamp(double v, double lo, double hi) {
+        return Math.min(Math.max(v, lo), hi);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // dlrLoss
+
+    private static final int[][] ROW_SHAPES = {{1, 3}, {1, 4}, {3, 3}, {5, 4}, {7, 10}, {9, 37}, {3, 1000}, {300, 10},
+        {33, 1000}};
+
+    /** losses, then dLogits (null where not asked for); ties in row 1 where the batch has one. */
+    static float[][] dlr(Backend backend, float[] logits, int[] labels, int[] targets, int batch, int classes,
+                         float scale, boolean gradient) {
+        try (Tensor z = backend.upload(logits); Tensor losses = backend.upload(TestBackends.poison(batch));
+             Tensor d = backend.upload(TestBackends.poison(logits.length));
+             Labels y = backend.uploadLabels(labels, classes);
+             Labels t = targets == null ? null : backend.uploadLabels(targets, classes)) {
+            backend.dlrLoss(losses, gradient ? d : null, z, y, t, batch, classes, scale);
+            return new float[][] {losses.toArray(), gradient ? d.toArray() : null};
+        }
+    }
+
+    static int[] labels(long seed, int batch, int classes, int[] avoid) {
+        Random random = new Random(seed);
+        int[] labels = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            labels[b] = avoid == null ? random.nextInt(classes) : (avoid[b] + 1 + random.nextInt(classes - 1)) % classes;
+        }
+        return labels;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cudaKinds")
+    void dlrLossMatchesTheCpuTwinBitForBit(BackendKind kind) {
+        try (Backend cuda = TestBackends.openCudaPath(kind)) {
+            long seed = 21;
+            for (int[] shape : ROW_SHAPES) {
+                int batch = shape[0];
+                int classes = shape[1];
+                for (boolean targeted : new boolean[] {false, true}) {
+                    if (targeted && classes < 4) {
+                        continue;
+                    }
+                    float[] logits = TestBackends.uniform(seed++, batch * classes, -5f, 5f);
+                    if (batch > 1) {
+                        for (int j = 0; j < classes; j += 2) {
+                            logits[classes + j] = 3f;
+                        }
+                    }
+                    int[] y = labels(seed++, batch, classes, null);
+                    int[] t = targeted ? labels(seed++, batch, classes, y) : null;
+                    for (boolean gradient : new boolean[] {true, false}) {
+                        String what = kind + " dlrLoss batch " + batch + " classes " + classes
+                                + (targeted ? " targeted" : "") + (gradient ? "" : " no gradient") + " seed " + seed;
+                        float[][] want = dlr(cpu, logits, y, t, batch, classes, 0.25f, gradient);
+                        float[][] got = dlr(cuda, logits, y, t, batch, classes, 0.25f, gradient);
+                        assertSameBits(want[0], got[0], what + " losses");
+                        if (gradient) {
+                            assertSameBits(want[1], got[1], what + " dLogits");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void dlrLossFollowsTheLabelAndTheTiesRule() {
+        // untargeted, label holding the largest: N = z_y - the second largest; ties go to the lower index
+        float[] z = {1f, 4f, 4f, 2f, 0f};
+        float[][] got = dlr(cpu, z, new int[] {1}, null, 1, 5, 1f, true);
+        // pi = 1, 2, 3, 0, 4: j* = 2, N = 0, D = 4 - 2 + 1e-12
+        assertEquals(0f, got[0][0], 0f);
+        float a = 1f / (2f + 1e-12f);
+        assertEquals(Arrays.toString(new float[] {0f, -a, a, 0f, 0f}), Arrays.toString(got[1]));
+        float[][] targeted = dlr(cpu, z, new int[] {0}, new int[] {4}, 1, 5, 1f, false);
+        // N = 1 - 0, D = 4 - 0.5 (2 + 1) + 1e-12 = 2.5
+        assertEquals(-1f / 2.5f, targeted[0][0], 1e-7f);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // validation: refused in Java, before native code
+
+    @Test
+    void badArgumentsAreRejectedBeforeNativeCode() {
+        CountingCudaLibrary library = new CountingCudaLibrary(CudaLibrary.loadEmulated());
+        try (Backend cuda = CudaBackend.open(library)) {
+            Tensor x = cuda.allocate(12);
+            Tensor p = cuda.allocate(12);
+            Tensor o = cuda.allocate(12);
+            Tensor g = cuda.allocate(12);
+            Tensor eta = cuda.allocate(3);
+            Tensor next = cuda.allocate(12);
+            rejected(library, "batch 5 does not divide", () -> cuda.apgdStep(next, x, p, o, g, eta, 5, 0.75f, 0.1f, 0f, 1f));
+            rejected(library, "stepSizes has 3 floats, the shapes need 4",
+                    () -> cuda.apgdStep(next, x, p, o, g, eta, 4, 0.75f, 0.1f, 0f, 1f));
+            rejected(library, "momentum must be finite, got NaN",
+                    () -> cuda.apgdStep(next, x, p, o, g, eta, 3, Float.NaN, 0.1f, 0f, 1f));
+            rejected(library, "epsilon must be finite and >= 0, got -0.1",
+                    () -> cuda.apgdStep(next, x, p, o, g, eta, 3, 0.75f, -0.1f, 0f, 1f));
+            rejected(library, "lo=1.0, hi=0.0", () -> cuda.apgdStep(next, x, p, o, g, eta, 3, 0.75f, 0.1f, 1f, 0f));
+            Tensor eleven = cuda.allocate(11);
+            rejected(library, "previous has 11 floats", () -> cuda.apgdStep(next, x, eleven, o, g, eta, 3, 0.75f, 0.1f,
+                    0f, 1f));
+            rejected(library, "next shares memory", () -> cuda.apgdStep(o, x, p, o, g, eta, 3, 0.75f, 0.1f, 0f, 1f));
+            Tensor big = cuda.allocate(13);
+            rejected(library, "next overlaps current", () -> cuda.apgdStep(big.view(1, 12), big.view(0, 12), p, o, g,
+                    eta, 3, 0.75f, 0.1f, 0f, 1f));
+            rejected(library, "next overlaps previous", () -> cuda.apgdStep(big.view(1, 12), x, big.view(0, 12), o, g,
+                    eta, 3, 0.75f, 0.1f, 0f, 1f));
+
+            Tensor losses = cuda.allocate(3);
+            Tensor logits = cuda.allocate(12);
+            Tensor d = cuda.allocate(12);
+            Labels y = cuda.uploadLabels(new int[] {0, 1, 2}, 4);
+            Labels y3 = cuda.uploadLabels(new int[] {0, 1, 2, 0}, 3);
+            Labels t = cuda.uploadLabels(new int[] {1, 2, 3}, 4);
+            Tensor six = cuda.allocate(6);
+            Labels y2 = cuda.uploadLabels(new int[] {0, 1, 0}, 2);
+            Tensor four = cuda.allocate(4);
+            Tensor two = cuda.allocate(2);
+            Tensor eight = cuda.allocate(8);
+            rejected(library, "classes >= 3", () -> cuda.dlrLoss(losses, d, six, y2, null, 3, 2, 1f));
+            rejected(library, "got classes=3", () -> cuda.dlrLoss(four, d, logits, y3, y3, 4, 3, 1f));
+            rejected(library, "gradientScale must be finite", () -> cuda.dlrLoss(losses, d, logits, y, t, 3, 4,
+                    Float.POSITIVE_INFINITY));
+            rejected(library, "targets hold 3 labels of 4 classes; the batch is 2",
+                    () -> cuda.dlrLoss(two, null, eight, y.prefix(2), t, 2, 4, 1f));
+            rejected(library, "losses has 3 floats, the shapes need 2",
+                    () -> cuda.dlrLoss(losses, null, eight, y.prefix(2), null, 2, 4, 1f));
+            rejected(library, "dLogits shares memory", () -> cuda.dlrLoss(losses, logits, logits, y, t, 3, 4, 1f));
+            rejected(library, "batch must be >= 0", () -> cuda.dlrLoss(losses, d, logits, y, t, -1, 4, 1f));
+        }
+    }
+
+    /** Asserts an IllegalArgumentException naming {@code mention}, and no native call. */
+    static void rejected(CountingCudaLibrary library, String mention, Executable call) {
+        long before = library.calls();
+        IllegalArgumentException thrown = assertThrows(IllegalArgumentException.class, call);
+        assertTrue(thrown.getMessage().contains(mention),
+                () -> "message '" + thrown.getMessage() + "' should name '" + mention + "'");
+        assertEquals(before, library.calls(), "a rejected call reached native code");
+    }
+}

@@ -1,0 +1,114 @@
+package io.gradsign;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The attacks' losses against central differences in double: the DLR loss (Croce and Hein 2020) and
+ * CW's margin (Carlini and Wagner 2017) evaluated in double at z &plusmn; h for each logit, compared with the
+ * backends' dLogits. Logits are drawn with gaps of at least 0.05 between any two of a row (no ties, so
+ * the chosen indices hold still within &plusmn;h) and, for CW, margins away from the -&kappa; kink.
+ */
+class DlrGradientTest {
+    private static final double H = 1e-3;
+
+    static Stream<Arguments> kinds() {
+        return Stream.of(Arguments.of(BackendKind.CPU), Arguments.of(BackendKind.CUDA_EMULATED),
+                Arguments.of(BackendKind.CUDA));
+    }
+
+    static Backend open(BackendKind kind) {
+        return kind == BackendKind.CPU ? Backends.open(kind) : TestBackends.openCudaPath(kind);
+    }
+
+    /** A row of distinct logits: a shuffled ladder 0.05 apart, in [-classes/40, classes/40), plus small noise. */
+    static float[] distinctLogits(Random random, int batch, int classes) {
+        float[] logits = new float[batch * classes];
+        for (int b = 0; b < batch; b++) {
+            int[] order = new int[classes];
+            for (int j = 0; j < classes; j++) {
+                order[j] = j;
+            }
+            for (int j = classes - 1; j > 0; j--) {
+                int k = random.nextInt(j + 1);
+                int swap = order[j];
+                order[j] = order[k];
+                order[k] = swap;
+            }
+            for (int j = 0; j < classes; j++) {
+                logits[b * classes + j] = (order[j] - classes / 2f) * 0.05f + random.nextFloat() * 0.01f;
+            }
+        }
+        return logits;
+    }
+
+    /** The DLR formula in double over one row; target -1 for the untargeted loss. */
+    static double dlr(double[] z, int y, int t) {
+        double[] sorted = z.clone();
+        java.util.Arrays.sort(sorted);
+        int c = z.length;
+        if (t < 0) {
+            double m = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < c; j++) {
+                if (j != y) {
+                    m = Math.max(m, z[j]);
+                }
+            }
+            return -(z[y] - m) / (sorted[c - 1] - sorted[c - 3] + 1e-12);
+        }
+        return -(z[y] - z[t]) / (sorted[c - 1] - 0.5 * (sorted[c - 3] + sorted[c - 4]) + 1e-12);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("kinds")
+    void dlrGradientMatchesCentralDifferences(BackendKind kind) {
+        try (Backend backend = open(kind)) {
+            Random random = new Random(31);
+            for (int classes : new int[] {3, 4, 10, 37, 1000}) {
+                for (boolean targeted : new boolean[] {false, true}) {
+                    if (targeted && classes < 4) {
+                        continue;
+                    }
+                    int batch = classes == 1000 ? 2 : 5;
+                    float[] logits = distinctLogits(random, batch, classes);
+                    int[] y = AttackOpsTest.labels(random.nextLong(), batch, classes, null);
+                    int[] t = targeted ? AttackOpsTest.labels(random.nextLong(), batch, classes, y) : null;
+                    float[][] got = AttackOpsTest.dlr(backend, logits, y, t, batch, classes, 1f, true);
+                    int nonZeroRows = 0;
+                    for (int b = 0; b < batch; b++) {
+                        double[] z = new double[classes];
+                        for (int j = 0; j < classes; j++) {
+                            z[j] = logits[b * classes + j];
+                        }
+                        int target = targeted ? t[b] : -1;
+                        assertEquals(dlr(z, y[b], target), got[0][b], 1e-5 * (1 + Math.abs(got[0][b])), "loss");
+                        boolean anyNonZero = false;
+                        for (int j = 0; j < classes; j++) {
+                            double saved = z[j];
+                            z[j] = saved + H;
+                            double plus = dlr(z, y[b], target);
+                            z[j] = saved - H;
+                            double minus = dlr(z, y[b], target);
+                            z[j] = saved;
+                            double want = (plus - minus) / (2 * H);
+                            float g = got[1][b * classes + j];
+                            anyNonZero |= g != 0;
+                            String what = kind + " classes " + classes + (targeted ? " targeted" : "") + " row " + b
+                                    + " logit " + j;
+                            assertEquals(want, g, 1e-4 + 1e-3 * Math.abs(want), what);
+                        }
+                        // a row is all zero only where the loss is constant: three classes, y the smallest (loss 1)
+                        nonZeroRows += anyNonZero ? 1 : 0;
+                    }
+                    assertTrue(nonZeroRows > 0, kind + " classes " + classes + ": every gradient row is zero");
+                }
+            }
+        }
+    }
+}
