@@ -238,6 +238,29 @@ GRADSIGN_API int gradsign_dlr_loss(gradsign_address losses, gradsign_address dlo
                                    gradsign_address labels, gradsign_address targets, int batch, int classes,
                                    float gradient_scale);
 
+/* Carlini and Wagner's margin loss f6 per row of logits (batch, classes); labels (batch) int32 are the true
+   classes (untargeted) or the targets; scales (batch) the per-sample constant c, 0 for 1. m = the first
+   largest logit other than the label's (index j*); losses = max(z_y - m, -kappa) untargeted, max(m - z_t,
+   -kappa) targeted; dlogits = scale at y and -scale at j* (untargeted), scale at j* and -scale at t
+   (targeted), where the margin is above -kappa, 0 elsewhere; skipped when dlogits is 0. A row holding NaN
+   gets a NaN loss and gradient. */
+GRADSIGN_API int gradsign_cw_margin(gradsign_address losses, gradsign_address dlogits, gradsign_address logits,
+                                    gradsign_address labels, gradsign_address scales, int batch, int classes,
+                                    float kappa, int targeted);
+
+/* Per sample of batch samples of sample_size floats, d = a - b (b 0: d = a) rounded to float: l1 = sum |d|
+   and the sum of squares in double in gradsign_l2_step's order, rounded to float once; l2 = the float
+   square root of that float sum; linf = the float max of |d| (NaN if any is). Each output (batch) is
+   skipped when 0. */
+GRADSIGN_API int gradsign_sample_norms(gradsign_address l1, gradsign_address l2, gradsign_address linf,
+                                       gradsign_address a, gradsign_address b, long long batch, long long sample_size);
+
+/* For j < count: row destination_rows[j] of destination = row source_rows[j] of source, rows of
+   row_length floats; the index lists are host int32 arrays (copied to the device and freed within the
+   call). The caller has checked the indices and that no written row is read by another entry. */
+GRADSIGN_API int gradsign_copy_rows(gradsign_address destination, const int* destination_rows, gradsign_address source,
+                                    const int* source_rows, long long count, long long row_length);
+
 /* torch.optim.SGD (dampening 0, not Nesterov): g = gradient + weight_decay * parameters (g = gradient
    where weight_decay is 0); velocity = momentum * velocity + g; parameters -= learning_rate * velocity;
    every product and sum rounded on its own. */

@@ -10,6 +10,8 @@
 #include "activation.cuh"
 #include "apgd_step.cuh"
 #include "conv.cuh"
+#include "copy_rows.cuh"
+#include "cw_margin.cuh"
 #include "dense.cuh"
 #include "dlr_loss.cuh"
 #include "l2_step.cuh"
@@ -20,6 +22,7 @@
 #include "combine.cuh"
 #include "l2_normalize.cuh"
 #include "random.cuh"
+#include "sample_norms.cuh"
 #include "sign_step.cuh"
 #include "softmax_cross_entropy.cuh"
 #include "softmax_divergence.cuh"
@@ -512,6 +515,50 @@ int gradsign_dlr_loss(gradsign_address losses, gradsign_address dlogits, gradsig
     GRADSIGN_CHECK(gradsign::dlr_loss(device<float>(losses), device<float>(dlogits), device<const float>(logits),
                                       device<const int>(labels), device<const int>(targets), batch, classes,
                                       gradient_scale, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_cw_margin(gradsign_address losses, gradsign_address dlogits, gradsign_address logits, gradsign_address labels,
+                       gradsign_address scales, int batch, int classes, float kappa, int targeted) {
+    if (batch < 0 || classes < 2) return gradsign::fail_argument("gradsign_cw_margin", "negative batch or one class");
+    GRADSIGN_CHECK(gradsign::cw_margin(device<float>(losses), device<float>(dlogits), device<const float>(logits),
+                                       device<const int>(labels), device<const float>(scales), batch, classes, kappa,
+                                       targeted != 0, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_sample_norms(gradsign_address l1, gradsign_address l2, gradsign_address linf, gradsign_address a,
+                          gradsign_address b, long long batch, long long sample_size) {
+    if (batch < 0 || sample_size < 0) return gradsign::fail_argument("gradsign_sample_norms", "negative size");
+    GRADSIGN_CHECK(gradsign::sample_norms(device<float>(l1), device<float>(l2), device<float>(linf),
+                                          device<const float>(a), device<const float>(b), static_cast<size_t>(batch),
+                                          static_cast<size_t>(sample_size), 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_copy_rows(gradsign_address destination, const int* destination_rows, gradsign_address source,
+                       const int* source_rows, long long count, long long row_length) {
+    if (count < 0 || row_length < 0) return gradsign::fail_argument("gradsign_copy_rows", "negative size");
+    if (count == 0 || row_length == 0) return GRADSIGN_OK;
+    if (destination_rows == nullptr || source_rows == nullptr) {
+        return gradsign::fail_argument("gradsign_copy_rows", "an index list is null");
+    }
+    // both lists in one device buffer for this call only (nothing kept between calls); cudaFree waits for
+    // the kernel that reads them
+    const size_t bytes = 2 * static_cast<size_t>(count) * sizeof(int);
+    int* indices = nullptr;
+    GRADSIGN_CHECK(cudaMalloc(reinterpret_cast<void**>(&indices), bytes));
+    cudaError_t status = cudaMemcpy(indices, destination_rows, bytes / 2, cudaMemcpyHostToDevice);
+    if (status == cudaSuccess) {
+        status = cudaMemcpy(indices + count, source_rows, bytes / 2, cudaMemcpyHostToDevice);
+    }
+    if (status == cudaSuccess) {
+        status = gradsign::copy_rows(device<float>(destination), indices, device<const float>(source), indices + count,
+                                     static_cast<size_t>(count), static_cast<size_t>(row_length), 0);
+    }
+    const cudaError_t freed = cudaFree(indices);
+    GRADSIGN_CHECK(status);
+    GRADSIGN_CHECK(freed);
     return GRADSIGN_OK;
 }
 

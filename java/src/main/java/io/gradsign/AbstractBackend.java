@@ -459,6 +459,118 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
         }
     }
 
+    @Override
+    public final void cwMargin(Tensor losses, Tensor dLogits, Tensor logits, Labels labels, Tensor scales, int batch,
+                               int classes, float kappa, boolean targeted) {
+        checkOpen();
+        if (batch < 0 || classes < 2) {
+            throw new IllegalArgumentException("need batch >= 0 and classes >= 2 (a margin needs another class), got batch="
+                    + batch + ", classes=" + classes);
+        }
+        if (!(kappa >= 0) || Float.isInfinite(kappa)) {
+            throw new IllegalArgumentException("kappa must be finite and >= 0, got " + kappa);
+        }
+        checkLabels(labels, "labels", batch, classes);
+        long size = (long) batch * classes;
+        T lossesT = mine(losses, "losses", batch);
+        T dLogitsT = dLogits == null ? null : mine(dLogits, "dLogits", size);
+        T logitsT = mine(logits, "logits", size);
+        T labelsT = mineInts(labels.storage(), "labels", batch);
+        T scalesT = scales == null ? null : mine(scales, "scales", batch);
+        checkDisjoint(losses, "losses", dLogits, logits, labels.storage(), scales);
+        if (dLogits != null) {
+            checkDisjoint(dLogits, "dLogits", logits, labels.storage(), scales);
+        }
+        cwMarginChecked(lossesT, dLogitsT, logitsT, labelsT, scalesT, batch, classes, kappa, targeted);
+    }
+
+    @Override
+    public final void sampleNorms(Tensor l1, Tensor l2, Tensor linf, Tensor a, Tensor b, int batch) {
+        checkOpen();
+        if (l1 == null && l2 == null && linf == null) {
+            throw new IllegalArgumentException("sampleNorms needs at least one of l1, l2 and linf");
+        }
+        T aT = mine(a, "a", -1);
+        T bT = b == null ? null : mine(b, "b", a.length());
+        checkBatch(batch, a.length());
+        T l1T = l1 == null ? null : mine(l1, "l1", batch);
+        T l2T = l2 == null ? null : mine(l2, "l2", batch);
+        T linfT = linf == null ? null : mine(linf, "linf", batch);
+        if (l1 != null) {
+            checkDisjoint(l1, "l1", a, b, l2, linf);
+        }
+        if (l2 != null) {
+            checkDisjoint(l2, "l2", a, b, linf);
+        }
+        if (linf != null) {
+            checkDisjoint(linf, "linf", a, b);
+        }
+        sampleNormsChecked(l1T, l2T, linfT, aT, bT, batch);
+    }
+
+    @Override
+    public final void copyRows(Tensor destination, int[] destinationRows, Tensor source, int[] sourceRows, int count) {
+        checkOpen();
+        T destinationT = mine(destination, "destination", -1);
+        T sourceT = mine(source, "source", -1);
+        Objects.requireNonNull(destinationRows, "destinationRows");
+        Objects.requireNonNull(sourceRows, "sourceRows");
+        if (count < 0 || count > destinationRows.length || count > sourceRows.length) {
+            throw new IllegalArgumentException("count must be in [0, " + Math.min(destinationRows.length, sourceRows.length)
+                    + "] (the index lists hold " + destinationRows.length + " and " + sourceRows.length + "), got "
+                    + count);
+        }
+        long rowLength = rowLength(destination);
+        if (rowLength != rowLength(source)) {
+            throw new IllegalArgumentException("row lengths differ: destination " + destination.shape() + " has rows of "
+                    + rowLength + " floats, source " + source.shape() + " of " + rowLength(source));
+        }
+        int destinationCount = destination.shape().dim(0);
+        int sourceCount = source.shape().dim(0);
+        boolean[] written = new boolean[destinationCount];
+        for (int j = 0; j < count; j++) {
+            int to = destinationRows[j];
+            int from = sourceRows[j];
+            if (to < 0 || to >= destinationCount) {
+                throw new IllegalArgumentException("destinationRows[" + j + "] = " + to + " is outside the destination's "
+                        + destinationCount + " rows");
+            }
+            if (from < 0 || from >= sourceCount) {
+                throw new IllegalArgumentException("sourceRows[" + j + "] = " + from + " is outside the source's "
+                        + sourceCount + " rows");
+            }
+            if (written[to]) {
+                throw new IllegalArgumentException("destinationRows[" + j + "] = " + to + " repeats an earlier entry");
+            }
+            written[to] = true;
+        }
+        if (destination.overlaps(source)) {
+            if (!sameRange(destination, source)) {
+                throw new IllegalArgumentException("destination overlaps source without being the same range: "
+                        + destination + ", source=" + source);
+            }
+            // the same rows: a row written by entry j must not be read by another entry k
+            for (int k = 0; k < count; k++) {
+                int from = sourceRows[k];
+                if (written[from] && destinationRows[k] != from) {
+                    throw new IllegalArgumentException("sourceRows[" + k + "] = " + from
+                            + " is a row another entry writes (destination and source are one tensor)");
+                }
+            }
+        }
+        copyRowsChecked(destinationT, destinationRows, sourceT, sourceRows, count, rowLength);
+    }
+
+    /** The floats of one slice along dimension 0: the product of the other dimensions (1 for rank 1). */
+    private static long rowLength(Tensor tensor) {
+        int[] dims = tensor.shape().dims();
+        long length = 1;
+        for (int axis = 1; axis < dims.length; axis++) {
+            length *= dims[axis];
+        }
+        return length;
+    }
+
     private static void checkRows(int batch, int classes, float gradientScale) {
         if (batch < 0 || classes <= 0) {
             throw new IllegalArgumentException("need batch >= 0 and classes > 0, got batch=" + batch + ", classes="
@@ -729,6 +841,17 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
     /** {@link Backend#dlrLoss}; dLogits and targets may be null; labels and targets are int32. */
     protected abstract void dlrLossChecked(T losses, T dLogits, T logits, T labels, T targets, int batch, int classes,
                                            float gradientScale);
+
+    /** {@link Backend#cwMargin}; dLogits and scales may be null; labels is int32. */
+    protected abstract void cwMarginChecked(T losses, T dLogits, T logits, T labels, T scales, int batch, int classes,
+                                            float kappa, boolean targeted);
+
+    /** {@link Backend#sampleNorms}; b and up to two of the outputs may be null. */
+    protected abstract void sampleNormsChecked(T l1, T l2, T linf, T a, T b, int batch);
+
+    /** {@link Backend#copyRows}; the indices checked, rowLength floats per row. */
+    protected abstract void copyRowsChecked(T destination, int[] destinationRows, T source, int[] sourceRows, int count,
+                                            long rowLength);
 
     protected abstract void denseForwardChecked(T y, T x, T weights, T bias, int batch, int inFeatures, int outFeatures,
                                                 Activation activation);

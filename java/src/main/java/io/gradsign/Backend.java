@@ -323,6 +323,64 @@ public interface Backend extends AutoCloseable {
                  float gradientScale);
 
     /**
+     * The margin loss f6 of Carlini and Wagner (2017, "Towards evaluating the robustness of neural
+     * networks") on each row of logits z (batch, classes), and its gradient, for the CW L2 attack (whose
+     * Adam step is {@link #cwAdamStep}). With y = labels[b] (the true class, untargeted, or the target t,
+     * targeted) and m = z_j* the largest logit other than z_y (j* the first such index on ties):
+     * <pre>
+     * untargeted:  margin = z_y - m        targeted:  margin = m - z_t
+     * losses[b] = max(margin, -kappa)       (Java's max: a NaN margin gives NaN)
+     * dLogits   = s &middot; d margin / dz where margin &gt; -kappa, else 0 for the whole row:
+     *             untargeted +s at y and -s at j*; targeted +s at j* and -s at t
+     * </pre>
+     * with s = scales[b] (CW's per-sample constant c; scales null means 1). Each margin is one float
+     * subtraction, so every backend gives the same bits (the CPU twin is {@code cpu.CwMargin.cwMarginRow}).
+     * A row holding NaN gets a NaN loss and a NaN gradient row. The paper's kappa is 0.
+     *
+     * @throws IllegalArgumentException if batch &lt; 0 or classes &lt; 2, if kappa is negative, NaN or
+     *     infinite, if labels do not hold batch labels of classes classes, if a tensor's length is not what
+     *     the sizes need, if an output shares memory with an input or the other output, or if a tensor
+     *     belongs to another backend
+     * @throws IllegalStateException if the backend or a tensor is closed
+     */
+    void cwMargin(Tensor losses, Tensor dLogits, Tensor logits, Labels labels, Tensor scales, int batch, int classes,
+                  float kappa, boolean targeted);
+
+    /**
+     * The L1, L2 and L&infin; norms of a - b per sample (b null: of a): the tensors hold {@code batch}
+     * samples of n = length / batch floats, and each output (length batch, null where not wanted) gets
+     * one norm per sample. d = a - b is rounded to float first; L1 = sum |d| and the sum of squares run
+     * in double in the order of {@link #l2Step}'s sums and are rounded to float once; L2 is the float
+     * square root of that float sum (as {@link #l2Step} takes its norms); L&infin; is the float max of
+     * |d|, NaN if any |d| is. Every backend gives the same bits (the CPU twin is
+     * {@code cpu.SampleNorms.sampleNormsOne}). For the attacks' distances and success bookkeeping
+     * (APGD, DeepFool, CW: the L2 distance of a candidate to the original).
+     *
+     * @throws IllegalArgumentException if every output is null, if the lengths differ, if batch is
+     *     negative or does not divide the length, if an output does not hold batch floats or shares memory
+     *     with an input or another output, or if a tensor belongs to another backend
+     * @throws IllegalStateException if the backend or a tensor is closed
+     */
+    void sampleNorms(Tensor l1, Tensor l2, Tensor linf, Tensor a, Tensor b, int batch);
+
+    /**
+     * For j &lt; count: row destinationRows[j] of destination = row sourceRows[j] of source, where a row is
+     * a slice along dimension 0 of the tensor's shape (its length the product of the other dimensions,
+     * equal for both tensors). A gather (compacting a batch to its unbroken samples), a scatter (writing
+     * the results back) or a per-sample best-so-far (the same indices on both sides). The index lists
+     * are checked in Java: in range of each tensor's rows, the destination rows distinct. destination and
+     * source may share memory only as the same tensor range, and then no written row may be read by
+     * another entry ({destinationRows[j]} and {sourceRows[k], k &ne; j} disjoint). An exact copy: every
+     * backend gives the same bits.
+     *
+     * @throws IllegalArgumentException if count is negative or longer than either list, if an index is out
+     *     of range or a destination row repeats, if the row lengths differ, if the tensors overlap other than
+     *     as above, or if a tensor belongs to another backend
+     * @throws IllegalStateException if the backend or a tensor is closed
+     */
+    void copyRows(Tensor destination, int[] destinationRows, Tensor source, int[] sourceRows, int count);
+
+    /**
      * out[i] = min(max(a &middot; x[i] + b &middot; y[i], lo), hi): both products and the sum rounded one by
      * one (no fused multiply-add), min and max as Java's (NaN in, NaN out). Every backend gives the same
      * bits. A scaled copy (b = 0 and y = x), a sum of gradients, a random start x + noise clipped to the

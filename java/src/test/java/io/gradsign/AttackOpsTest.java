@@ -45,6 +45,11 @@ class AttackOpsTest {
     }
 
     static void assertSameBits(float[] want, float[] got, String what) {
+        assertSameBits(want, got, what, false);
+    }
+
+    /** Bit equality; unless allowZero, a result of all zeros fails (an empty kernel must not pass). */
+    static void assertSameBits(float[] want, float[] got, String what, boolean allowZero) {
         assertEquals(want.length, got.length, what + ": lengths");
         boolean anyNonZero = false;
         for (int i = 0; i < want.length; i++) {
@@ -53,7 +58,7 @@ class AttackOpsTest {
             assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]),
                     () -> what + " [" + index + "]: want " + want[index] + " got " + got[index]);
         }
-        assertTrue(anyNonZero || want.length == 0, what + ": all zero");
+        assertTrue(anyNonZero || allowZero || want.length == 0, what + ": all zero");
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -214,6 +219,189 @@ class AttackOpsTest {
     }
 
     // ---------------------------------------------------------------------------------------------
+    // sampleNorms
+
+    /** l1, l2, linf of a - b (b null: of a), each output poisoned first. */
+    private static float[][] norms(Backend backend, float[] a, float[] b, int batch) {
+        try (Tensor at = backend.upload(a); Tensor bt = b == null ? null : backend.upload(b);
+             Tensor l1 = backend.upload(TestBackends.poison(batch)); Tensor l2 = backend.upload(TestBackends.poison(batch));
+             Tensor linf = backend.upload(TestBackends.poison(batch))) {
+            backend.sampleNorms(l1, l2, linf, at, bt, batch);
+            return new float[][] {l1.toArray(), l2.toArray(), linf.toArray()};
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cudaKinds")
+    void sampleNormsMatchTheCpuTwinBitForBit(BackendKind kind) {
+        try (Backend cuda = TestBackends.openCudaPath(kind)) {
+            long seed = 41;
+            for (int[] shape : SAMPLE_SHAPES) {
+                float[] a = TestBackends.uniform(seed++, shape[0] * shape[1], -1f, 1f);
+                float[] b = TestBackends.uniform(seed++, shape[0] * shape[1], -1f, 1f);
+                for (float[] other : new float[][] {b, null}) {
+                    String what = kind + " sampleNorms batch " + shape[0] + " n " + shape[1] + (other == null ? " of a" : "");
+                    float[][] want = norms(cpu, a, other, shape[0]);
+                    float[][] got = norms(cuda, a, other, shape[0]);
+                    for (int k = 0; k < 3; k++) {
+                        assertSameBits(want[k], got[k], what + " norm " + k);
+                    }
+                    // against double: L1 and L2 within 1e-6 relative, L-inf exact
+                    int n = shape[1];
+                    for (int s = 0; s < shape[0]; s++) {
+                        double l1 = 0;
+                        double squares = 0;
+                        float most = 0;
+                        for (int i = s * n; i < (s + 1) * n; i++) {
+                            float d = other == null ? a[i] : a[i] - other[i];
+                            l1 += Math.abs(d);
+                            squares += (double) d * d;
+                            most = Math.max(most, Math.abs(d));
+                        }
+                        assertEquals(l1, want[0][s], 1e-6 * l1, what + " L1");
+                        assertEquals(Math.sqrt(squares), want[1][s], 1e-6 * Math.sqrt(squares), what + " L2");
+                        assertEquals(most, want[2][s], 0f, what + " Linf");
+                    }
+                }
+            }
+            // one output alone, the others null
+            try (Tensor a = cuda.upload(new float[] {3f, -4f}); Tensor l2 = cuda.allocate(1)) {
+                cuda.sampleNorms(null, l2, null, a, null, 1);
+                assertEquals(5f, l2.toArray()[0], 0f);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // copyRows
+
+    /** destination (rows of the shape) after the copy; same: destination is the source tensor itself. */
+    private static float[] copyRows(Backend backend, float[] destination, int destinationRowCount, float[] source,
+                                    int sourceRowCount, int rowLength, int[] to, int[] from, boolean same) {
+        try (Tensor s = backend.upload(source); Tensor d = backend.upload(destination)) {
+            Tensor sourceShaped = s.reshape(sourceRowCount, rowLength);
+            Tensor destinationShaped = same ? sourceShaped : d.reshape(destinationRowCount, rowLength);
+            backend.copyRows(destinationShaped, to, sourceShaped, from, to.length);
+            return same ? s.toArray() : d.toArray();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cudaKinds")
+    void copyRowsMatchesTheCpuTwinAndPlainLoops(BackendKind kind) {
+        try (Backend cuda = TestBackends.openCudaPath(kind)) {
+            Random random = new Random(51);
+            int[][] shapes = {{1, 1, 1}, {9, 5, 7}, {3, 9, 3072}, {1000, 1000, 33}, {4, 4, 1}};
+            for (int[] shape : shapes) {
+                int sourceRows = shape[0];
+                int destinationRows = shape[1];
+                int rowLength = shape[2];
+                int count = Math.min(sourceRows, destinationRows) - (sourceRows > 2 ? 1 : 0);
+                int[] to = permutation(random, destinationRows);
+                int[] from = permutation(random, sourceRows);
+                to = Arrays.copyOf(to, count);
+                from = Arrays.copyOf(from, count);
+                float[] source = TestBackends.uniform(random.nextLong(), sourceRows * rowLength, -1f, 1f);
+                float[] destination = TestBackends.uniform(random.nextLong(), destinationRows * rowLength, 2f, 3f);
+                float[] want = destination.clone();
+                for (int j = 0; j < count; j++) {
+                    System.arraycopy(source, from[j] * rowLength, want, to[j] * rowLength, rowLength);
+                }
+                String what = kind + " copyRows " + Arrays.toString(shape);
+                assertSameBits(want, copyRows(cpu, destination, destinationRows, source, sourceRows, rowLength, to, from,
+                        false), what + " cpu");
+                assertSameBits(want, copyRows(cuda, destination, destinationRows, source, sourceRows, rowLength, to,
+                        from, false), what);
+            }
+            // within one tensor: rows 4 and 5 moved to 0 and 1
+            float[] rows = TestBackends.uniform(52, 6 * 5, -1f, 1f);
+            float[] want = rows.clone();
+            System.arraycopy(rows, 20, want, 0, 10);
+            int[] to = {0, 1};
+            int[] from = {4, 5};
+            assertSameBits(want, copyRows(cpu, rows, 6, rows, 6, 5, to, from, true), "cpu in one tensor");
+            assertSameBits(want, copyRows(cuda, rows, 6, rows, 6, 5, to, from, true), kind + " in one tensor");
+        }
+    }
+
+    private static int[] permutation(Random random, int n) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int k = random.nextInt(i + 1);
+            int swap = order[i];
+            order[i] = order[k];
+            order[k] = swap;
+        }
+        return order;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // cwMargin
+
+    /** Even rows' labels moved to the row's largest logit: an untargeted margin there is positive (active). */
+    static int[] someLabelsOnTop(int[] labels, float[] logits, int batch, int classes) {
+        for (int b = 0; b < batch; b += 2) {
+            int best = 0;
+            for (int j = 1; j < classes; j++) {
+                if (logits[b * classes + j] > logits[b * classes + best]) {
+                    best = j;
+                }
+            }
+            labels[b] = best;
+        }
+        return labels;
+    }
+
+    static float[][] cw(Backend backend, float[] logits, int[] labels, float[] scales, int batch, int classes,
+                        float kappa, boolean targeted) {
+        try (Tensor z = backend.upload(logits); Tensor losses = backend.upload(TestBackends.poison(batch));
+             Tensor d = backend.upload(TestBackends.poison(logits.length));
+             Tensor s = scales == null ? null : backend.upload(scales);
+             Labels y = backend.uploadLabels(labels, classes)) {
+            backend.cwMargin(losses, d, z, y, s, batch, classes, kappa, targeted);
+            return new float[][] {losses.toArray(), d.toArray()};
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cudaKinds")
+    void cwMarginMatchesTheCpuTwinBitForBit(BackendKind kind) {
+        try (Backend cuda = TestBackends.openCudaPath(kind)) {
+            long seed = 61;
+            int[][] shapes = {{1, 2}, {3, 3}, {7, 10}, {9, 37}, {3, 1000}, {300, 10}};
+            for (int[] shape : shapes) {
+                int batch = shape[0];
+                int classes = shape[1];
+                float[] logits = TestBackends.uniform(seed++, batch * classes, -3f, 3f);
+                if (batch > 1 && classes > 2) {
+                    logits[classes] = logits[classes + 1] = logits[classes + 2] = 9f;
+                }
+                int[] random = labels(seed++, batch, classes, null);
+                // untargeted: even rows' labels on top (active); targeted: random targets, mostly below the top (active)
+                int[] onTop = someLabelsOnTop(random.clone(), logits, batch, classes);
+                float[] scales = TestBackends.uniform(seed++, batch, 0.5f, 2f);
+                for (boolean targeted : new boolean[] {false, true}) {
+                    for (float kappa : new float[] {0f, 1.5f}) {
+                        String what = kind + " cwMargin batch " + batch + " classes " + classes
+                                + (targeted ? " targeted" : "") + " kappa " + kappa;
+                        int[] y = targeted ? random : onTop;
+                        float[][] want = cw(cpu, logits, y, kappa == 0f ? scales : null, batch, classes, kappa, targeted);
+                        float[][] got = cw(cuda, logits, y, kappa == 0f ? scales : null, batch, classes, kappa, targeted);
+                        // one row at kappa 0 may rightly be inactive (loss -0, no gradient): the sweep's other
+                        // shapes hold active rows (even rows' labels on top)
+                        boolean oneRow = batch == 1 && kappa == 0f;
+                        assertSameBits(want[0], got[0], what + " losses", oneRow);
+                        assertSameBits(want[1], got[1], what + " dLogits", oneRow);
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
     // validation: refused in Java, before native code
 
     @Test
@@ -265,6 +453,43 @@ class AttackOpsTest {
                     () -> cuda.dlrLoss(losses, null, eight, y.prefix(2), null, 2, 4, 1f));
             rejected(library, "dLogits shares memory", () -> cuda.dlrLoss(losses, logits, logits, y, t, 3, 4, 1f));
             rejected(library, "batch must be >= 0", () -> cuda.dlrLoss(losses, d, logits, y, t, -1, 4, 1f));
+
+            Tensor a = cuda.allocate(12);
+            Tensor norm = cuda.allocate(3);
+            Tensor norm4 = cuda.allocate(4);
+            rejected(library, "at least one of l1, l2 and linf", () -> cuda.sampleNorms(null, null, null, a, null, 3));
+            rejected(library, "batch 5 does not divide", () -> cuda.sampleNorms(norm, null, null, a, null, 5));
+            rejected(library, "l2 has 4 floats, the shapes need 3", () -> cuda.sampleNorms(null, norm4, null, a, g, 3));
+            rejected(library, "b has 11 floats", () -> cuda.sampleNorms(norm, null, null, a, eleven, 3));
+            rejected(library, "l1 shares memory", () -> cuda.sampleNorms(norm, norm, null, a, null, 3));
+
+            Tensor rows = cuda.allocate(Shape.of(4, 3));
+            Tensor others = cuda.allocate(Shape.of(5, 3));
+            Tensor wide = cuda.allocate(Shape.of(4, 2));
+            rejected(library, "row lengths differ", () -> cuda.copyRows(rows, new int[] {0}, wide, new int[] {0}, 1));
+            rejected(library, "destinationRows[1] = 4 is outside the destination's 4 rows",
+                    () -> cuda.copyRows(rows, new int[] {0, 4}, others, new int[] {0, 1}, 2));
+            rejected(library, "sourceRows[0] = -1", () -> cuda.copyRows(rows, new int[] {0}, others, new int[] {-1}, 1));
+            rejected(library, "repeats an earlier entry",
+                    () -> cuda.copyRows(rows, new int[] {1, 1}, others, new int[] {0, 1}, 2));
+            rejected(library, "count must be in [0, 1]", () -> cuda.copyRows(rows, new int[] {1, 2}, others,
+                    new int[] {0}, 2));
+            rejected(library, "is a row another entry writes",
+                    () -> cuda.copyRows(rows, new int[] {0, 1}, rows, new int[] {1, 2}, 2));
+            Tensor flat = cuda.allocate(13);
+            rejected(library, "destination overlaps source without being the same range",
+                    () -> cuda.copyRows(flat.view(0, 12), new int[] {0}, flat.view(1, 12), new int[] {1}, 1));
+
+            rejected(library, "classes >= 2", () -> cuda.cwMargin(losses, d, logits, y, null, 3, 1, 0f, false));
+            rejected(library, "kappa must be finite and >= 0, got -1.0",
+                    () -> cuda.cwMargin(losses, d, logits, y, null, 3, 4, -1f, false));
+            rejected(library, "kappa must be finite and >= 0, got NaN",
+                    () -> cuda.cwMargin(losses, d, logits, y, null, 3, 4, Float.NaN, true));
+            rejected(library, "scales has 4 floats, the shapes need 3",
+                    () -> cuda.cwMargin(losses, d, logits, y, norm4, 3, 4, 0f, false));
+            rejected(library, "labels hold 3 labels of 4 classes; the batch is 3 of 3 classes",
+                    () -> cuda.cwMargin(losses, d, logits, y, null, 3, 3, 0f, false));
+            rejected(library, "dLogits shares memory", () -> cuda.cwMargin(losses, logits, logits, y, null, 3, 4, 0f, true));
         }
     }
 

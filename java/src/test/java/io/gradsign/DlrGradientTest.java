@@ -65,6 +65,62 @@ class DlrGradientTest {
         return -(z[y] - z[t]) / (sorted[c - 1] - 0.5 * (sorted[c - 3] + sorted[c - 4]) + 1e-12);
     }
 
+    /** CW's f6 in double over one row. */
+    static double cwMargin(double[] z, int label, double kappa, boolean targeted) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < z.length; j++) {
+            if (j != label) {
+                m = Math.max(m, z[j]);
+            }
+        }
+        return Math.max(targeted ? m - z[label] : z[label] - m, -kappa);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("kinds")
+    void cwMarginGradientMatchesCentralDifferences(BackendKind kind) {
+        try (Backend backend = open(kind)) {
+            Random random = new Random(41);
+            for (int classes : new int[] {2, 3, 10, 37, 1000}) {
+                for (boolean targeted : new boolean[] {false, true}) {
+                    int batch = 6;
+                    float[] logits = distinctLogits(random, batch, classes);
+                    int[] y = AttackOpsTest.someLabelsOnTop(AttackOpsTest.labels(random.nextLong(), batch, classes, null),
+                            logits, batch, classes);
+                    float[] scales = TestBackends.uniform(random.nextLong(), batch, 0.5f, 2f);
+                    // kappa 0.02: margins are at least 0.04 from every kink (the gaps are 0.05 minus 0.01 noise),
+                    // away from -kappa too, so f is smooth within +-h
+                    float kappa = 0.02f;
+                    float[][] got = AttackOpsTest.cw(backend, logits, y, scales, batch, classes, kappa, targeted);
+                    int active = 0;
+                    for (int b = 0; b < batch; b++) {
+                        double[] z = new double[classes];
+                        for (int j = 0; j < classes; j++) {
+                            z[j] = logits[b * classes + j];
+                        }
+                        assertEquals(cwMargin(z, y[b], kappa, targeted), got[0][b], 1e-6, "loss");
+                        boolean anyNonZero = false;
+                        for (int j = 0; j < classes; j++) {
+                            double saved = z[j];
+                            z[j] = saved + H;
+                            double plus = cwMargin(z, y[b], kappa, targeted);
+                            z[j] = saved - H;
+                            double minus = cwMargin(z, y[b], kappa, targeted);
+                            z[j] = saved;
+                            double want = scales[b] * (plus - minus) / (2 * H);
+                            float g = got[1][b * classes + j];
+                            anyNonZero |= g != 0;
+                            assertEquals(want, g, 1e-3 * (1 + Math.abs(want)), kind + " classes " + classes
+                                    + (targeted ? " targeted" : "") + " row " + b + " logit " + j);
+                        }
+                        active += anyNonZero ? 1 : 0;
+                    }
+                    assertTrue(active > 0, kind + " classes " + classes + ": no row above -kappa");
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("kinds")
     void dlrGradientMatchesCentralDifferences(BackendKind kind) {

@@ -282,6 +282,39 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> implements Dens
     }
 
     @Override
+    protected void cwMarginChecked(CpuTensor losses, CpuTensor dLogits, CpuTensor logits, CpuTensor labels,
+                                   CpuTensor scales, int batch, int classes, float kappa, boolean targeted) {
+        losses.written();
+        if (dLogits != null) {
+            dLogits.written();
+        }
+        CwMargin.cwMargin(losses.data(), losses.offset(), dLogits == null ? null : dLogits.data(),
+                dLogits == null ? 0 : dLogits.offset(), logits.data(), logits.offset(), labels.ints(), labels.offset(),
+                scales == null ? null : scales.data(), scales == null ? 0 : scales.offset(), batch, classes, kappa,
+                targeted);
+    }
+
+    @Override
+    protected void sampleNormsChecked(CpuTensor l1, CpuTensor l2, CpuTensor linf, CpuTensor a, CpuTensor b, int batch) {
+        for (CpuTensor out : new CpuTensor[] {l1, l2, linf}) {
+            if (out != null) {
+                out.written();
+            }
+        }
+        SampleNorms.sampleNorms(l1 == null ? null : l1.data(), l1 == null ? 0 : l1.offset(), l2 == null ? null : l2.data(),
+                l2 == null ? 0 : l2.offset(), linf == null ? null : linf.data(), linf == null ? 0 : linf.offset(),
+                a.data(), a.offset(), b == null ? null : b.data(), b == null ? 0 : b.offset(), (int) a.length(), batch);
+    }
+
+    @Override
+    protected void copyRowsChecked(CpuTensor destination, int[] destinationRows, CpuTensor source, int[] sourceRows,
+                                   int count, long rowLength) {
+        destination.written();
+        CopyRows.copyRows(destination.data(), destination.offset(), destinationRows, source.data(), source.offset(),
+                sourceRows, count, (int) rowLength);
+    }
+
+    @Override
     protected void combineChecked(CpuTensor out, float a, CpuTensor x, float b, CpuTensor y, float lo, float hi) {
         out.written();
         Combine.combine(out.data(), out.offset(), a, x.data(), x.offset(), b, y.data(), y.offset(), (int) out.length(),

@@ -310,6 +310,31 @@ public final class CudaBackend extends AbstractBackend<DeviceBuffer> implements 
     }
 
     @Override
+    protected void cwMarginChecked(DeviceBuffer losses, DeviceBuffer dLogits, DeviceBuffer logits, DeviceBuffer labels,
+                                   DeviceBuffer scales, int batch, int classes, float kappa, boolean targeted) {
+        library.check(library.cwMargin(losses.rawAddress(), dLogits == null ? 0 : dLogits.rawAddress(),
+                logits.rawAddress(), labels.rawAddress(), scales == null ? 0 : scales.rawAddress(), batch, classes, kappa,
+                targeted), "cwMargin");
+    }
+
+    @Override
+    protected void sampleNormsChecked(DeviceBuffer l1, DeviceBuffer l2, DeviceBuffer linf, DeviceBuffer a,
+                                      DeviceBuffer b, int batch) {
+        long sampleSize = batch == 0 ? 0 : a.length() / batch;
+        library.check(library.sampleNorms(l1 == null ? 0 : l1.rawAddress(), l2 == null ? 0 : l2.rawAddress(),
+                linf == null ? 0 : linf.rawAddress(), a.rawAddress(), b == null ? 0 : b.rawAddress(), batch, sampleSize),
+                "sampleNorms");
+    }
+
+    /** The index lists go to the device for this call only (gradsign_copy_rows copies and frees them). */
+    @Override
+    protected void copyRowsChecked(DeviceBuffer destination, int[] destinationRows, DeviceBuffer source,
+                                   int[] sourceRows, int count, long rowLength) {
+        library.check(library.copyRows(destination.rawAddress(), destinationRows, source.rawAddress(), sourceRows, count,
+                rowLength), "copyRows");
+    }
+
+    @Override
     protected void combineChecked(DeviceBuffer out, float a, DeviceBuffer x, float b, DeviceBuffer y, float lo, float hi) {
         library.check(library.combine(out.rawAddress(), a, x.rawAddress(), b, y.rawAddress(), out.length(), lo, hi),
                 "combine");

@@ -122,6 +122,16 @@ public interface CudaLibrary {
     int dlrLoss(long losses, long dlogits, long logits, long labels, long targets, int batch, int classes,
                 float gradientScale);
 
+    /** dlogits and scales may be 0 (not computed; scale 1). */
+    int cwMargin(long losses, long dlogits, long logits, long labels, long scales, int batch, int classes, float kappa,
+                 boolean targeted);
+
+    /** l1, l2, linf and b may be 0 (not computed; b absent). */
+    int sampleNorms(long l1, long l2, long linf, long a, long b, long batch, long sampleSize);
+
+    /** The index lists are host arrays of at least count entries. */
+    int copyRows(long destination, int[] destinationRows, long source, int[] sourceRows, long count, long rowLength);
+
     int sgdMomentum(long parameters, long velocity, long gradient, long count, float learningRate, float momentum,
                     float weightDecay);
 
@@ -174,6 +184,9 @@ public interface CudaLibrary {
         @Override public int momentumSignStep(long out, long momentum, long x, long origin, long gradient, long batch, long sampleSize, float decay, float alpha, float epsilon, float lo, float hi) { return GradsignCuda.gradsign_momentum_sign_step(out, momentum, x, origin, gradient, batch, sampleSize, decay, alpha, epsilon, lo, hi); }
         @Override public int apgdStep(long next, long current, long previous, long origin, long gradient, long stepSizes, long batch, long sampleSize, float momentum, float epsilon, float lo, float hi) { return GradsignCuda.gradsign_apgd_step(next, current, previous, origin, gradient, stepSizes, batch, sampleSize, momentum, epsilon, lo, hi); }
         @Override public int dlrLoss(long losses, long dlogits, long logits, long labels, long targets, int batch, int classes, float gradientScale) { return GradsignCuda.gradsign_dlr_loss(losses, dlogits, logits, labels, targets, batch, classes, gradientScale); }
+        @Override public int cwMargin(long losses, long dlogits, long logits, long labels, long scales, int batch, int classes, float kappa, boolean targeted) { return GradsignCuda.gradsign_cw_margin(losses, dlogits, logits, labels, scales, batch, classes, kappa, targeted ? 1 : 0); }
+        @Override public int sampleNorms(long l1, long l2, long linf, long a, long b, long batch, long sampleSize) { return GradsignCuda.gradsign_sample_norms(l1, l2, linf, a, b, batch, sampleSize); }
+        @Override public int copyRows(long destination, int[] destinationRows, long source, int[] sourceRows, long count, long rowLength) { return GradsignCuda.gradsign_copy_rows(destination, destinationRows, source, sourceRows, count, rowLength); }
         @Override public int denseScratchBytes(long[] bytes) { return GradsignCuda.gradsign_dense_scratch_bytes(bytes); }
         @Override public int denseForward(long y, long x, long weights, long bias, int batch, int inFeatures, int outFeatures, int activation, long scratch) { return GradsignCuda.gradsign_dense_forward(y, x, weights, bias, batch, inFeatures, outFeatures, activation, scratch); }
         @Override public int denseBackwardInput(long dx, long dy, long weights, int batch, int inFeatures, int outFeatures, long scratch) { return GradsignCuda.gradsign_dense_backward_input(dx, dy, weights, batch, inFeatures, outFeatures, scratch); }
@@ -233,6 +246,9 @@ public interface CudaLibrary {
         @Override public int momentumSignStep(long out, long momentum, long x, long origin, long gradient, long batch, long sampleSize, float decay, float alpha, float epsilon, float lo, float hi) { return GradsignCudaEmulated.gradsign_momentum_sign_step(out, momentum, x, origin, gradient, batch, sampleSize, decay, alpha, epsilon, lo, hi); }
         @Override public int apgdStep(long next, long current, long previous, long origin, long gradient, long stepSizes, long batch, long sampleSize, float momentum, float epsilon, float lo, float hi) { return GradsignCudaEmulated.gradsign_apgd_step(next, current, previous, origin, gradient, stepSizes, batch, sampleSize, momentum, epsilon, lo, hi); }
         @Override public int dlrLoss(long losses, long dlogits, long logits, long labels, long targets, int batch, int classes, float gradientScale) { return GradsignCudaEmulated.gradsign_dlr_loss(losses, dlogits, logits, labels, targets, batch, classes, gradientScale); }
+        @Override public int cwMargin(long losses, long dlogits, long logits, long labels, long scales, int batch, int classes, float kappa, boolean targeted) { return GradsignCudaEmulated.gradsign_cw_margin(losses, dlogits, logits, labels, scales, batch, classes, kappa, targeted ? 1 : 0); }
+        @Override public int sampleNorms(long l1, long l2, long linf, long a, long b, long batch, long sampleSize) { return GradsignCudaEmulated.gradsign_sample_norms(l1, l2, linf, a, b, batch, sampleSize); }
+        @Override public int copyRows(long destination, int[] destinationRows, long source, int[] sourceRows, long count, long rowLength) { return GradsignCudaEmulated.gradsign_copy_rows(destination, destinationRows, source, sourceRows, count, rowLength); }
         @Override public int denseScratchBytes(long[] bytes) { return GradsignCudaEmulated.gradsign_dense_scratch_bytes(bytes); }
         @Override public int denseForward(long y, long x, long weights, long bias, int batch, int inFeatures, int outFeatures, int activation, long scratch) { return GradsignCudaEmulated.gradsign_dense_forward(y, x, weights, bias, batch, inFeatures, outFeatures, activation, scratch); }
         @Override public int denseBackwardInput(long dx, long dy, long weights, int batch, int inFeatures, int outFeatures, long scratch) { return GradsignCudaEmulated.gradsign_dense_backward_input(dx, dy, weights, batch, inFeatures, outFeatures, scratch); }

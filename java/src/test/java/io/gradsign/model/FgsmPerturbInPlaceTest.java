@@ -321,6 +321,22 @@ class FgsmPerturbInPlaceTest {
         }
 
         @Override
+        public void cwMargin(Tensor losses, Tensor dLogits, Tensor logits, io.gradsign.Labels labels, Tensor scales,
+                             int batch, int classes, float kappa, boolean targeted) {
+            cpu.cwMargin(losses, dLogits, logits, labels, scales, batch, classes, kappa, targeted);
+        }
+
+        @Override
+        public void sampleNorms(Tensor l1, Tensor l2, Tensor linf, Tensor a, Tensor b, int batch) {
+            cpu.sampleNorms(l1, l2, linf, a, b, batch);
+        }
+
+        @Override
+        public void copyRows(Tensor destination, int[] destinationRows, Tensor source, int[] sourceRows, int count) {
+            cpu.copyRows(destination, destinationRows, source, sourceRows, count);
+        }
+
+        @Override
         public void softmaxEntropy(Tensor entropies, Tensor dLogits, Tensor logits, int batch, int classes,
                                    float gradientScale) {
             cpu.softmaxEntropy(entropies, dLogits, logits, batch, classes, gradientScale);

@@ -63,6 +63,12 @@ public final class GradsignCuda {
 
     public static native int gradsign_dlr_loss(@Cast("gradsign_address") long losses, @Cast("gradsign_address") long dlogits, @Cast("gradsign_address") long logits, @Cast("gradsign_address") long labels, @Cast("gradsign_address") long targets, int batch, int classes, float gradientScale);
 
+    public static native int gradsign_cw_margin(@Cast("gradsign_address") long losses, @Cast("gradsign_address") long dlogits, @Cast("gradsign_address") long logits, @Cast("gradsign_address") long labels, @Cast("gradsign_address") long scales, int batch, int classes, float kappa, int targeted);
+
+    public static native int gradsign_sample_norms(@Cast("gradsign_address") long l1, @Cast("gradsign_address") long l2, @Cast("gradsign_address") long linf, @Cast("gradsign_address") long a, @Cast("gradsign_address") long b, long batch, long sampleSize);
+
+    public static native int gradsign_copy_rows(@Cast("gradsign_address") long destination, @Cast("const int*") int[] destinationRows, @Cast("gradsign_address") long source, @Cast("const int*") int[] sourceRows, long count, long rowLength);
+
     public static native int gradsign_dense_scratch_bytes(@Cast("long long*") long[] bytes);
 
     public static native int gradsign_dense_forward(@Cast("gradsign_address") long y, @Cast("gradsign_address") long x, @Cast("gradsign_address") long weights, @Cast("gradsign_address") long bias, int batch, int inFeatures, int outFeatures, int activation, @Cast("gradsign_address") long scratch);
