@@ -248,6 +248,18 @@ GRADSIGN_API int gradsign_cw_margin(gradsign_address losses, gradsign_address dl
                                     gradsign_address labels, gradsign_address scales, int batch, int classes,
                                     float kappa, int targeted);
 
+/* One Adam step (Kingma and Ba 2015) of Carlini and Wagner's L2 attack (2017) on its tanh variables w, over
+   count floats of w, m, v, adversarial (x', read and written), origin and gradient (dF/dx' of the scaled
+   margin, read), no two overlapping. With half = (hi - lo) * 0.5, per element: d = x' - origin;
+   g = gradient + (d + d); t = tanh(w); gw = g * (half * (1 - t * t)); m = beta1 m + (1 - beta1) gw;
+   v = beta2 v + (1 - beta2) (gw * gw); w = w - (learning_rate (m correction1)) / (sqrt(v correction2) + eps);
+   x' = lo + half (tanh(w) + 1). tanh is gradsign's own (cpu/CwAdam.java); every operation rounded on its
+   own, so the bits are the CPU twin's. The caller has checked the arguments. */
+GRADSIGN_API int gradsign_cw_adam_step(gradsign_address w, gradsign_address m, gradsign_address v,
+                                       gradsign_address adversarial, gradsign_address origin, gradsign_address gradient,
+                                       long long count, float learning_rate, float beta1, float beta2,
+                                       float correction1, float correction2, float eps, float lo, float hi);
+
 /* Per sample of batch samples of sample_size floats, d = a - b (b 0: d = a) rounded to float: l1 = sum |d|
    and the sum of squares in double in gradsign_l2_step's order, rounded to float once; l2 = the float
    square root of that float sum; linf = the float max of |d| (NaN if any is). Each output (batch) is

@@ -11,6 +11,7 @@
 #include "apgd_step.cuh"
 #include "conv.cuh"
 #include "copy_rows.cuh"
+#include "cw_adam_step.cuh"
 #include "cw_margin.cuh"
 #include "dense.cuh"
 #include "dlr_loss.cuh"
@@ -524,6 +525,18 @@ int gradsign_cw_margin(gradsign_address losses, gradsign_address dlogits, gradsi
     GRADSIGN_CHECK(gradsign::cw_margin(device<float>(losses), device<float>(dlogits), device<const float>(logits),
                                        device<const int>(labels), device<const float>(scales), batch, classes, kappa,
                                        targeted != 0, 0));
+    return GRADSIGN_OK;
+}
+
+int gradsign_cw_adam_step(gradsign_address w, gradsign_address m, gradsign_address v, gradsign_address adversarial,
+                          gradsign_address origin, gradsign_address gradient, long long count, float learning_rate,
+                          float beta1, float beta2, float correction1, float correction2, float eps, float lo,
+                          float hi) {
+    if (count < 0) return gradsign::fail_argument("gradsign_cw_adam_step", "negative count");
+    GRADSIGN_CHECK(gradsign::cw_adam_step(device<float>(w), device<float>(m), device<float>(v), device<float>(adversarial),
+                                          device<const float>(origin), device<const float>(gradient),
+                                          static_cast<size_t>(count), learning_rate, beta1, beta2, correction1,
+                                          correction2, eps, lo, hi, 0));
     return GRADSIGN_OK;
 }
 

@@ -485,6 +485,58 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
     }
 
     @Override
+    public final void cwAdamStep(Tensor w, Tensor m, Tensor v, Tensor adversarial, Tensor origin, Tensor gradient,
+                                 float learningRate, float beta1, float beta2, float correction1, float correction2,
+                                 float eps, float lo, float hi) {
+        checkOpen();
+        T wT = mine(w, "w", -1);
+        T mT = mine(m, "m", w.length());
+        T vT = mine(v, "v", w.length());
+        T adversarialT = mine(adversarial, "adversarial", w.length());
+        T originT = mine(origin, "origin", w.length());
+        T gradientT = mine(gradient, "gradient", w.length());
+        if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("learningRate must be finite and > 0, got " + learningRate);
+        }
+        checkDecay("beta1", beta1);
+        checkDecay("beta2", beta2);
+        checkCorrection("correction1", correction1);
+        checkCorrection("correction2", correction2);
+        if (!(eps > 0) || Float.isInfinite(eps)) {
+            throw new IllegalArgumentException("eps must be finite and > 0, got " + eps);
+        }
+        if (!Float.isFinite(lo) || !Float.isFinite(hi) || !(lo < hi)) {
+            throw new IllegalArgumentException("the box must satisfy lo < hi, both finite, got lo=" + lo + ", hi=" + hi);
+        }
+        Tensor[] tensors = {w, m, v, adversarial, origin, gradient};
+        String[] roles = {"w", "m", "v", "adversarial", "origin", "gradient"};
+        for (int i = 0; i < tensors.length; i++) {
+            for (int j = i + 1; j < tensors.length; j++) {
+                if (tensors[i].overlaps(tensors[j])) {
+                    throw new IllegalArgumentException(roles[i] + " shares memory with " + roles[j] + ": " + tensors[i]
+                            + ", " + tensors[j]);
+                }
+            }
+        }
+        cwAdamStepChecked(wT, mT, vT, adversarialT, originT, gradientT, learningRate, beta1, beta2, correction1,
+                correction2, eps, lo, hi);
+    }
+
+    /** An exponential decay rate of Adam's moments: in [0, 1). */
+    private static void checkDecay(String name, float value) {
+        if (!(value >= 0 && value < 1)) {
+            throw new IllegalArgumentException(name + " must be in [0, 1), got " + value);
+        }
+    }
+
+    /** A bias correction 1 / (1 - beta^step) of Adam's moments: finite and >= 1. */
+    private static void checkCorrection(String name, float value) {
+        if (!(value >= 1) || Float.isInfinite(value)) {
+            throw new IllegalArgumentException(name + " must be finite and >= 1, got " + value);
+        }
+    }
+
+    @Override
     public final void sampleNorms(Tensor l1, Tensor l2, Tensor linf, Tensor a, Tensor b, int batch) {
         checkOpen();
         if (l1 == null && l2 == null && linf == null) {
@@ -845,6 +897,11 @@ public abstract class AbstractBackend<T extends Tensor> implements Backend {
     /** {@link Backend#cwMargin}; dLogits and scales may be null; labels is int32. */
     protected abstract void cwMarginChecked(T losses, T dLogits, T logits, T labels, T scales, int batch, int classes,
                                             float kappa, boolean targeted);
+
+    /** {@link Backend#cwAdamStep} with validated arguments; the six tensors disjoint. */
+    protected abstract void cwAdamStepChecked(T w, T m, T v, T adversarial, T origin, T gradient, float learningRate,
+                                              float beta1, float beta2, float correction1, float correction2,
+                                              float eps, float lo, float hi);
 
     /** {@link Backend#sampleNorms}; b and up to two of the outputs may be null. */
     protected abstract void sampleNormsChecked(T l1, T l2, T linf, T a, T b, int batch);

@@ -347,6 +347,45 @@ public interface Backend extends AutoCloseable {
                   float kappa, boolean targeted);
 
     /**
+     * One Adam step (Kingma and Ba 2015, "Adam: a method for stochastic optimization", Algorithm 1) of the
+     * L2 attack of Carlini and Wagner (2017, "Towards evaluating the robustness of neural networks",
+     * section V-A) on its tanh variables w, where x' = lo + half &middot; (tanh(w) + 1) with
+     * half = (hi - lo) &middot; 0.5f. Element-wise over tensors of one length: {@code gradient} holds dF/dx'
+     * of the margin term at x' = {@code adversarial} (already scaled per sample by CW's constant c, as
+     * {@link #cwMargin}'s scales do), and the step adds the distance term ||x' - o||&sup2;'s gradient 2d.
+     * Per element, with o = origin, every operation one float operation rounded on its own in this order
+     * (no fused multiply-add):
+     * <pre>
+     * d  = x' - o;               g  = gradient + (d + d)
+     * t  = tanh(w);              s  = 1 - t &middot; t;          gw = g &middot; (half &middot; s)
+     * m  = beta1 &middot; m + (1 - beta1) &middot; gw           (the two products, then the sum)
+     * v  = beta2 &middot; v + (1 - beta2) &middot; (gw &middot; gw)     (gw &middot; gw, the two products, then the sum)
+     * a  = m &middot; correction1;      b  = sqrt(v &middot; correction2) + eps
+     * w  = w - (learningRate &middot; a) / b
+     * x' = lo + half &middot; (tanh(w) + 1)                  (with the new w)
+     * </pre>
+     * half, 1 - beta1 and 1 - beta2 are each one float operation per call; sqrt is IEEE's (correctly
+     * rounded). tanh is gradsign's own float tanh, {@code cpu.CwAdam.tanh} (at most 1.53 ulp from the exact
+     * value over every float, odd, monotone, &plusmn;1 from |w| &ge; 9.02 on), which every backend computes with
+     * the same float operations (no library tanh): every backend gives the same bits. The caller computes the bias corrections
+     * correction1 = 1 / (1 - beta1^step) and correction2 = 1 / (1 - beta2^step) (step counted from 1, in
+     * double, rounded to float); the paper's Adam has learningRate 0.01 (CW's), beta1 0.9, beta2 0.999,
+     * eps 1e-8. x' is not clamped: it lies in [lo, hi] up to the rounding of half and of the last sum.
+     *
+     * <p>w, m, v and adversarial are read and written in place; origin and gradient are only read. No two
+     * of the six tensors share memory.
+     *
+     * @throws IllegalArgumentException if the lengths differ; if learningRate is not finite and &gt; 0; if
+     *     beta1 or beta2 is not in [0, 1); if correction1 or correction2 is not finite and &ge; 1; if eps is
+     *     not finite and &gt; 0; if lo or hi is not finite or lo &ge; hi; if two of the tensors share memory;
+     *     or if a tensor belongs to another backend
+     * @throws IllegalStateException if the backend or a tensor is closed
+     */
+    void cwAdamStep(Tensor w, Tensor m, Tensor v, Tensor adversarial, Tensor origin, Tensor gradient,
+                    float learningRate, float beta1, float beta2, float correction1, float correction2, float eps,
+                    float lo, float hi);
+
+    /**
      * The L1, L2 and L&infin; norms of a - b per sample (b null: of a): the tensors hold {@code batch}
      * samples of n = length / batch floats, and each output (length batch, null where not wanted) gets
      * one norm per sample. d = a - b is rounded to float first; L1 = sum |d| and the sum of squares run

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gradsign.cpu.ApgdStep;
+import io.gradsign.cpu.CwAdam;
 import io.gradsign.cuda.CountingCudaLibrary;
 import io.gradsign.cuda.CudaBackend;
 import io.gradsign.cuda.CudaLibrary;
@@ -402,6 +403,205 @@ class AttackOpsTest {
     }
 
     // ---------------------------------------------------------------------------------------------
+    // cwAdamStep
+
+    /** CW's Adam: learning rate 0.01, beta1 0.9, beta2 0.999, eps 1e-8; the corrections of step t, in double. */
+    private static float[] adamCorrections(int t) {
+        return new float[] {(float) (1 / (1 - Math.pow(0.9, t))), (float) (1 / (1 - Math.pow(0.999, t)))};
+    }
+
+    /** w, m, v, x' after one step (origin and gradient unchanged); views at offset of larger tensors where offset > 0. */
+    private static float[][] cwAdam(Backend backend, float[][] in, int offset, float learningRate, float[] corrections,
+                                    float lo, float hi) {
+        int n = in[0].length;
+        Tensor[] tensors = new Tensor[6];
+        try {
+            for (int k = 0; k < 6; k++) {
+                float[] padded = new float[n + offset];
+                System.arraycopy(in[k], 0, padded, offset, n);
+                tensors[k] = backend.upload(padded);
+            }
+            Tensor[] views = new Tensor[6];
+            for (int k = 0; k < 6; k++) {
+                views[k] = offset == 0 ? tensors[k] : tensors[k].view(offset, n);
+            }
+            backend.cwAdamStep(views[0], views[1], views[2], views[3], views[4], views[5], learningRate, 0.9f, 0.999f,
+                    corrections[0], corrections[1], 1e-8f, lo, hi);
+            float[][] out = new float[4][];
+            for (int k = 0; k < 4; k++) {
+                out[k] = views[k].toArray();
+            }
+            return out;
+        } finally {
+            for (Tensor tensor : tensors) {
+                if (tensor != null) {
+                    tensor.close();
+                }
+            }
+        }
+    }
+
+    /** w (mostly |w| < 3, some beyond 10, some tiny, zeros and subnormals), m, v, x', origin, gradient. */
+    private static float[][] cwAdamInputs(long seed, int n, float lo, float hi) {
+        Random random = new Random(seed);
+        float[][] in = new float[6][n];
+        float half = (hi - lo) * 0.5f;
+        for (int i = 0; i < n; i++) {
+            float w = switch (i % 13) {
+                case 3 -> (random.nextFloat() - 0.5f) * 60f;
+                case 5 -> (random.nextFloat() - 0.5f) * 1e-20f;
+                case 7 -> i % 2 == 0 ? 0f : -0f;
+                case 9 -> Float.MIN_VALUE * random.nextInt(1000) * (random.nextBoolean() ? 1 : -1);
+                case 11 -> (random.nextBoolean() ? 1 : -1) * (10f + 5f * random.nextFloat());
+                default -> (random.nextFloat() - 0.5f) * 6f;
+            };
+            in[0][i] = w;
+            in[1][i] = (random.nextFloat() - 0.5f) * 0.2f;
+            in[2][i] = i % 17 == 4 ? 0f : random.nextFloat() * 0.01f;
+            in[3][i] = lo + half * (CwAdam.tanh(w) + 1f);
+            in[4][i] = lo + (hi - lo) * random.nextFloat();
+            in[5][i] = (random.nextFloat() - 0.5f) * 4f;
+        }
+        return in;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cudaKinds")
+    void cwAdamStepMatchesTheCpuTwinBitForBit(BackendKind kind) {
+        try (Backend cuda = TestBackends.openCudaPath(kind)) {
+            long seed = 81;
+            for (int n : new int[] {1, 37, 1000, 100_003}) {
+                for (float[] box : new float[][] {{0f, 1f}, {-0.5f, 0.5f}, {0f, 255f}}) {
+                    // offset 1 puts every operand off its 16-byte alignment together: the float4 body after a head
+                    int offset = n == 1000 && box[1] == 1f ? 1 : 0;
+                    float[][] in = cwAdamInputs(seed++, n, box[0], box[1]);
+                    float[][] cpuIn = in;
+                    float[][] cudaIn = in;
+                    // three steps, each fed the previous step's outputs, so the moments are Adam's own
+                    for (int step = 1; step <= 3; step++) {
+                        String what = kind + " cwAdamStep n " + n + " box [" + box[0] + ", " + box[1] + "] offset "
+                                + offset + " step " + step + " seed " + (seed - 1);
+                        float[][] want = cwAdam(cpu, cpuIn, offset, 0.01f, adamCorrections(step), box[0], box[1]);
+                        float[][] got = cwAdam(cuda, cudaIn, offset, 0.01f, adamCorrections(step), box[0], box[1]);
+                        String[] names = {"w", "m", "v", "x'"};
+                        for (int k = 0; k < 4; k++) {
+                            assertSameBits(want[k], got[k], what + " " + names[k]);
+                        }
+                        cpuIn = new float[][] {want[0], want[1], want[2], want[3], in[4], in[5]};
+                        cudaIn = new float[][] {got[0], got[1], got[2], got[3], in[4], in[5]};
+                    }
+                }
+            }
+        }
+    }
+
+    /** The ulps of float between got and the exact value want (in double): |got - want| / ulp(float(want)). */
+    private static double ulps(float got, double want) {
+        return Math.abs(got - want) / Math.ulp((float) want);
+    }
+
+    @Test
+    void cwAdamTanhIsWithinFourUlpOddAndMonotone() {
+        double worst = 0;
+        float worstAt = 0;
+        // each in increasing order: every 1021st float from 0 to 20 (all binades, the tiny ones included), a
+        // grid of step 1e-5 over [0, 20] (every reduction interval of the exp), and every float of
+        // [0.54, 0.56] (the polynomial's edge at 0.55), of [9, 9.1] (where the formula reaches 1) and of
+        // [9.99, 10.01] (where the branch ends). tanh(-x) is checked to be -tanh(x) at each point.
+        int end = Float.floatToIntBits(20f);
+        int[][] ranges = {{0, end, 1021}, {0, 2_000_000, -1},
+            {Float.floatToIntBits(0.54f), Float.floatToIntBits(0.56f), 1},
+            {Float.floatToIntBits(9f), Float.floatToIntBits(9.1f), 1},
+            {Float.floatToIntBits(9.99f), Float.floatToIntBits(10.01f), 1}};
+        for (int[] range : ranges) {
+            float previous = -1f;
+            for (int k = range[0]; k <= range[1]; k += Math.abs(range[2])) {
+                float x = range[2] < 0 ? (float) (k * 1e-5) : Float.intBitsToFloat(k);
+                float t = CwAdam.tanh(x);
+                double error = ulps(t, StrictMath.tanh((double) x));
+                if (error > worst) {
+                    worst = error;
+                    worstAt = x;
+                }
+                assertTrue(t >= previous, "tanh not monotone at " + x + ": " + t + " after " + previous);
+                previous = t;
+                assertEquals(Float.floatToIntBits(-t), Float.floatToIntBits(CwAdam.tanh(-x)), "tanh(-x) = -tanh(x) at " + x);
+            }
+        }
+        System.out.println("CwAdam.tanh: at most " + worst + " ulp from StrictMath.tanh, at " + worstAt);
+        assertTrue(worst <= 4, "tanh is " + worst + " ulp off at " + worstAt);
+        // the special values
+        assertEquals(Float.floatToIntBits(0f), Float.floatToIntBits(CwAdam.tanh(0f)));
+        assertEquals(Float.floatToIntBits(-0f), Float.floatToIntBits(CwAdam.tanh(-0f)));
+        assertEquals(Float.MIN_VALUE, CwAdam.tanh(Float.MIN_VALUE));
+        assertEquals(-Float.MIN_VALUE, CwAdam.tanh(-Float.MIN_VALUE));
+        assertEquals(1e-20f, CwAdam.tanh(1e-20f));
+        assertEquals(1f, CwAdam.tanh(Float.POSITIVE_INFINITY));
+        assertEquals(-1f, CwAdam.tanh(Float.NEGATIVE_INFINITY));
+        assertEquals(1f, CwAdam.tanh(Float.MAX_VALUE));
+        assertEquals(-1f, CwAdam.tanh(-20f));
+        assertEquals(1f, CwAdam.tanh(10f));
+        assertEquals(Math.nextDown(1f), CwAdam.tanh(9f), "tanh(9) = 1 - 3.05e-8 rounds below 1");
+        assertTrue(Float.isNaN(CwAdam.tanh(Float.NaN)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cudaKinds")
+    void cwAdamStepWithoutTheMarginMovesXTowardsTheOrigin(BackendKind kind) {
+        // gradient 0: the objective is ||x' - o||^2 alone, whose minimum x' = o lies inside the box
+        int n = 37;
+        float lo = 0f;
+        float hi = 1f;
+        float[] origin = TestBackends.uniform(91, n, 0.1f, 0.9f);
+        float[] start = TestBackends.uniform(92, n, 0.02f, 0.98f);
+        float[] w = new float[n];
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = (float) atanh((start[i] - lo) / ((hi - lo) * 0.5) - 1);
+            x[i] = lo + (hi - lo) * 0.5f * (CwAdam.tanh(w[i]) + 1f);
+        }
+        try (Backend cuda = TestBackends.openCudaPath(kind)) {
+            float[][] results = new float[2][];
+            Backend[] backends = {cpu, cuda};
+            for (int b = 0; b < 2; b++) {
+                Backend backend = backends[b];
+                try (Tensor tw = backend.upload(w); Tensor tm = backend.allocate(n); Tensor tv = backend.allocate(n); // zeros
+                     Tensor tx = backend.upload(x); Tensor to = backend.upload(origin);
+                     Tensor tg = backend.allocate(n)) {
+                    double distance = distance(x, origin);
+                    double first = distance;
+                    for (int step = 1; step <= 500; step++) {
+                        float[] c = adamCorrections(step);
+                        backend.cwAdamStep(tw, tm, tv, tx, to, tg, 0.01f, 0.9f, 0.999f, c[0], c[1], 1e-8f, lo, hi);
+                        if (step % 50 == 0) {
+                            double now = distance(tx.toArray(), origin);
+                            assertTrue(now < distance, backend.kind() + " step " + step + ": distance " + now
+                                    + " not below " + distance);
+                            distance = now;
+                        }
+                    }
+                    assertTrue(distance < 0.02 * first, backend.kind() + ": distance " + distance + " from " + first);
+                    results[b] = tx.toArray();
+                }
+            }
+            assertSameBits(results[0], results[1], kind + " x' after 500 steps");
+        }
+    }
+
+    private static double atanh(double y) {
+        return 0.5 * Math.log((1 + y) / (1 - y));
+    }
+
+    private static double distance(float[] a, float[] b) {
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            double d = (double) a[i] - b[i];
+            sum += d * d;
+        }
+        return Math.sqrt(sum);
+    }
+
+    // ---------------------------------------------------------------------------------------------
     // validation: refused in Java, before native code
 
     @Test
@@ -490,6 +690,55 @@ class AttackOpsTest {
             rejected(library, "labels hold 3 labels of 4 classes; the batch is 3 of 3 classes",
                     () -> cuda.cwMargin(losses, d, logits, y, null, 3, 3, 0f, false));
             rejected(library, "dLogits shares memory", () -> cuda.cwMargin(losses, logits, logits, y, null, 3, 4, 0f, true));
+
+            Tensor w = cuda.allocate(12);
+            Tensor m = cuda.allocate(12);
+            Tensor v = cuda.allocate(12);
+            Tensor xa = cuda.allocate(12);
+            float c1 = 10f;
+            float c2 = 1000f;
+            rejected(library, "m has 11 floats, the shapes need 12",
+                    () -> cuda.cwAdamStep(w, eleven, v, xa, o, g, 0.01f, 0.9f, 0.999f, c1, c2, 1e-8f, 0f, 1f));
+            rejected(library, "gradient has 13 floats, the shapes need 12",
+                    () -> cuda.cwAdamStep(w, m, v, xa, o, big, 0.01f, 0.9f, 0.999f, c1, c2, 1e-8f, 0f, 1f));
+            for (float bad : new float[] {0f, -0.01f, Float.NaN, Float.POSITIVE_INFINITY}) {
+                rejected(library, "learningRate must be finite and > 0, got " + bad,
+                        () -> cuda.cwAdamStep(w, m, v, xa, o, g, bad, 0.9f, 0.999f, c1, c2, 1e-8f, 0f, 1f));
+            }
+            for (float bad : new float[] {1f, -0.1f, Float.NaN}) {
+                rejected(library, "beta1 must be in [0, 1), got " + bad,
+                        () -> cuda.cwAdamStep(w, m, v, xa, o, g, 0.01f, bad, 0.999f, c1, c2, 1e-8f, 0f, 1f));
+                rejected(library, "beta2 must be in [0, 1), got " + bad,
+                        () -> cuda.cwAdamStep(w, m, v, xa, o, g, 0.01f, 0.9f, bad, c1, c2, 1e-8f, 0f, 1f));
+            }
+            for (float bad : new float[] {0.5f, 0f, Float.NaN, Float.POSITIVE_INFINITY}) {
+                rejected(library, "correction1 must be finite and >= 1, got " + bad,
+                        () -> cuda.cwAdamStep(w, m, v, xa, o, g, 0.01f, 0.9f, 0.999f, bad, c2, 1e-8f, 0f, 1f));
+                rejected(library, "correction2 must be finite and >= 1, got " + bad,
+                        () -> cuda.cwAdamStep(w, m, v, xa, o, g, 0.01f, 0.9f, 0.999f, c1, bad, 1e-8f, 0f, 1f));
+            }
+            for (float bad : new float[] {0f, -1e-8f, Float.NaN, Float.POSITIVE_INFINITY}) {
+                rejected(library, "eps must be finite and > 0, got " + bad,
+                        () -> cuda.cwAdamStep(w, m, v, xa, o, g, 0.01f, 0.9f, 0.999f, c1, c2, bad, 0f, 1f));
+            }
+            rejected(library, "lo < hi, both finite, got lo=1.0, hi=1.0",
+                    () -> cuda.cwAdamStep(w, m, v, xa, o, g, 0.01f, 0.9f, 0.999f, c1, c2, 1e-8f, 1f, 1f));
+            rejected(library, "lo < hi, both finite, got lo=1.0, hi=0.0",
+                    () -> cuda.cwAdamStep(w, m, v, xa, o, g, 0.01f, 0.9f, 0.999f, c1, c2, 1e-8f, 1f, 0f));
+            rejected(library, "lo < hi, both finite, got lo=-Infinity, hi=1.0",
+                    () -> cuda.cwAdamStep(w, m, v, xa, o, g, 0.01f, 0.9f, 0.999f, c1, c2, 1e-8f,
+                            Float.NEGATIVE_INFINITY, 1f));
+            rejected(library, "lo < hi, both finite, got lo=0.0, hi=NaN",
+                    () -> cuda.cwAdamStep(w, m, v, xa, o, g, 0.01f, 0.9f, 0.999f, c1, c2, 1e-8f, 0f, Float.NaN));
+            rejected(library, "m shares memory with v",
+                    () -> cuda.cwAdamStep(w, m, m, xa, o, g, 0.01f, 0.9f, 0.999f, c1, c2, 1e-8f, 0f, 1f));
+            rejected(library, "origin shares memory with gradient",
+                    () -> cuda.cwAdamStep(w, m, v, xa, o, o, 0.01f, 0.9f, 0.999f, c1, c2, 1e-8f, 0f, 1f));
+            rejected(library, "w shares memory with adversarial",
+                    () -> cuda.cwAdamStep(big.view(0, 12), m, v, big.view(1, 12), o, g, 0.01f, 0.9f, 0.999f, c1, c2,
+                            1e-8f, 0f, 1f));
+            rejected(library, "v shares memory with origin",
+                    () -> cuda.cwAdamStep(w, m, v, xa, v, g, 0.01f, 0.9f, 0.999f, c1, c2, 1e-8f, 0f, 1f));
         }
     }
 

@@ -295,6 +295,19 @@ public final class CpuBackend extends AbstractBackend<CpuTensor> implements Dens
     }
 
     @Override
+    protected void cwAdamStepChecked(CpuTensor w, CpuTensor m, CpuTensor v, CpuTensor adversarial, CpuTensor origin,
+                                     CpuTensor gradient, float learningRate, float beta1, float beta2,
+                                     float correction1, float correction2, float eps, float lo, float hi) {
+        w.written();
+        m.written();
+        v.written();
+        adversarial.written();
+        CwAdam.cwAdamStep(w.data(), w.offset(), m.data(), m.offset(), v.data(), v.offset(), adversarial.data(),
+                adversarial.offset(), origin.data(), origin.offset(), gradient.data(), gradient.offset(),
+                (int) w.length(), learningRate, beta1, beta2, correction1, correction2, eps, lo, hi);
+    }
+
+    @Override
     protected void sampleNormsChecked(CpuTensor l1, CpuTensor l2, CpuTensor linf, CpuTensor a, CpuTensor b, int batch) {
         for (CpuTensor out : new CpuTensor[] {l1, l2, linf}) {
             if (out != null) {

@@ -318,6 +318,15 @@ public final class CudaBackend extends AbstractBackend<DeviceBuffer> implements 
     }
 
     @Override
+    protected void cwAdamStepChecked(DeviceBuffer w, DeviceBuffer m, DeviceBuffer v, DeviceBuffer adversarial,
+                                     DeviceBuffer origin, DeviceBuffer gradient, float learningRate, float beta1,
+                                     float beta2, float correction1, float correction2, float eps, float lo, float hi) {
+        library.check(library.cwAdamStep(w.rawAddress(), m.rawAddress(), v.rawAddress(), adversarial.rawAddress(),
+                origin.rawAddress(), gradient.rawAddress(), w.length(), learningRate, beta1, beta2, correction1,
+                correction2, eps, lo, hi), "cwAdamStep");
+    }
+
+    @Override
     protected void sampleNormsChecked(DeviceBuffer l1, DeviceBuffer l2, DeviceBuffer linf, DeviceBuffer a,
                                       DeviceBuffer b, int batch) {
         long sampleSize = batch == 0 ? 0 : a.length() / batch;

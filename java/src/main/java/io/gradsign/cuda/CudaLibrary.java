@@ -126,6 +126,11 @@ public interface CudaLibrary {
     int cwMargin(long losses, long dlogits, long logits, long labels, long scales, int batch, int classes, float kappa,
                  boolean targeted);
 
+    /** w, m, v and adversarial are read and written; the six buffers are disjoint, count floats each. */
+    int cwAdamStep(long w, long m, long v, long adversarial, long origin, long gradient, long count,
+                   float learningRate, float beta1, float beta2, float correction1, float correction2, float eps,
+                   float lo, float hi);
+
     /** l1, l2, linf and b may be 0 (not computed; b absent). */
     int sampleNorms(long l1, long l2, long linf, long a, long b, long batch, long sampleSize);
 
@@ -185,6 +190,7 @@ public interface CudaLibrary {
         @Override public int apgdStep(long next, long current, long previous, long origin, long gradient, long stepSizes, long batch, long sampleSize, float momentum, float epsilon, float lo, float hi) { return GradsignCuda.gradsign_apgd_step(next, current, previous, origin, gradient, stepSizes, batch, sampleSize, momentum, epsilon, lo, hi); }
         @Override public int dlrLoss(long losses, long dlogits, long logits, long labels, long targets, int batch, int classes, float gradientScale) { return GradsignCuda.gradsign_dlr_loss(losses, dlogits, logits, labels, targets, batch, classes, gradientScale); }
         @Override public int cwMargin(long losses, long dlogits, long logits, long labels, long scales, int batch, int classes, float kappa, boolean targeted) { return GradsignCuda.gradsign_cw_margin(losses, dlogits, logits, labels, scales, batch, classes, kappa, targeted ? 1 : 0); }
+        @Override public int cwAdamStep(long w, long m, long v, long adversarial, long origin, long gradient, long count, float learningRate, float beta1, float beta2, float correction1, float correction2, float eps, float lo, float hi) { return GradsignCuda.gradsign_cw_adam_step(w, m, v, adversarial, origin, gradient, count, learningRate, beta1, beta2, correction1, correction2, eps, lo, hi); }
         @Override public int sampleNorms(long l1, long l2, long linf, long a, long b, long batch, long sampleSize) { return GradsignCuda.gradsign_sample_norms(l1, l2, linf, a, b, batch, sampleSize); }
         @Override public int copyRows(long destination, int[] destinationRows, long source, int[] sourceRows, long count, long rowLength) { return GradsignCuda.gradsign_copy_rows(destination, destinationRows, source, sourceRows, count, rowLength); }
         @Override public int denseScratchBytes(long[] bytes) { return GradsignCuda.gradsign_dense_scratch_bytes(bytes); }
@@ -247,6 +253,7 @@ public interface CudaLibrary {
         @Override public int apgdStep(long next, long current, long previous, long origin, long gradient, long stepSizes, long batch, long sampleSize, float momentum, float epsilon, float lo, float hi) { return GradsignCudaEmulated.gradsign_apgd_step(next, current, previous, origin, gradient, stepSizes, batch, sampleSize, momentum, epsilon, lo, hi); }
         @Override public int dlrLoss(long losses, long dlogits, long logits, long labels, long targets, int batch, int classes, float gradientScale) { return GradsignCudaEmulated.gradsign_dlr_loss(losses, dlogits, logits, labels, targets, batch, classes, gradientScale); }
         @Override public int cwMargin(long losses, long dlogits, long logits, long labels, long scales, int batch, int classes, float kappa, boolean targeted) { return GradsignCudaEmulated.gradsign_cw_margin(losses, dlogits, logits, labels, scales, batch, classes, kappa, targeted ? 1 : 0); }
+        @Override public int cwAdamStep(long w, long m, long v, long adversarial, long origin, long gradient, long count, float learningRate, float beta1, float beta2, float correction1, float correction2, float eps, float lo, float hi) { return GradsignCudaEmulated.gradsign_cw_adam_step(w, m, v, adversarial, origin, gradient, count, learningRate, beta1, beta2, correction1, correction2, eps, lo, hi); }
         @Override public int sampleNorms(long l1, long l2, long linf, long a, long b, long batch, long sampleSize) { return GradsignCudaEmulated.gradsign_sample_norms(l1, l2, linf, a, b, batch, sampleSize); }
         @Override public int copyRows(long destination, int[] destinationRows, long source, int[] sourceRows, long count, long rowLength) { return GradsignCudaEmulated.gradsign_copy_rows(destination, destinationRows, source, sourceRows, count, rowLength); }
         @Override public int denseScratchBytes(long[] bytes) { return GradsignCudaEmulated.gradsign_dense_scratch_bytes(bytes); }

@@ -327,6 +327,14 @@ class FgsmPerturbInPlaceTest {
         }
 
         @Override
+        public void cwAdamStep(Tensor w, Tensor m, Tensor v, Tensor adversarial, Tensor origin, Tensor gradient,
+                               float learningRate, float beta1, float beta2, float correction1, float correction2,
+                               float eps, float lo, float hi) {
+            cpu.cwAdamStep(w, m, v, adversarial, origin, gradient, learningRate, beta1, beta2, correction1,
+                    correction2, eps, lo, hi);
+        }
+
+        @Override
         public void sampleNorms(Tensor l1, Tensor l2, Tensor linf, Tensor a, Tensor b, int batch) {
             cpu.sampleNorms(l1, l2, linf, a, b, batch);
         }

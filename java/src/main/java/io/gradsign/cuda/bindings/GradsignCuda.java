@@ -65,6 +65,8 @@ public final class GradsignCuda {
 
     public static native int gradsign_cw_margin(@Cast("gradsign_address") long losses, @Cast("gradsign_address") long dlogits, @Cast("gradsign_address") long logits, @Cast("gradsign_address") long labels, @Cast("gradsign_address") long scales, int batch, int classes, float kappa, int targeted);
 
+    public static native int gradsign_cw_adam_step(@Cast("gradsign_address") long w, @Cast("gradsign_address") long m, @Cast("gradsign_address") long v, @Cast("gradsign_address") long adversarial, @Cast("gradsign_address") long origin, @Cast("gradsign_address") long gradient, long count, float learningRate, float beta1, float beta2, float correction1, float correction2, float eps, float lo, float hi);
+
     public static native int gradsign_sample_norms(@Cast("gradsign_address") long l1, @Cast("gradsign_address") long l2, @Cast("gradsign_address") long linf, @Cast("gradsign_address") long a, @Cast("gradsign_address") long b, long batch, long sampleSize);
 
     public static native int gradsign_copy_rows(@Cast("gradsign_address") long destination, @Cast("const int*") int[] destinationRows, @Cast("gradsign_address") long source, @Cast("const int*") int[] sourceRows, long count, long rowLength);
