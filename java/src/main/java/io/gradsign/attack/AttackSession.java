@@ -1,10 +1,13 @@
 package io.gradsign.attack;
 
+import io.gradsign.Labels;
 import io.gradsign.Shape;
 import io.gradsign.Tensor;
 import io.gradsign.nn.Claim;
 import io.gradsign.nn.Network;
 import io.gradsign.nn.Workspace;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.IntConsumer;
 
@@ -20,6 +23,8 @@ public final class AttackSession implements AutoCloseable {
     private final Network network;
     private final Workspace workspace;
     private Tensor momentum;
+    private final Map<String, Tensor> buffers = new HashMap<>();
+    private Labels targets;
     private IntConsumer progress = n -> {};
 
     /** A session on {@code network} for batches of up to {@code capacity} samples. */
@@ -73,12 +78,58 @@ public final class AttackSession implements AutoCloseable {
         return momentum.slice(0, batch);
     }
 
+    /**
+     * The session's buffer called {@code name}: {@code rows} input-shaped rows, (rows, input shape...),
+     * allocated at the first call for max(rows, capacity) rows and again if a later call asks for
+     * more; its contents are the caller's between calls.
+     */
+    Tensor rows(String name, int rows) {
+        Tensor buffer = buffers.get(name);
+        if (buffer == null || buffer.shape().dim(0) < rows) {
+            if (buffer != null) {
+                buffer.close();
+            }
+            buffer = network.backend().allocate(Shape.batchOf(Math.max(rows, capacity()), network.inputShape()));
+            buffers.put(name, buffer);
+        }
+        return buffer.slice(0, rows);
+    }
+
+    /** The session's vector of floats called {@code name}, (length), allocated as {@link #rows} does. */
+    Tensor vector(String name, int length) {
+        String key = "vector:" + name;
+        Tensor buffer = buffers.get(key);
+        if (buffer == null || buffer.length() < length) {
+            if (buffer != null) {
+                buffer.close();
+            }
+            buffer = network.backend().allocate(Shape.of(Math.max(length, capacity())));
+            buffers.put(key, buffer);
+        }
+        return buffer.slice(0, length);
+    }
+
+    /** A second labels buffer (targets beside the labels of the workspace) for {@code batch} samples. */
+    Labels targets(int batch) {
+        if (targets == null) {
+            targets = network.backend().uploadLabels(new int[capacity()], network.classes());
+        }
+        return targets.prefix(batch);
+    }
+
     /** Frees the buffers (not the network). */
     @Override
     public void close() {
         workspace.close();
         if (momentum != null) {
             momentum.close();
+        }
+        for (Tensor buffer : buffers.values()) {
+            buffer.close();
+        }
+        buffers.clear();
+        if (targets != null) {
+            targets.close();
         }
     }
 }

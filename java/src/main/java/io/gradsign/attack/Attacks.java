@@ -13,6 +13,10 @@ public final class Attacks {
     /** The names {@link #byName} takes, in the order the command line lists them. */
     public static final List<String> NAMES = List.of("fgsm", "fgm", "bim", "pgd", "pgd-l2", "rfgsm", "mifgsm");
 
+    /** Every attack {@link #named} takes: the gradient attacks, then APGD and the minimal-perturbation attacks. */
+    public static final List<String> ALL_NAMES = List.of("fgsm", "fgm", "bim", "pgd", "pgd-l2", "rfgsm", "mifgsm",
+            "apgd-ce", "apgd-dlr", "apgd-t", "deepfool", "deepfool-linf", "cw");
+
     private static final long SEED = 0;
 
     private Attacks() {}
@@ -88,6 +92,71 @@ public final class Attacks {
     public static GradientAttack mifgsm(float epsilon) {
         return new GradientAttack("mifgsm", Norm.LINF, epsilon, GradientAttack.Schedule.RELATIVE, 1f, 10,
                 Float.NaN, RandomStart.Kind.NONE, 1, 1f, false, 0f, 1f, SEED);
+    }
+
+    /**
+     * APGD-CE (Croce and Hein 2020): {@link Apgd} on the cross-entropy, 100 iterations, one restart, as
+     * AutoAttack's standard version runs it.
+     */
+    public static Apgd apgdCe(float epsilon) {
+        return new Apgd(Apgd.Loss.CE, epsilon, 100, 1, 9, 0.75f, 0.75f, true, 0f, 1f, SEED);
+    }
+
+    /** APGD-DLR (Croce and Hein 2020): {@link Apgd} on the untargeted difference of logits ratio, 100 iterations, one restart. */
+    public static Apgd apgdDlr(float epsilon) {
+        return new Apgd(Apgd.Loss.DLR, epsilon, 100, 1, 9, 0.75f, 0.75f, true, 0f, 1f, SEED);
+    }
+
+    /**
+     * APGD-T (Croce and Hein 2020): {@link Apgd} on the targeted difference of logits ratio, once for each of
+     * the 9 classes of highest clean logit after the first, 100 iterations and one restart each, as
+     * AutoAttack's standard version runs it.
+     */
+    public static Apgd apgdTargeted(float epsilon) {
+        return new Apgd(Apgd.Loss.DLR_TARGETED, epsilon, 100, 1, 9, 0.75f, 0.75f, true, 0f, 1f, SEED);
+    }
+
+    /** DeepFool in L2 (Moosavi-Dezfooli et al. 2016): 50 iterations, overshoot 0.02, every class a candidate, no budget. */
+    public static DeepFool deepFool() {
+        return new DeepFool(Norm.L2, 50, 0.02f, 0, Float.POSITIVE_INFINITY, 0f, 1f);
+    }
+
+    /** DeepFool in L&infin; (Moosavi-Dezfooli et al. 2016, the l&#8734; case of Algorithm 3): as {@link #deepFool()}. */
+    public static DeepFool deepFoolLinf() {
+        return new DeepFool(Norm.LINF, 50, 0.02f, 0, Float.POSITIVE_INFINITY, 0f, 1f);
+    }
+
+    /**
+     * Carlini-Wagner L2 (Carlini and Wagner 2017) with the paper's defaults: &kappa; = 0, 9 binary-search steps
+     * from c = 10&#8315;&sup3;, 10,000 Adam iterations of learning rate 0.01 each with the early abort, no budget.
+     */
+    public static CarliniWagnerL2 carliniWagnerL2() {
+        return new CarliniWagnerL2(0f, 9, 10_000, 0.01f, 1e-3f, true, Float.POSITIVE_INFINITY, 0f, 1f);
+    }
+
+    /**
+     * Any attack of {@link #ALL_NAMES} (case-insensitive) with budget {@code epsilon}: the gradient attacks
+     * and APGD at that &epsilon;; the minimal-perturbation attacks (deepfool, deepfool-linf, cw) with it as a
+     * budget unless it is infinite.
+     *
+     * @throws IllegalArgumentException for another name, naming the known ones
+     */
+    public static Attack named(String name, float epsilon) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "apgd-ce" -> apgdCe(epsilon);
+            case "apgd-dlr" -> apgdDlr(epsilon);
+            case "apgd-t" -> apgdTargeted(epsilon);
+            case "deepfool" -> deepFool().withEpsilon(epsilon);
+            case "deepfool-linf" -> deepFoolLinf().withEpsilon(epsilon);
+            case "cw" -> carliniWagnerL2().withEpsilon(epsilon);
+            default -> {
+                if (!NAMES.contains(name.toLowerCase(Locale.ROOT))) {
+                    throw new IllegalArgumentException("no attack called '" + name + "': the attacks are "
+                            + String.join(", ", ALL_NAMES));
+                }
+                yield byName(name, epsilon);
+            }
+        };
     }
 
     /**

@@ -44,11 +44,20 @@ final class Batches {
      * [first, first + n) of images.
      */
     static void predict(Workspace workspace, float[] images, int first, int n, int[] classes, float[] confidence) {
+        predict(workspace, images, first, n, classes, confidence, null);
+    }
+
+    /** {@link #predict}, also keeping the logits of the n samples in {@code logitsOut} (n &times; classes) unless it is null. */
+    static void predict(Workspace workspace, float[] images, int first, int n, int[] classes, float[] confidence,
+                        float[] logitsOut) {
         int size = workspace.network().inputSize();
         int k = workspace.network().classes();
         Tensor x = workspace.input(n);
         x.copyFrom(images, first * size, 0, n * size);
         float[] logits = workspace.logits(x).toArray();
+        if (logitsOut != null) {
+            System.arraycopy(logits, 0, logitsOut, 0, n * k);
+        }
         workspace.crossEntropy(workspace.labels(n), 1f, false);
         float[] probabilities = workspace.probabilities(n).toArray();
         for (int i = 0; i < n; i++) {

@@ -19,7 +19,12 @@ final class RandomStart {
         /** Uniform in the &epsilon;-ball: each element uniform in [&minus;&epsilon;, &epsilon;) (L&infin;), or a Gaussian direction at radius &epsilon;&middot;u^(1/n) (L2). */
         UNIFORM,
         /** x + &alpha;&middot;sign(N(0, I)): each element &plusmn;&alpha; with equal odds (R+FGSM). */
-        SIGN
+        SIGN,
+        /**
+         * AutoAttack's APGD start (L&infin;): x + &epsilon;&middot;t/max&#7522;|t&#7522;|, t uniform in [&minus;1, 1) per element,
+         * so the start lies on the ball's surface in its largest coordinate.
+         */
+        SCALED
     }
 
     private RandomStart() {}
@@ -44,6 +49,17 @@ final class RandomStart {
         if (kind == Kind.SIGN) {
             for (int i = 0; i < size; i++) {
                 float step = random.nextBoolean() ? radius : -radius;
+                out[outOffset + i] = clip(origin[originOffset + i] + step, lo, hi);
+            }
+        } else if (kind == Kind.SCALED) {
+            float[] t = new float[size];
+            float largest = 0f;
+            for (int i = 0; i < size; i++) {
+                t[i] = 2f * random.nextFloat() - 1f;
+                largest = Math.max(largest, Math.abs(t[i]));
+            }
+            for (int i = 0; i < size; i++) {
+                float step = largest > 0 ? radius * t[i] / largest : 0f;
                 out[outOffset + i] = clip(origin[originOffset + i] + step, lo, hi);
             }
         } else if (norm == Norm.LINF) {

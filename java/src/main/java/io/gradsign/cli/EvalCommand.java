@@ -1,6 +1,8 @@
 package io.gradsign.cli;
 
 import io.gradsign.Backend;
+import io.gradsign.attack.Apgd;
+import io.gradsign.attack.Attack;
 import io.gradsign.attack.AttackSession;
 import io.gradsign.attack.Attacks;
 import io.gradsign.attack.GradientAttack;
@@ -9,6 +11,8 @@ import io.gradsign.eval.LinearCertificate;
 import io.gradsign.eval.RobustnessEvaluation;
 import io.gradsign.eval.RobustnessPlot;
 import io.gradsign.eval.RobustnessReport;
+import io.gradsign.eval.StandardEvaluation;
+import io.gradsign.eval.StandardReport;
 import io.gradsign.model.Evaluation;
 import io.gradsign.nn.Network;
 import java.io.IOException;
@@ -47,9 +51,30 @@ final class EvalCommand implements Callable<Integer> {
     ModelOptions model;
 
     @Option(names = "--attacks", paramLabel = "LIST", split = ",", description = "attacks to sweep, comma-separated:"
-            + " fgsm, fgm, bim, pgd, pgd-l2, rfgsm, mifgsm, each optionally with settings after colons, e.g."
-            + " pgd:steps=20:restarts=2 (keys steps, step-size, restarts, decay, seed)")
+            + " fgsm, fgm, bim, pgd, pgd-l2, rfgsm, mifgsm, apgd-ce, apgd-dlr, apgd-t, each optionally with settings"
+            + " after colons, e.g. pgd:steps=20:restarts=2 (keys steps, step-size, restarts, decay, seed,"
+            + " target-classes)")
     List<String> attackSpecs;
+
+    @Option(names = "--standard", description = "the standard evaluation at --epsilon: APGD-CE, then APGD-T on the"
+            + " images still unbroken (AutoAttack's protocol without FAB-T and Square); the robust accuracy after each"
+            + " attack and which attack broke each image")
+    boolean standard;
+
+    @Option(names = "--epsilon", description = "the L-inf budget of --standard (default: 0.1)")
+    Float epsilon;
+
+    @Option(names = "--steps", paramLabel = "N", description = "iterations of each APGD run of --standard (default:"
+            + " 100)")
+    Integer steps;
+
+    @Option(names = "--seed", description = "the seed of --standard's random starts (default: 0)")
+    Long seed;
+
+    @Option(names = "--compaction", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "--standard: broken images leave the batch during each run (default: on; the accuracy does"
+                    + " not depend on it, the passes do)")
+    boolean compaction;
 
     @Option(names = "--epsilons", paramLabel = "SPEC", description = "a comma list (0,0.1,0.2) or an inclusive range"
             + " FROM:TO:STEP (default: " + DEFAULT_EPSILONS + ")")
@@ -88,10 +113,17 @@ final class EvalCommand implements Callable<Integer> {
         check(batch >= 1, "--batch must be at least 1, got " + batch);
         check(count == null || count >= 1, "--count must be at least 1, got " + count);
         boolean sweep = attackSpecs != null || certify;
-        check(sweep || (epsilonSpec == null && csv == null && json == null && plot == null),
-                "--epsilons, --csv, --json and --plot need --attacks LIST or --certify");
+        check(!(standard && sweep), "--standard runs its own attacks: it takes neither --attacks nor --certify");
+        check(standard || (epsilon == null && steps == null && seed == null),
+                "--epsilon, --steps and --seed are for --standard (a sweep takes --epsilons and settings in --attacks)");
+        check(!standard || epsilonSpec == null, "--standard takes one --epsilon, not --epsilons");
+        check(epsilon == null || (Float.isFinite(epsilon) && epsilon >= 0), "--epsilon must be finite and >= 0, got "
+                + epsilon);
+        check(steps == null || steps >= 1, "--steps must be at least 1, got " + steps);
+        check(sweep || standard || (epsilonSpec == null && csv == null && json == null && plot == null),
+                "--epsilons, --csv, --json and --plot need --attacks LIST, --certify or --standard");
         float[] epsilons = null;
-        List<GradientAttack> attacks = new ArrayList<>();
+        List<Attack> attacks = new ArrayList<>();
         List<String> labels = new ArrayList<>();
         if (sweep) {
             try {
@@ -100,7 +132,10 @@ final class EvalCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--epsilons: " + e.getMessage());
             }
             for (String attackSpec : attackSpecs == null ? List.of("fgsm") : attackSpecs) {
-                GradientAttack attack = parseAttack(attackSpec).withEarlyStop(earlyStop);
+                Attack attack = parseAttack(attackSpec);
+                if (attack instanceof GradientAttack g) {
+                    attack = g.withEarlyStop(earlyStop);
+                }
                 attacks.add(attack);
                 labels.add(label(attackSpec));
             }
@@ -119,7 +154,9 @@ final class EvalCommand implements Callable<Integer> {
                 int n = count == null ? test.count() : Math.min(count, test.count());
                 float[] images = test.images(0, n);
                 int[] truth = test.labels(0, n);
-                if (!sweep) {
+                if (standard) {
+                    standardEvaluation(network, images, truth, out);
+                } else if (!sweep) {
                     accuracy(network, images, truth, out);
                 } else {
                     LinearCertificate certificate = null;
@@ -150,7 +187,60 @@ final class EvalCommand implements Callable<Integer> {
                 truth.length);
     }
 
-    private void robustness(Network network, List<GradientAttack> attacks, List<String> labels, float[] epsilons,
+    private void standardEvaluation(Network network, float[] images, int[] truth, PrintWriter out) throws IOException {
+        int n = truth.length;
+        float eps = epsilon == null ? 0.1f : epsilon;
+        List<Attack> ensemble = new ArrayList<>();
+        for (Attack attack : StandardEvaluation.ensemble(eps, steps == null ? 100 : steps, seed == null ? 0 : seed)) {
+            ensemble.add(((Apgd) attack).withCompaction(compaction));
+        }
+        out.printf(Locale.ROOT, "standard evaluation of %d test images at L-inf epsilon %s:%n", n, trim(eps));
+        for (Attack attack : ensemble) {
+            out.println("  " + attack);
+        }
+        out.flush();
+        StandardReport report;
+        try (AttackSession session = new AttackSession(network, Math.min(batch, n));
+             Progress progress = Progress.start("eval", (long) ensemble.size() * n, "images",
+                     spec.commandLine().getErr())) {
+            // each attack reports its batches through the session; an attack runs on the unbroken images
+            // only, so the rest of its share of the bar comes at its end
+            long[] sinceReport = {0};
+            session.onProgress(k -> {
+                sinceReport[0] += k;
+                progress.step(k);
+            });
+            report = StandardEvaluation.run(session, ensemble, images, truth, k -> {
+                progress.step(Math.max(0, k - sinceReport[0]));
+                sinceReport[0] = 0;
+            });
+            session.onProgress(null);
+        }
+        out.print(report.table());
+        out.printf(Locale.ROOT, "robust accuracy: %.2f%% (%d of %d)%n", 100 * report.robustAccuracy(),
+                Math.round(report.robustAccuracy() * n), n);
+        if (csv != null) {
+            createFolder(csv);
+            report.writeCsv(csv);
+            out.println("csv: " + csv);
+        }
+        if (json != null) {
+            createFolder(json);
+            report.writeJson(json);
+            out.println("json: " + json);
+        }
+        if (plot != null) {
+            createFolder(plot);
+            report.writePlot(plot, 800, 500);
+            out.println("plot: " + plot);
+        }
+        double seconds = report.totalSeconds();
+        out.printf(Locale.ROOT, "time: %.2f s, %d forward-backward passes (%.0f/s)%n", seconds, report.totalPasses(),
+                report.totalPasses() / Math.max(seconds, 1e-9));
+        out.flush();
+    }
+
+    private void robustness(Network network, List<Attack> attacks, List<String> labels, float[] epsilons,
                             float[] images, int[] truth, LinearCertificate certificate, PrintWriter out)
             throws IOException {
         int n = truth.length;
@@ -160,7 +250,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "robust accuracy of %d test images, untargeted, early stop %s; the attacks at"
                 + " epsilon %s:%n", n, earlyStop ? "on" : "off", trim(largest));
-        for (GradientAttack attack : attacks) {
+        for (Attack attack : attacks) {
             out.println("  " + attack.withEpsilon(largest));
         }
         out.flush();
@@ -221,28 +311,26 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /** The attack of one item of --attacks: a name, then optional :key=value settings. */
-    private GradientAttack parseAttack(String item) {
+    private Attack parseAttack(String item) {
         String[] parts = item.strip().split(":");
-        GradientAttack attack;
+        Attack attack;
         try {
-            attack = Attacks.byName(parts[0], 0f);
+            attack = Attacks.named(parts[0], 0f);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--attacks: " + e.getMessage());
+        }
+        if (!(attack instanceof GradientAttack) && !(attack instanceof Apgd)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--attacks: " + parts[0] + " looks for the"
+                    + " smallest perturbation, not for one within each epsilon: run it with gradsign attack --attack "
+                    + parts[0]);
         }
         for (int i = 1; i < parts.length; i++) {
             String[] setting = parts[i].split("=", 2);
             String key = setting[0];
             String value = setting.length == 2 ? setting[1] : "";
             try {
-                attack = switch (key) {
-                    case "steps" -> attack.withSteps(Integer.parseInt(value));
-                    case "step-size" -> attack.withStepSize(Float.parseFloat(value));
-                    case "restarts" -> attack.withRestarts(Integer.parseInt(value));
-                    case "decay" -> attack.withDecay(Float.parseFloat(value));
-                    case "seed" -> attack.withSeed(Long.parseLong(value));
-                    default -> throw new IllegalArgumentException("no setting '" + key + "': the settings are steps,"
-                            + " step-size, restarts, decay, seed");
-                };
+                attack = attack instanceof Apgd a ? apgdSetting(a, key, value) : gradientSetting((GradientAttack) attack,
+                        key, value);
             } catch (NumberFormatException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--attacks " + item + ": '" + value
                         + "' is not a number for " + key);
@@ -252,6 +340,29 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         return attack;
+    }
+
+    private static GradientAttack gradientSetting(GradientAttack attack, String key, String value) {
+        return switch (key) {
+            case "steps" -> attack.withSteps(Integer.parseInt(value));
+            case "step-size" -> attack.withStepSize(Float.parseFloat(value));
+            case "restarts" -> attack.withRestarts(Integer.parseInt(value));
+            case "decay" -> attack.withDecay(Float.parseFloat(value));
+            case "seed" -> attack.withSeed(Long.parseLong(value));
+            default -> throw new IllegalArgumentException("no setting '" + key + "': the settings are steps,"
+                    + " step-size, restarts, decay, seed");
+        };
+    }
+
+    private static Apgd apgdSetting(Apgd attack, String key, String value) {
+        return switch (key) {
+            case "steps" -> attack.withSteps(Integer.parseInt(value));
+            case "restarts" -> attack.withRestarts(Integer.parseInt(value));
+            case "target-classes" -> attack.withTargetClasses(Integer.parseInt(value));
+            case "seed" -> attack.withSeed(Long.parseLong(value));
+            default -> throw new IllegalArgumentException("no setting '" + key + "' for " + attack.name()
+                    + ": its settings are steps, restarts, target-classes (apgd-t), seed");
+        };
     }
 
     /** The row name of one item of --attacks: its attack's name, with the steps where set (pgd-20 for pgd:steps=20). */

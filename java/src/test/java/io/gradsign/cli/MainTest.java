@@ -59,6 +59,22 @@ class MainTest {
                 List.of("attack", "--shipped", "vgg"),
                 List.of("train", "--momentum", "1"),
                 List.of("attack", "--epsilon", "-0.1"),
+                List.of("attack", "--attack", "cw", "--kappa", "-1"),
+                List.of("attack", "--attack", "cw", "--binary-steps", "0"),
+                List.of("attack", "--attack", "cw", "--learning-rate", "0"),
+                List.of("attack", "--attack", "deepfool", "--candidates", "1"),
+                List.of("attack", "--attack", "deepfool", "--kappa", "1"),
+                List.of("attack", "--attack", "apgd-ce", "--step-size", "0.01"),
+                List.of("attack", "--attack", "pgd", "--target-classes", "3"),
+                List.of("attack", "--attack", "deepfool", "--mode", "targeted", "--target", "3", "--count", "2",
+                        "--sample"),
+                List.of("attack", "--attack", "carlini"),
+                List.of("eval", "--standard", "--attacks", "pgd"),
+                List.of("eval", "--standard", "--epsilon", "-1"),
+                List.of("eval", "--standard", "--steps", "0"),
+                List.of("eval", "--steps", "10"),
+                List.of("eval", "--attacks", "deepfool"),
+                List.of("eval", "--attacks", "apgd-ce:decay=1"),
                 List.of("attack", "--epsilon", "NaN"),
                 List.of("attack", "--mode", "targeted"),
                 List.of("attack", "--target", "3"),
@@ -192,6 +208,46 @@ class MainTest {
         assertTrue(run.out().contains("data: the Fashion-MNIST sample embedded in the jar"), run::toString);
         double accuracy = percent(run.out(), "test accuracy: ([0-9.]+)%");
         assertTrue(accuracy >= 80, () -> "accuracy " + accuracy + "% < 80%\n" + run);
+    }
+
+    @Test
+    void minimalPerturbationAttacksPrintTheirNormsAndDrawAHistogram() {
+        Path histogram = directory.resolve("norms/cw.png");
+        Run cw = run("--backend", "cpu", "attack", "--sample", "--shipped", "mlp", "--attack", "cw", "--count", "6",
+                "--binary-steps", "2", "--steps", "30", "--histogram", histogram.toString());
+        assertEquals(0, cw.exitCode(), cw::toString);
+        assertTrue(cw.out().contains("L2 of the successful x' - x: median"), cw::toString);
+        assertTrue(cw.out().contains("time: "), cw::toString);
+        assertTrue(java.nio.file.Files.isRegularFile(histogram), cw::toString);
+        for (String attack : List.of("deepfool", "deepfool-linf")) {
+            Run run = run("--backend", "cpu", "attack", "--sample", "--shipped", "mlp", "--attack", attack, "--count",
+                    "6");
+            assertEquals(0, run.exitCode(), run::toString);
+            assertTrue(percent(run.out(), "success rate: +([0-9.]+)%") >= 80, run::toString);
+            assertTrue(run.out().contains("of the successful x' - x: median"), run::toString);
+        }
+        Run apgd = run("--backend", "cpu", "attack", "--sample", "--shipped", "mlp", "--attack", "apgd-t", "--count",
+                "6", "--steps", "5", "--target-classes", "2", "--epsilon", "0.05");
+        assertEquals(0, apgd.exitCode(), apgd::toString);
+        assertTrue(apgd.out().contains("apgd-t(eps=0.05, steps=5, restarts=1, target classes=2"), apgd::toString);
+    }
+
+    @Test
+    void theStandardEvaluationReportsEachAttack() throws java.io.IOException {
+        Path csv = directory.resolve("standard.csv");
+        Path json = directory.resolve("standard.json");
+        Path plot = directory.resolve("standard.png");
+        Run run = run("--backend", "cpu", "eval", "--sample", "--shipped", "mlp", "--standard", "--count", "30",
+                "--steps", "5", "--csv", csv.toString(), "--json", json.toString(), "--plot", plot.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("apgd-ce") && run.out().contains("apgd-t"), run::toString);
+        double robust = percent(run.out(), "robust accuracy: ([0-9.]+)%");
+        double clean = percent(run.out(), "(?m)^clean +30 +[0-9]+ +([0-9.]+)%");
+        assertTrue(robust <= clean, run::toString);
+        assertTrue(run.out().contains("time: "), run::toString);
+        assertEquals(4, java.nio.file.Files.readAllLines(csv).size(), "header, clean and two attacks");
+        assertTrue(java.nio.file.Files.readString(json).contains("\"brokenBy\""));
+        assertTrue(java.nio.file.Files.size(plot) > 1000);
     }
 
     @Test
