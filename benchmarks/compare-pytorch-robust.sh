@@ -29,13 +29,13 @@
 # gradsign's command line (mvn -B -q -pl java -DskipTests package).
 #
 # usage: benchmarks/compare-pytorch-robust.sh [rounds] [standard:COUNT[:MODEL]] [cw:COUNT:BINARY:STEPS[:MODEL]] ...
-#        (default: 1 standard:10000 standard:10000:cnn-pgd-at cw:1000:5:100)
+#        (default: 1 standard:10000 standard:1000:cnn-pgd-at cw:1000:5:100)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-1}
 shift || true
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(standard:10000 standard:10000:cnn-pgd-at cw:1000:5:100)
+[ ${#cases[@]} -gt 0 ] || cases=(standard:10000 standard:1000:cnn-pgd-at cw:1000:5:100)
 . benchmarks/pytorch/settings.sh
 torch_check
 export PYTHONDONTWRITEBYTECODE=1  # cw_pytorch.py imports standard_eval_pytorch.py: no __pycache__ in the tree
