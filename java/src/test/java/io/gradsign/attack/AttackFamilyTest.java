@@ -289,6 +289,27 @@ class AttackFamilyTest {
         }
     }
 
+    /** A session owns every buffer these attacks allocate: closing it frees them all, on both backends. */
+    @ParameterizedTest
+    @EnumSource(value = BackendKind.class, names = {"CPU", "CUDA_EMULATED"})
+    void closingTheSessionFreesEveryBuffer(BackendKind kind) throws IOException {
+        float[] x = AttackTest.images(5);
+        int[] y = AttackTest.labels(5);
+        try (Backend backend = open(kind); Network net = shipped(backend, "mlp")) {
+            int before = backend.openTensorCount();
+            try (AttackSession session = new AttackSession(net, 3)) {
+                session.run(Attacks.apgdTargeted(0.05f).withSteps(5).withTargetClasses(2), Goal.UNTARGETED, x, y);
+                session.run(Attacks.apgdCe(0.05f).withSteps(5), Goal.TARGETED, x, AttackTest.targets(y));
+                session.run(Attacks.deepFool().withSteps(5), Goal.VIRTUAL, x, null);
+                session.run(Attacks.carliniWagnerL2().withBinarySteps(2).withSteps(5), Goal.TARGETED, x,
+                        AttackTest.targets(y));
+                StandardEvaluation.run(session, 0.05f, 5, 0, x, y, k -> {});
+                assertTrue(backend.openTensorCount() > before);
+            }
+            assertEquals(before, backend.openTensorCount(), "tensors left open after the session closed");
+        }
+    }
+
     /** Goals and settings an attack does not take are refused before any native call. */
     @Test
     void refusesWhatItDoesNotTake() throws IOException {
