@@ -140,17 +140,13 @@ public final class Apgd implements Attack {
 
     /** This attack with {@code steps} iterations (&gt;= 1). */
     public Apgd withSteps(int steps) {
-        if (steps < 1) {
-            throw new IllegalArgumentException("steps must be >= 1, got " + steps);
-        }
+        Settings.atLeast(steps, 1, "steps");
         return with(epsilon, steps, restarts, targetClasses, compaction, lo, hi, seed);
     }
 
     /** This attack with {@code restarts} runs (&gt;= 1) from new random starts on the samples not yet broken. */
     public Apgd withRestarts(int restarts) {
-        if (restarts < 1) {
-            throw new IllegalArgumentException("restarts must be >= 1, got " + restarts);
-        }
+        Settings.atLeast(restarts, 1, "restarts");
         return with(epsilon, steps, restarts, targetClasses, compaction, lo, hi, seed);
     }
 
@@ -159,9 +155,7 @@ public final class Apgd implements Attack {
         if (loss != Loss.DLR_TARGETED) {
             throw new IllegalArgumentException(name() + " has no target classes: use apgd-t");
         }
-        if (targetClasses < 1) {
-            throw new IllegalArgumentException("target classes must be >= 1, got " + targetClasses);
-        }
+        Settings.atLeast(targetClasses, 1, "target classes");
         return with(epsilon, steps, restarts, targetClasses, compaction, lo, hi, seed);
     }
 
@@ -172,9 +166,7 @@ public final class Apgd implements Attack {
 
     /** This attack clipping x' to [lo, hi] (default [0, 1]). */
     public Apgd withBounds(float lo, float hi) {
-        if (!Float.isFinite(lo) || !Float.isFinite(hi) || lo > hi) {
-            throw new IllegalArgumentException("bounds must be finite with lo <= hi, got lo=" + lo + ", hi=" + hi);
-        }
+        Settings.bounds(lo, hi, false);
         return with(epsilon, steps, restarts, targetClasses, compaction, lo, hi, seed);
     }
 

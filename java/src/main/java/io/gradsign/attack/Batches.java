@@ -2,6 +2,7 @@ package io.gradsign.attack;
 
 import io.gradsign.Tensor;
 import io.gradsign.model.Evaluation;
+import io.gradsign.nn.Claim;
 import io.gradsign.nn.Network;
 import io.gradsign.nn.Workspace;
 import java.util.Objects;
@@ -20,6 +21,39 @@ final class Batches {
             Objects.requireNonNull(labels, goal == Goal.TARGETED ? "targets" : "labels");
         }
         return Evaluation.checkSamples(network, images, labels);
+    }
+
+    /** What an attack does to samples [first, first + n) of its input; returns the forward-backward passes run. */
+    interface Chunk {
+        long run(float[] images, int[] labels, int first, int n, Outcome out);
+    }
+
+    /**
+     * An attack's run over checked inputs of {@code count} samples: holds the session, makes the run's
+     * state with {@code start} (once, for every chunk), runs it on chunks of the session's capacity,
+     * reporting each, moves every x' onto the &epsilon;-ball of {@code norm} when {@code epsilon} is finite
+     * (the minimal-perturbation attacks' budget), and predicts at every x'.
+     */
+    static AttackResult runInChunks(AttackSession session, Goal goal, float[] images, int[] labels, int count,
+                                    java.util.function.Supplier<Chunk> start, Norm norm, float epsilon, float lo,
+                                    float hi) {
+        int size = session.network().inputSize();
+        int capacity = session.capacity();
+        Outcome out = new Outcome(images, count);
+        long passes = 0;
+        try (Claim held = session.claim()) {
+            Chunk run = start.get();
+            for (int first = 0; first < count; first += capacity) {
+                int n = Math.min(capacity, count - first);
+                passes += run.run(images, labels, first, n, out);
+                session.reportProgress(n);
+            }
+            if (Float.isFinite(epsilon)) {
+                Budget.project(out.adversarial, images, count, size, norm, epsilon, lo, hi);
+            }
+            out.predictAdversarial(session.workspace());
+        }
+        return out.result(images, size, goal, labels, passes);
     }
 
     /** Whether a sample the model puts in class {@code predicted} is adversarial for {@code label} under {@code goal}. */

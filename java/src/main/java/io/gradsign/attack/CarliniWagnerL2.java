@@ -3,7 +3,6 @@ package io.gradsign.attack;
 import io.gradsign.Backend;
 import io.gradsign.Tensor;
 import io.gradsign.cpu.CwAdam;
-import io.gradsign.nn.Claim;
 import io.gradsign.nn.Network;
 import io.gradsign.nn.Workspace;
 import java.util.Arrays;
@@ -120,41 +119,31 @@ public final class CarliniWagnerL2 implements Attack {
 
     /** This attack with confidence &kappa; (&gt;= 0, finite). */
     public CarliniWagnerL2 withKappa(float kappa) {
-        if (!(kappa >= 0) || Float.isInfinite(kappa)) {
-            throw new IllegalArgumentException("kappa must be finite and >= 0, got " + kappa);
-        }
+        Settings.nonNegative(kappa, "kappa");
         return with(kappa, binarySteps, steps, learningRate, initialConst, abortEarly, epsilon, lo, hi);
     }
 
     /** This attack with {@code binarySteps} (&gt;= 1) steps of the search over c. */
     public CarliniWagnerL2 withBinarySteps(int binarySteps) {
-        if (binarySteps < 1) {
-            throw new IllegalArgumentException("binary-search steps must be >= 1, got " + binarySteps);
-        }
+        Settings.atLeast(binarySteps, 1, "binary-search steps");
         return with(kappa, binarySteps, steps, learningRate, initialConst, abortEarly, epsilon, lo, hi);
     }
 
     /** This attack with {@code steps} (&gt;= 1) Adam iterations per binary-search step. */
     public CarliniWagnerL2 withSteps(int steps) {
-        if (steps < 1) {
-            throw new IllegalArgumentException("steps must be >= 1, got " + steps);
-        }
+        Settings.atLeast(steps, 1, "steps");
         return with(kappa, binarySteps, steps, learningRate, initialConst, abortEarly, epsilon, lo, hi);
     }
 
     /** This attack with Adam's learning rate (&gt; 0, finite). */
     public CarliniWagnerL2 withLearningRate(float learningRate) {
-        if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
-            throw new IllegalArgumentException("learning rate must be finite and > 0, got " + learningRate);
-        }
+        Settings.positive(learningRate, "learning rate");
         return with(kappa, binarySteps, steps, learningRate, initialConst, abortEarly, epsilon, lo, hi);
     }
 
     /** This attack starting the search at c = {@code initialConst} (&gt; 0, finite). */
     public CarliniWagnerL2 withInitialConst(float initialConst) {
-        if (!(initialConst > 0) || Float.isInfinite(initialConst)) {
-            throw new IllegalArgumentException("initial const must be finite and > 0, got " + initialConst);
-        }
+        Settings.positive(initialConst, "initial const");
         return with(kappa, binarySteps, steps, learningRate, initialConst, abortEarly, epsilon, lo, hi);
     }
 
@@ -165,9 +154,7 @@ public final class CarliniWagnerL2 implements Attack {
 
     /** This attack with x' in [lo, hi] (default [0, 1], lo &lt; hi). */
     public CarliniWagnerL2 withBounds(float lo, float hi) {
-        if (!Float.isFinite(lo) || !Float.isFinite(hi) || !(lo < hi)) {
-            throw new IllegalArgumentException("bounds must be finite with lo < hi, got lo=" + lo + ", hi=" + hi);
-        }
+        Settings.bounds(lo, hi, true);
         return with(kappa, binarySteps, steps, learningRate, initialConst, abortEarly, epsilon, lo, hi);
     }
 
@@ -193,23 +180,8 @@ public final class CarliniWagnerL2 implements Attack {
                         + hi + "] that the tanh change of variables maps to");
             }
         }
-        int size = network.inputSize();
-        int capacity = session.capacity();
-        Batches.Outcome out = new Batches.Outcome(images, count);
-        long passes = 0;
-        try (Claim held = session.claim()) {
-            Run run = new Run(session, goal, size);
-            for (int first = 0; first < count; first += capacity) {
-                int n = Math.min(capacity, count - first);
-                passes += run.chunk(images, labels, first, n, out);
-                session.reportProgress(n);
-            }
-            if (Float.isFinite(epsilon)) {
-                Budget.project(out.adversarial, images, count, size, Norm.L2, epsilon, lo, hi);
-            }
-            out.predictAdversarial(session.workspace());
-        }
-        return out.result(images, size, goal, labels, passes);
+        return Batches.runInChunks(session, goal, images, labels, count,
+                () -> new Run(session, goal, network.inputSize())::chunk, Norm.L2, epsilon, lo, hi);
     }
 
     private final class Run {

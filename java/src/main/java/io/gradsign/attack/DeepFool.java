@@ -2,7 +2,6 @@ package io.gradsign.attack;
 
 import io.gradsign.Backend;
 import io.gradsign.Tensor;
-import io.gradsign.nn.Claim;
 import io.gradsign.nn.Network;
 import io.gradsign.nn.Workspace;
 import java.util.Locale;
@@ -96,33 +95,25 @@ public final class DeepFool implements Attack {
 
     /** This attack with at most {@code steps} iterations (&gt;= 1). */
     public DeepFool withSteps(int steps) {
-        if (steps < 1) {
-            throw new IllegalArgumentException("steps must be >= 1, got " + steps);
-        }
+        Settings.atLeast(steps, 1, "steps");
         return new DeepFool(norm, steps, overshoot, candidates, epsilon, lo, hi);
     }
 
     /** This attack with {@code overshoot} (&gt;= 0, finite). */
     public DeepFool withOvershoot(float overshoot) {
-        if (!(overshoot >= 0) || Float.isInfinite(overshoot)) {
-            throw new IllegalArgumentException("overshoot must be finite and >= 0, got " + overshoot);
-        }
+        Settings.nonNegative(overshoot, "overshoot");
         return new DeepFool(norm, steps, overshoot, candidates, epsilon, lo, hi);
     }
 
     /** This attack over the {@code candidates} (&gt;= 2) classes of highest clean logit. */
     public DeepFool withCandidates(int candidates) {
-        if (candidates < 2) {
-            throw new IllegalArgumentException("candidates must be >= 2 (the class and one other), got " + candidates);
-        }
+        Settings.atLeast(candidates, 2, "candidates");
         return new DeepFool(norm, steps, overshoot, candidates, epsilon, lo, hi);
     }
 
     /** This attack clipping x' to [lo, hi] (default [0, 1]). */
     public DeepFool withBounds(float lo, float hi) {
-        if (!Float.isFinite(lo) || !Float.isFinite(hi) || lo > hi) {
-            throw new IllegalArgumentException("bounds must be finite with lo <= hi, got lo=" + lo + ", hi=" + hi);
-        }
+        Settings.bounds(lo, hi, false);
         return new DeepFool(norm, steps, overshoot, candidates, epsilon, lo, hi);
     }
 
@@ -142,23 +133,8 @@ public final class DeepFool implements Attack {
         }
         Network network = session.network();
         int count = Batches.check(network, goal, images, labels);
-        int size = network.inputSize();
-        int capacity = session.capacity();
-        Batches.Outcome out = new Batches.Outcome(images, count);
-        long passes = 0;
-        try (Claim held = session.claim()) {
-            Run run = new Run(session, goal, size);
-            for (int first = 0; first < count; first += capacity) {
-                int n = Math.min(capacity, count - first);
-                passes += run.chunk(images, labels, first, n, out);
-                session.reportProgress(n);
-            }
-            if (Float.isFinite(epsilon)) {
-                Budget.project(out.adversarial, images, count, size, norm, epsilon, lo, hi);
-            }
-            out.predictAdversarial(session.workspace());
-        }
-        return out.result(images, size, goal, labels, passes);
+        return Batches.runInChunks(session, goal, images, labels, count,
+                () -> new Run(session, goal, network.inputSize())::chunk, norm, epsilon, lo, hi);
     }
 
     private final class Run {

@@ -2,7 +2,6 @@ package io.gradsign.attack;
 
 import io.gradsign.Backend;
 import io.gradsign.Tensor;
-import io.gradsign.nn.Claim;
 import io.gradsign.nn.Network;
 import io.gradsign.nn.Workspace;
 import java.util.Objects;
@@ -76,10 +75,7 @@ public final class GradientAttack implements Attack {
     }
 
     static float checkEpsilon(float epsilon) {
-        if (!(epsilon >= 0) || Float.isInfinite(epsilon)) {
-            throw new IllegalArgumentException("epsilon must be finite and >= 0, got " + epsilon);
-        }
-        return epsilon;
+        return Settings.nonNegative(epsilon, "epsilon");
     }
 
     private GradientAttack with(float epsilon, int fixedSteps, float fixedStepSize, int restarts, boolean earlyStop,
@@ -175,9 +171,7 @@ public final class GradientAttack implements Attack {
 
     /** This attack with {@code steps} gradient steps (&gt;= 1). */
     public GradientAttack withSteps(int steps) {
-        if (steps < 1) {
-            throw new IllegalArgumentException("steps must be >= 1, got " + steps);
-        }
+        Settings.atLeast(steps, 1, "steps");
         if (schedule == Schedule.SINGLE || schedule == Schedule.RANDOM_THEN_REST) {
             throw new IllegalArgumentException(name + " takes one step by definition; use bim, pgd or mifgsm for more");
         }
@@ -186,17 +180,13 @@ public final class GradientAttack implements Attack {
 
     /** This attack with gradient steps of {@code stepSize} (&gt; 0, finite), whatever &epsilon;. */
     public GradientAttack withStepSize(float stepSize) {
-        if (!(stepSize > 0) || Float.isInfinite(stepSize)) {
-            throw new IllegalArgumentException("step size must be finite and > 0, got " + stepSize);
-        }
+        Settings.positive(stepSize, "step size");
         return with(epsilon, fixedSteps, stepSize, restarts, earlyStop, lo, hi, seed, decay);
     }
 
     /** This attack run {@code restarts} times (&gt;= 1) from new random starts on the samples not yet broken. */
     public GradientAttack withRestarts(int restarts) {
-        if (restarts < 1) {
-            throw new IllegalArgumentException("restarts must be >= 1, got " + restarts);
-        }
+        Settings.atLeast(restarts, 1, "restarts");
         if (restarts > 1 && start == RandomStart.Kind.NONE) {
             throw new IllegalArgumentException(name + " has no random start: restarts would repeat it");
         }
@@ -226,9 +216,7 @@ public final class GradientAttack implements Attack {
         if (Float.isNaN(this.decay)) {
             throw new IllegalArgumentException(name + " has no momentum: use mifgsm");
         }
-        if (!(decay >= 0) || Float.isInfinite(decay)) {
-            throw new IllegalArgumentException("decay must be finite and >= 0, got " + decay);
-        }
+        Settings.nonNegative(decay, "decay");
         return with(epsilon, fixedSteps, fixedStepSize, restarts, earlyStop, lo, hi, seed, decay);
     }
 
@@ -257,20 +245,8 @@ public final class GradientAttack implements Attack {
         Objects.requireNonNull(goal, "goal");
         Network network = session.network();
         int count = Batches.check(network, goal, images, labels);
-        int size = network.inputSize();
-        int capacity = session.capacity();
-        Batches.Outcome out = new Batches.Outcome(images, count);
-        long passes = 0;
-        try (Claim held = session.claim()) {
-            Run run = new Run(session, goal, size);
-            for (int first = 0; first < count; first += capacity) {
-                int n = Math.min(capacity, count - first);
-                passes += run.chunk(images, labels, first, n, out);
-                session.reportProgress(n);
-            }
-            out.predictAdversarial(session.workspace());
-        }
-        return out.result(images, size, goal, labels, passes);
+        return Batches.runInChunks(session, goal, images, labels, count,
+                () -> new Run(session, goal, network.inputSize())::chunk, norm, Float.POSITIVE_INFINITY, lo, hi);
     }
 
     /** One run's state over the chunks of its input. */

@@ -219,21 +219,10 @@ final class EvalCommand implements Callable<Integer> {
         out.print(report.table());
         out.printf(Locale.ROOT, "robust accuracy: %.2f%% (%d of %d)%n", 100 * report.robustAccuracy(),
                 Math.round(report.robustAccuracy() * n), n);
-        if (csv != null) {
-            createFolder(csv);
-            report.writeCsv(csv);
-            out.println("csv: " + csv);
-        }
-        if (json != null) {
-            createFolder(json);
-            report.writeJson(json);
-            out.println("json: " + json);
-        }
-        if (plot != null) {
-            createFolder(plot);
-            report.writePlot(plot, 800, 500);
-            out.println("plot: " + plot);
-        }
+        write(csv, "csv", report::writeCsv, out);
+        write(json, "json", report::writeJson, out);
+        StandardReport standardReport = report;
+        write(plot, "plot", path -> standardReport.writePlot(path, 800, 500), out);
         double seconds = report.totalSeconds();
         out.printf(Locale.ROOT, "time: %.2f s, %d forward-backward passes (%.0f/s)%n", seconds, report.totalPasses(),
                 report.totalPasses() / Math.max(seconds, 1e-9));
@@ -285,22 +274,25 @@ final class EvalCommand implements Callable<Integer> {
                         100 * report.accuracy()[certified][e], 100 * report.accuracy()[fgsm][e]);
             }
         }
-        if (csv != null) {
-            createFolder(csv);
-            report.writeCsv(csv);
-            out.println("csv: " + csv);
-        }
-        if (json != null) {
-            createFolder(json);
-            report.writeJson(json);
-            out.println("json: " + json);
-        }
-        if (plot != null) {
-            createFolder(plot);
-            RobustnessPlot.write(report, plot, 800, 500);
-            out.println("plot: " + plot);
-        }
+        write(csv, "csv", report::writeCsv, out);
+        write(json, "json", report::writeJson, out);
+        RobustnessReport robustnessReport = report;
+        write(plot, "plot", path -> RobustnessPlot.write(robustnessReport, path, 800, 500), out);
         out.flush();
+    }
+
+    /** Something that writes one output file. */
+    private interface Output {
+        void write(Path path) throws IOException;
+    }
+
+    /** Writes {@code path} (its folder created) unless it is null, and says so. */
+    private static void write(Path path, String what, Output output, PrintWriter out) throws IOException {
+        if (path != null) {
+            createFolder(path);
+            output.write(path);
+            out.println(what + ": " + path);
+        }
     }
 
     private static void createFolder(Path file) throws IOException {
