@@ -10,6 +10,8 @@ x + xi d (d a random unit direction per image, one power iteration), not clipped
 paper's 1e-6, docs/TRAINING.md's comparison uses gradsign's 0.01. Prints the test accuracy on the 10000
 test images after the last epoch.
 
+--init glorot starts from gradsign's initialisation instead of PyTorch's.
+
 usage: python3 benchmarks/pytorch/vat_semi_pytorch.py --objective vat --labels 100 --epochs 10 --eps 0.5 --xi 0.01 --seed 1
 """
 import argparse
@@ -37,6 +39,9 @@ def main():
     parser.add_argument("--xi", type=float, default=1e-6)
     parser.add_argument("--lr", type=float, default=0.02)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--init", choices=["pytorch", "glorot"], default="pytorch",
+                        help="PyTorch's default initialisation (weights and biases uniform in +-1/sqrt(fan_in)) or"
+                             " gradsign's (Glorot uniform weights, zero biases)")
     args = parser.parse_args()
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
@@ -47,6 +52,10 @@ def main():
     labelled = np.concatenate([rng.permutation(np.flatnonzero(y.numpy() == c))[: args.labels // 10] for c in range(10)])
     unlabelled = np.setdiff1d(np.arange(len(y)), labelled)
     model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    if args.init == "glorot":
+        for layer in (model[0], model[2]):
+            torch.nn.init.xavier_uniform_(layer.weight)
+            torch.nn.init.zeros_(layer.bias)
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
     steps_per_epoch = len(unlabelled) // 128
     total = steps_per_epoch * args.epochs
