@@ -6,7 +6,8 @@
 # with a batch of labelled ones at every step); test accuracy on the 10000 test images. One CSV row per
 # run into OUT/results.csv, then a Markdown table of means and standard deviations.
 # VAT's radius and weight come from VAT_EPSILON and VAT_WEIGHT (default 2.0 and 1); VARIANTS picks among
-# labelled-only, vat and vat+entmin (default: all three).
+# labelled-only, vat and vat+entmin (default: all three); INIT the initial weights (train --init: glorot,
+# the default, or fan-in, PyTorch's).
 #
 # usage: benchmarks/experiments/semi-supervised.sh [model] [epochs] [labels] [seeds] [out]
 #        (default: mlp 10 "100 1000" "1 2 3" /tmp/gradsign-semi-<model>)
@@ -38,6 +39,7 @@ for count in $counts; do
             start=$(date +%s)
             bin/gradsign --backend cpu train --model "$model" "${options[@]}" --labelled "$count" --epochs "$epochs" \
                 --batch 32 --unlabelled-batch 128 --learning-rate 0.02 --schedule cosine --seed "$seed" \
+                --init "${INIT:-glorot}" \
                 --check-images 0 --out "$out/$model-$count-$variant-$seed.gsm" > "$log" 2>&1
             seconds=$(( $(date +%s) - start ))
             grep "^epoch" "$log" | tail -1 | sed -n 's/.*test accuracy *\([0-9.]*\)%.*/\1/p' \

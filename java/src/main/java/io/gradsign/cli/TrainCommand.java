@@ -81,6 +81,26 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "initial weights and sample order (default: ${DEFAULT-VALUE})")
     long seed = 1;
 
+    /** The values {@code --init} takes. */
+    enum Init { glorot, fan_in }
+
+    @Option(names = "--init", paramLabel = "KIND", converter = InitConverter.class, description = "the initial"
+            + " weights: glorot (uniform in +-sqrt(6/(fan-in + fan-out)), zero biases) or fan-in (weights and biases"
+            + " uniform in +-1/sqrt(fan-in), PyTorch's default) (default: glorot)")
+    Init init = Init.glorot;
+
+    /** --init's values as written on the command line (fan-in, not fan_in). */
+    static final class InitConverter implements CommandLine.ITypeConverter<Init> {
+        @Override
+        public Init convert(String value) {
+            return switch (value) {
+                case "glorot" -> Init.glorot;
+                case "fan-in" -> Init.fan_in;
+                default -> throw new CommandLine.TypeConversionException("'" + value + "': expected glorot or fan-in");
+            };
+        }
+    }
+
     @Option(names = "--out", paramLabel = "FILE", description = "where to save the model, after every epoch; the"
             + " trainer's state goes beside it in FILE.state (default: ${DEFAULT-VALUE})")
     Path out = Path.of("model.gsm");
@@ -224,7 +244,10 @@ final class TrainCommand implements Callable<Integer> {
             }
             TrainingConfig config = new TrainingConfig(chosenObjective, batch,
                     unlabelledBatch != null ? unlabelledBatch : batch, epochs, rate, momentum, weightDecay, seed);
-            try (Network model = resume ? ModelFile.load(backend, out) : Network.create(backend, input, chosen, seed)) {
+            Network.Initialisation initialisation = init == Init.glorot ? Network.Initialisation.GLOROT_UNIFORM
+                    : Network.Initialisation.FAN_IN_UNIFORM;
+            try (Network model = resume ? ModelFile.load(backend, out)
+                    : Network.create(backend, input, chosen, seed, initialisation)) {
                 printer.printf("training %s (%s): %s%n", resume ? "from " + out : layers == null ? architecture
                         : "a network", ModelOptions.describe(model), config.describe());
                 if (set.isSemiSupervised()) {

@@ -55,6 +55,21 @@ public final class Network implements AutoCloseable {
         }
     }
 
+    /** How {@link #create} draws a new network's parameters. */
+    public enum Initialisation {
+        /**
+         * Weights uniform in &plusmn;sqrt(6 / (fanIn + fanOut)) (Glorot and Bengio 2010), biases zero: the
+         * default.
+         */
+        GLOROT_UNIFORM,
+        /**
+         * Weights and biases uniform in &plusmn;1/sqrt(fanIn): PyTorch's default for its Linear and Conv2d layers
+         * (kaiming_uniform with a = &radic;5 bounds the weights there, the biases by the same 1/sqrt(fanIn)), for
+         * reproducing a PyTorch recipe from the same start.
+         */
+        FAN_IN_UNIFORM
+    }
+
     /**
      * A network of {@code layers} for samples of {@code inputShape}, weights drawn uniformly in
      * &plusmn;sqrt(6 / (fanIn + fanOut)) (Glorot and Bengio 2010; for a convolution fanIn = C&middot;kh&middot;kw,
@@ -64,6 +79,18 @@ public final class Network implements AutoCloseable {
      *     previous one's output, or if the last output is not flat
      */
     public static Network create(Backend backend, Shape inputShape, List<Layer> layers, long seed) {
+        return create(backend, inputShape, layers, seed, Initialisation.GLOROT_UNIFORM);
+    }
+
+    /**
+     * A network of {@code layers} for samples of {@code inputShape}, its parameters drawn from {@code seed}
+     * as {@code initialisation} says (for a convolution fanIn = C&middot;kh&middot;kw, fanOut = K&middot;kh&middot;kw).
+     *
+     * @throws IllegalArgumentException as {@link #create(Backend, Shape, List, long)}
+     */
+    public static Network create(Backend backend, Shape inputShape, List<Layer> layers, long seed,
+                                 Initialisation initialisation) {
+        java.util.Objects.requireNonNull(initialisation, "initialisation");
         List<Layer> fused = fuse(layers);
         Shape[] shapes = shapes(inputShape, fused);
         Random random = new Random(seed);
@@ -77,14 +104,19 @@ public final class Network implements AutoCloseable {
             long receptive = w.size() / ((long) w.dim(0) * w.dim(1));
             double fanIn = (double) w.dim(1) * receptive;
             double fanOut = (double) w.dim(0) * receptive;
-            float limit = (float) Math.sqrt(6.0 / (fanIn + fanOut));
+            boolean glorot = initialisation == Initialisation.GLOROT_UNIFORM;
+            float limit = (float) (glorot ? Math.sqrt(6.0 / (fanIn + fanOut)) : 1 / Math.sqrt(fanIn));
             float[] weights = new float[Math.toIntExact(w.size())];
             for (int i = 0; i < weights.length; i++) {
                 weights[i] = (2 * random.nextFloat() - 1) * limit;
             }
             values.add(weights);
             for (int p = 1; p < parameterShapes.size(); p++) {
-                values.add(new float[Math.toIntExact(parameterShapes.get(p).size())]);
+                float[] bias = new float[Math.toIntExact(parameterShapes.get(p).size())];
+                for (int i = 0; i < bias.length && !glorot; i++) {
+                    bias[i] = (2 * random.nextFloat() - 1) * limit;
+                }
+                values.add(bias);
             }
         }
         return fromParameters(backend, inputShape, fused, values);

@@ -58,6 +58,7 @@ class MainTest {
                 List.of("train", "--layers", "conv8k3"),
                 List.of("attack", "--shipped", "vgg"),
                 List.of("train", "--momentum", "1"),
+                List.of("train", "--init", "he"),
                 List.of("attack", "--epsilon", "-0.1"),
                 List.of("attack", "--attack", "cw", "--kappa", "-1"),
                 List.of("attack", "--attack", "cw", "--binary-steps", "0"),
