@@ -148,7 +148,7 @@ final class TrainCommand implements Callable<Integer> {
     Integer unlabelledBatch;
 
     @Option(names = "--schedule", paramLabel = "KIND", description = "the learning rate over the run: constant, step"
-            + " (x0.1 at 50% and 75%), cosine or one-cycle (up to the rate at 40%, then down to 0) (default:"
+            + " (x0.1 at 50%% and 75%%), cosine or one-cycle (up to the rate at 40%%, then down to 0) (default:"
             + " ${DEFAULT-VALUE})")
     String schedule = "constant";
 

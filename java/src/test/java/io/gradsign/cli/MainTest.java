@@ -183,6 +183,24 @@ class MainTest {
         assertNoStackTrace(run);
     }
 
+    /** Every command's help formats cleanly: picocli warns on System.err of an unescaped % in a description. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"train", "attack", "eval", "bench", "demo"})
+    void helpFormatsWithoutWarnings(String command) {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        Run run;
+        try {
+            run = run(command, "--help");
+        } finally {
+            System.setErr(saved);
+        }
+        assertEquals(0, run.exitCode(), run::toString);
+        String warnings = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(!warnings.contains("WARN"), warnings);
+    }
+
     @Test
     void helpListsTheCommands() {
         Run run = run("--help");
