@@ -556,22 +556,9 @@ int gradsign_copy_rows(gradsign_address destination, const int* destination_rows
     if (destination_rows == nullptr || source_rows == nullptr) {
         return gradsign::fail_argument("gradsign_copy_rows", "an index list is null");
     }
-    // both lists in one device buffer for this call only (nothing kept between calls); cudaFree waits for
-    // the kernel that reads them
-    const size_t bytes = 2 * static_cast<size_t>(count) * sizeof(int);
-    int* indices = nullptr;
-    GRADSIGN_CHECK(cudaMalloc(reinterpret_cast<void**>(&indices), bytes));
-    cudaError_t status = cudaMemcpy(indices, destination_rows, bytes / 2, cudaMemcpyHostToDevice);
-    if (status == cudaSuccess) {
-        status = cudaMemcpy(indices + count, source_rows, bytes / 2, cudaMemcpyHostToDevice);
-    }
-    if (status == cudaSuccess) {
-        status = gradsign::copy_rows(device<float>(destination), indices, device<const float>(source), indices + count,
-                                     static_cast<size_t>(count), static_cast<size_t>(row_length), 0);
-    }
-    const cudaError_t freed = cudaFree(indices);
-    GRADSIGN_CHECK(status);
-    GRADSIGN_CHECK(freed);
+    // the lists travel in the launches' parameters: no device memory, no copy, no wait
+    GRADSIGN_CHECK(gradsign::copy_rows(device<float>(destination), destination_rows, device<const float>(source),
+                                       source_rows, static_cast<size_t>(count), static_cast<size_t>(row_length), 0));
     return GRADSIGN_OK;
 }
 

@@ -335,7 +335,7 @@ public final class CudaBackend extends AbstractBackend<DeviceBuffer> implements 
                 "sampleNorms");
     }
 
-    /** The index lists go to the device for this call only (gradsign_copy_rows copies and frees them). */
+    /** The index lists travel in the kernels' launch parameters (gradsign_copy_rows): no device memory, no wait. */
     @Override
     protected void copyRowsChecked(DeviceBuffer destination, int[] destinationRows, DeviceBuffer source,
                                    int[] sourceRows, int count, long rowLength) {
