@@ -278,8 +278,10 @@ public final class Apgd implements Attack {
         private static final int BEST_GRADIENT = 4;
         private static final int GRADIENT = 5;
         private static final int SPARE = 6;
+        /** The adversarial x' each chunk sample was found at, by its place in the chunk (never compacted). */
+        private static final int FOUND = 7;
         private static final String[] NAMES = {"apgd.origin", "apgd.current", "apgd.previous", "apgd.best",
-            "apgd.best-gradient", "apgd.gradient", "apgd.spare"};
+            "apgd.best-gradient", "apgd.gradient", "apgd.spare", "apgd.found"};
 
         private final AttackSession session;
         private final Workspace workspace;
@@ -351,6 +353,8 @@ public final class Apgd implements Attack {
                     ranked[i] = ranking(cleanLogits, i, classes);
                 }
             }
+            boolean[] found = new boolean[n];
+            runs:
             for (int rank = 0; rank < ranks; rank++) {
                 for (int restart = 0; restart < restarts; restart++) {
                     int m = 0;
@@ -362,9 +366,16 @@ public final class Apgd implements Attack {
                         }
                     }
                     if (m == 0) {
-                        return passes;
+                        break runs;
                     }
-                    passes += single(images, m, rank * restarts + restart, done, out);
+                    passes += single(images, m, rank * restarts + restart, done, found);
+                }
+            }
+            // the adversarial x' of every sample found in this chunk, brought back at once
+            rows(FOUND, n).copyTo(0, hostRows, 0, n * size);
+            for (int i = 0; i < n; i++) {
+                if (found[i]) {
+                    System.arraycopy(hostRows, i * size, out.adversarial, chunkIds[i] * size, size);
                 }
             }
             return passes;
@@ -411,7 +422,7 @@ public final class Apgd implements Attack {
         }
 
         /** One run from a random start on the m samples at positions[0, m); returns the passes run. */
-        private long single(float[] images, int m, int restart, boolean[] done, Batches.Outcome out) {
+        private long single(float[] images, int m, int restart, boolean[] done, boolean[] found) {
             for (int j = 0; j < m; j++) {
                 int sample = chunkIds[positions[j]];
                 RandomStart.draw(hostRows, j * size, images, sample * size, size, RandomStart.Kind.SCALED, Norm.LINF,
@@ -442,7 +453,7 @@ public final class Apgd implements Attack {
             Arrays.fill(reducedLastCheck, true);
             int[] increases = new int[m];
             boolean[] broken = new boolean[m];
-            int pending = recordBroken(m, broken, done, out);
+            int pending = recordBroken(m, broken, done, found);
             backend.copy(rows(BEST, m), rows(CURRENT, m));
             backend.copy(rows(BEST_GRADIENT, m), rows(GRADIENT, m));
 
@@ -465,7 +476,7 @@ public final class Apgd implements Attack {
                     passes += m;
                 }
                 logits.copyTo(0, hostLogits, 0, m * classes);
-                pending += recordBroken(m, broken, done, out);
+                pending += recordBroken(m, broken, done, found);
                 if (last) {
                     break;
                 }
@@ -550,9 +561,8 @@ public final class Apgd implements Attack {
          * The samples the last forward pass (hostLogits) found adversarial for the first time: their x'
          * (the current rows) is the result; returns how many there were.
          */
-        private int recordBroken(int m, boolean[] broken, boolean[] done, Batches.Outcome out) {
-            int found = 0;
-            Tensor current = rows(CURRENT, m);
+        private int recordBroken(int m, boolean[] broken, boolean[] done, boolean[] found) {
+            int count = 0;
             for (int j = 0; j < m; j++) {
                 if (broken[j]) {
                     continue;
@@ -560,11 +570,16 @@ public final class Apgd implements Attack {
                 if (Batches.succeeded(goal, Batches.argmax(hostLogits, j, classes), chunkLabels[positions[j]])) {
                     broken[j] = true;
                     done[positions[j]] = true;
-                    current.copyTo((long) j * size, out.adversarial, chunkIds[positions[j]] * size, size);
-                    found++;
+                    found[positions[j]] = true;
+                    rowsB[count] = positions[j];
+                    rowsA[count++] = j;
                 }
             }
-            return found;
+            if (count > 0) {
+                // on the device, one launch: the new adversarial rows into their chunk places
+                backend.copyRows(rows(FOUND, session.capacity()), rowsB, rows(CURRENT, m), rowsA, count);
+            }
+            return count;
         }
     }
 }

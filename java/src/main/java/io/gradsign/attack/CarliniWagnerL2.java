@@ -191,7 +191,10 @@ public final class CarliniWagnerL2 implements Attack {
         private static final int V = 3;
         private static final int CURRENT = 4;
         private static final int SPARE = 5;
-        private static final String[] NAMES = {"cw.origin", "cw.w", "cw.m", "cw.v", "cw.current", "cw.spare"};
+        /** Each chunk sample's closest adversarial x' so far, by its place in the chunk (never compacted). */
+        private static final int BEST = 6;
+        private static final String[] NAMES = {"cw.origin", "cw.w", "cw.m", "cw.v", "cw.current", "cw.spare",
+            "cw.best"};
 
         private final AttackSession session;
         private final Workspace workspace;
@@ -208,6 +211,8 @@ public final class CarliniWagnerL2 implements Attack {
         private final float[] zeros;
         private final int[] rowsA;
         private final int[] rowsB;
+        private final int[] improvedAt;
+        private final int[] improvedFrom;
 
         Run(AttackSession session, Goal goal, int size) {
             this.session = session;
@@ -228,6 +233,8 @@ public final class CarliniWagnerL2 implements Attack {
             zeros = new float[capacity * size];
             rowsA = new int[capacity];
             rowsB = new int[capacity];
+            improvedAt = new int[capacity];
+            improvedFrom = new int[capacity];
         }
 
         private Tensor rows(int buffer, int m) {
@@ -323,6 +330,7 @@ public final class CarliniWagnerL2 implements Attack {
                     workspace.losses(m).copyTo(0, hostMargins, 0, m);
                     session.vector("cw.distance", m).copyTo(0, hostDistances, 0, m);
                     int stopped = 0;
+                    int improved = 0;
                     boolean checking = abortEarly && it % check == 0;
                     for (int j = 0; j < m; j++) {
                         int i = positions[j];
@@ -342,9 +350,14 @@ public final class CarliniWagnerL2 implements Attack {
                             }
                             if (squared < bestSquared[i]) {
                                 bestSquared[i] = squared;
-                                rows(CURRENT, m).copyTo((long) j * size, out.adversarial, (first + i) * size, size);
+                                improvedAt[improved] = i;
+                                improvedFrom[improved++] = j;
                             }
                         }
+                    }
+                    if (improved > 0) {
+                        // on the device, one launch: the new best rows into their chunk places
+                        backend.copyRows(rows(BEST, n), improvedAt, rows(CURRENT, m), improvedFrom, improved);
                     }
                     if (last) {
                         break;
@@ -378,6 +391,13 @@ public final class CarliniWagnerL2 implements Attack {
                         lower[i] = Math.max(lower[i], constant[i]);
                         constant[i] = upper[i] < 1e9 ? (lower[i] + upper[i]) / 2 : constant[i] * 10;
                     }
+                }
+            }
+            // the best x' of every sample that found one, brought back at once
+            rows(BEST, n).copyTo(0, hostRows, 0, n * size);
+            for (int i = 0; i < n; i++) {
+                if (bestSquared[i] < Float.POSITIVE_INFINITY) {
+                    System.arraycopy(hostRows, i * size, out.adversarial, (first + i) * size, size);
                 }
             }
             return passes;
