@@ -50,9 +50,10 @@ public final class Apgd implements Attack {
         DLR_TARGETED
     }
 
-    private static final float FIRST_CHECKPOINT = 0.22f;
-    private static final float CHECKPOINT_DECREASE = 0.03f;
-    private static final float SHORTEST_INTERVAL = 0.06f;
+    // the checkpoints' fractions of the iterations, in double as autopgd_base.py's int(0.22 * n_iter)
+    private static final double FIRST_CHECKPOINT = 0.22;
+    private static final double CHECKPOINT_DECREASE = 0.03;
+    private static final double SHORTEST_INTERVAL = 0.06;
 
     private final Loss loss;
     private final float epsilon;
