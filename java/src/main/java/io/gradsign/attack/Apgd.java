@@ -5,7 +5,6 @@ import io.gradsign.Labels;
 import io.gradsign.Tensor;
 import io.gradsign.nn.Claim;
 import io.gradsign.nn.Network;
-import io.gradsign.nn.Workspace;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
@@ -232,7 +231,7 @@ public final class Apgd implements Attack {
         Batches.Outcome out = new Batches.Outcome(images, count);
         long passes = 0;
         try (Claim held = session.claim()) {
-            Run run = new Run(session, goal, size);
+            Run run = new Run(session, goal);
             for (int from = 0; from < attacked; from += capacity) {
                 int n = Math.min(capacity, attacked - from);
                 passes += run.chunk(images, labels, ids, from, n, out);
@@ -270,7 +269,7 @@ public final class Apgd implements Attack {
     }
 
     /** One run's state over the chunks of its input. */
-    private final class Run {
+    private final class Run extends BufferedRun {
         // the rows of the device buffers: origin, current, previous, best, best gradient, gradient, spare
         private static final int ORIGIN = 0;
         private static final int CURRENT = 1;
@@ -284,13 +283,6 @@ public final class Apgd implements Attack {
         private static final String[] NAMES = {"apgd.origin", "apgd.current", "apgd.previous", "apgd.best",
             "apgd.best-gradient", "apgd.gradient", "apgd.spare", "apgd.found"};
 
-        private final AttackSession session;
-        private final Workspace workspace;
-        private final Backend backend;
-        private final Goal goal;
-        private final int size;
-        private final int classes;
-        private final Tensor[] buffers = new Tensor[NAMES.length];
         private final float[] hostRows;
         private final float[] hostLogits;
         private final float[] hostLosses;
@@ -303,17 +295,9 @@ public final class Apgd implements Attack {
         private final int[] rowsA;
         private final int[] rowsB;
 
-        Run(AttackSession session, Goal goal, int size) {
-            this.session = session;
-            this.workspace = session.workspace();
-            this.backend = session.network().backend();
-            this.goal = goal;
-            this.size = size;
-            this.classes = session.network().classes();
+        Run(AttackSession session, Goal goal) {
+            super(session, goal, NAMES);
             int capacity = session.capacity();
-            for (int b = 0; b < NAMES.length; b++) {
-                buffers[b] = session.rows(NAMES[b], capacity);
-            }
             hostRows = new float[capacity * size];
             hostLogits = new float[capacity * classes];
             hostLosses = new float[capacity];
@@ -380,10 +364,6 @@ public final class Apgd implements Attack {
                 }
             }
             return passes;
-        }
-
-        private Tensor rows(int buffer, int m) {
-            return buffers[buffer].slice(0, m);
         }
 
         /** The loss of the m samples at the last forward pass into workspace.losses (negated where descended) and its logit gradient. */
@@ -523,7 +503,6 @@ public final class Apgd implements Attack {
                     for (int j = 0; j < m; j++) {
                         if (!broken[j]) {
                             rowsA[kept] = j;
-                            rowsB[kept] = kept;
                             positions[kept] = positions[j];
                             targets[kept] = targets[j];
                             stepSize[kept] = stepSize[j];
@@ -539,10 +518,7 @@ public final class Apgd implements Attack {
                     if (kept == 0) {
                         return passes;
                     }
-                    for (int b : new int[] {ORIGIN, CURRENT, PREVIOUS, BEST, BEST_GRADIENT, GRADIENT}) {
-                        backend.copyRows(rows(SPARE, kept), rowsB, rows(b, m), rowsA, kept);
-                        swap(b, SPARE);
-                    }
+                    compact(rowsA, kept, m, SPARE, ORIGIN, CURRENT, PREVIOUS, BEST, BEST_GRADIENT, GRADIENT);
                     m = kept;
                     stepSizes.copyFrom(stepSize, 0, 0, m);
                     uploadLabels(m);
@@ -550,12 +526,6 @@ public final class Apgd implements Attack {
                 }
             }
             return passes;
-        }
-
-        private void swap(int a, int b) {
-            Tensor t = buffers[a];
-            buffers[a] = buffers[b];
-            buffers[b] = t;
         }
 
         /**

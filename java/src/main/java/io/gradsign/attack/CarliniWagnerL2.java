@@ -4,7 +4,6 @@ import io.gradsign.Backend;
 import io.gradsign.Tensor;
 import io.gradsign.cpu.CwAdam;
 import io.gradsign.nn.Network;
-import io.gradsign.nn.Workspace;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
@@ -181,10 +180,10 @@ public final class CarliniWagnerL2 implements Attack {
             }
         }
         return Batches.runInChunks(session, goal, images, labels, count,
-                () -> new Run(session, goal, network.inputSize())::chunk, Norm.L2, epsilon, lo, hi);
+                () -> new Run(session, goal)::chunk, Norm.L2, epsilon, lo, hi);
     }
 
-    private final class Run {
+    private final class Run extends BufferedRun {
         private static final int ORIGIN = 0;
         private static final int W = 1;
         private static final int M = 2;
@@ -196,13 +195,6 @@ public final class CarliniWagnerL2 implements Attack {
         private static final String[] NAMES = {"cw.origin", "cw.w", "cw.m", "cw.v", "cw.current", "cw.spare",
             "cw.best"};
 
-        private final AttackSession session;
-        private final Workspace workspace;
-        private final Backend backend;
-        private final Goal goal;
-        private final int size;
-        private final int classes;
-        private final Tensor[] buffers = new Tensor[NAMES.length];
         private final float[] hostRows;
         private final float[] hostW;
         private final float[] hostLogits;
@@ -214,17 +206,9 @@ public final class CarliniWagnerL2 implements Attack {
         private final int[] improvedAt;
         private final int[] improvedFrom;
 
-        Run(AttackSession session, Goal goal, int size) {
-            this.session = session;
-            this.workspace = session.workspace();
-            this.backend = session.network().backend();
-            this.goal = goal;
-            this.size = size;
-            this.classes = session.network().classes();
+        Run(AttackSession session, Goal goal) {
+            super(session, goal, NAMES);
             int capacity = session.capacity();
-            for (int b = 0; b < NAMES.length; b++) {
-                buffers[b] = session.rows(NAMES[b], capacity);
-            }
             hostRows = new float[capacity * size];
             hostW = new float[capacity * size];
             hostLogits = new float[capacity * classes];
@@ -235,16 +219,6 @@ public final class CarliniWagnerL2 implements Attack {
             rowsB = new int[capacity];
             improvedAt = new int[capacity];
             improvedFrom = new int[capacity];
-        }
-
-        private Tensor rows(int buffer, int m) {
-            return buffers[buffer].slice(0, m);
-        }
-
-        private void swap(int a, int b) {
-            Tensor t = buffers[a];
-            buffers[a] = buffers[b];
-            buffers[b] = t;
         }
 
         /** Whether logits row j is adversarial for label (target) y with confidence &kappa;, as l2_attack.py's compare. */
@@ -420,14 +394,7 @@ public final class CarliniWagnerL2 implements Attack {
             if (kept == 0) {
                 return 0;
             }
-            int[] to = new int[kept];
-            for (int j = 0; j < kept; j++) {
-                to[j] = j;
-            }
-            for (int b : new int[] {ORIGIN, W, M, V, CURRENT}) {
-                backend.copyRows(rows(SPARE, kept), to, rows(b, m), rowsB, kept);
-                swap(b, SPARE);
-            }
+            compact(rowsB, kept, m, SPARE, ORIGIN, W, M, V, CURRENT);
             return kept;
         }
     }
