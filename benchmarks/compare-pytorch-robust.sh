@@ -28,6 +28,9 @@
 # Needs python3-torch, libopenblas0-pthread, libjemalloc2 (as compare-pytorch.sh) and a build of
 # gradsign's command line (mvn -B -q -pl java -DskipTests package).
 #
+# GRADSIGN_BACKEND (default cpu) picks gradsign's backend: cuda on a GPU machine gives gradsign's GPU
+# figures beside PyTorch's CPU ones (say so where they are reported).
+#
 # usage: benchmarks/compare-pytorch-robust.sh [rounds] [standard:COUNT[:MODEL]] [cw:COUNT:BINARY:STEPS[:MODEL]] ...
 #        (default: 1 standard:10000 standard:1000:cnn-pgd-at cw:1000:5:100)
 set -euo pipefail
@@ -58,12 +61,12 @@ for case in "${cases[@]}"; do
         standard)
             count=${count:-10000} model=${binary:-cnn}
             torch_args=(benchmarks/pytorch/standard_eval_pytorch.py --model "$model" --count "$count" --epsilon 0.1 --steps 100)
-            gradsign_args=(--backend cpu eval --standard --shipped "$model" --epsilon 0.1 --count "$count" --steps 100)
+            gradsign_args=(--backend "${GRADSIGN_BACKEND:-cpu}" eval --standard --shipped "$model" --epsilon 0.1 --count "$count" --steps 100)
             name="standard:$count:$model" ;;
         cw)
             count=${count:-1000} binary=${binary:-5} steps=${steps:-100} model=${cw_model:-cnn}
             torch_args=(benchmarks/pytorch/cw_pytorch.py --model "$model" --count "$count" --binary-steps "$binary" --steps "$steps")
-            gradsign_args=(--backend cpu attack --attack cw --shipped "$model" --count "$count" --binary-steps "$binary" --steps "$steps")
+            gradsign_args=(--backend "${GRADSIGN_BACKEND:-cpu}" attack --attack cw --shipped "$model" --count "$count" --binary-steps "$binary" --steps "$steps")
             name="cw:$count:$binary:$steps:$model" ;;
         *)
             echo "compare-pytorch-robust.sh: unknown case '$case' (standard:COUNT[:MODEL] or cw:COUNT:BINARY:STEPS[:MODEL])" >&2
