@@ -294,6 +294,32 @@ class AttackFamilyTest {
         }
     }
 
+    /**
+     * DeepFool over the top-k classes only: each iteration takes k - 1 backward passes instead of one per
+     * other class, and on the shipped MLP the nearest boundary is almost always among the top 3.
+     */
+    @Test
+    void deepFoolOverTheTopClassesTakesFewerPasses() throws IOException {
+        int n = 20;
+        float[] x = AttackTest.images(n);
+        int[] y = AttackTest.labels(n);
+        try (Backend backend = Backends.open(BackendKind.CPU); Network net = shipped(backend, "mlp");
+             AttackSession session = new AttackSession(net, 8)) {
+            AttackResult all = session.run(Attacks.deepFool(), Goal.UNTARGETED, x, y);
+            AttackResult top3 = session.run(Attacks.deepFool().withCandidates(3), Goal.UNTARGETED, x, y);
+            assertTrue(top3.successRate() >= all.successRate() - 0.1, top3.successRate() + " against " + all.successRate());
+            assertTrue(top3.gradientPasses() * 3 < all.gradientPasses(),
+                    top3.gradientPasses() + " passes over 3 classes, " + all.gradientPasses() + " over 10");
+            boolean[] right = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                right[i] = all.cleanClass()[i] == y[i];
+            }
+            double medianAll = PerturbationNorms.of(all, Norm.L2, right).median();
+            double medianTop3 = PerturbationNorms.of(top3, Norm.L2, right).median();
+            assertTrue(medianTop3 < medianAll * 1.2, medianTop3 + " against " + medianAll);
+        }
+    }
+
     /** A session owns every buffer these attacks allocate: closing it frees them all, on both backends. */
     @ParameterizedTest
     @EnumSource(value = BackendKind.class, names = {"CPU", "CUDA_EMULATED"})
