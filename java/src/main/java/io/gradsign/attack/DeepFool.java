@@ -26,8 +26,9 @@ import java.util.Objects;
  * end and succeeds only if it is still adversarial there.
  *
  * <p>The candidates' gradient norms are per-sample reductions on the backend ({@link
- * Backend#sampleNorms}); the chosen candidate's gradient is gathered per sample ({@link
- * Backend#copyRows}) and the step taken on the host. {@link AttackResult#gradientPasses()} counts the
+ * Backend#sampleNorms}); after each candidate's backward pass, the samples for which it is the nearest
+ * boundary so far copy their row of its gradient into one buffer ({@link Backend#copyRows}), so memory
+ * does not grow with the candidates; the step is taken on the host. {@link AttackResult#gradientPasses()} counts the
  * backward passes, (candidates &minus; 1) per sample and iteration.
  */
 public final class DeepFool implements Attack {
@@ -151,13 +152,13 @@ public final class DeepFool implements Attack {
         private final float[] hostChosen;
         private final float[] hostLogits;
         private final float[] hostNorms;
+        private final float[] zeros;
         private final float[] hostDLogits;
         private final float[] cleanLogits;
         private final int[] chunkLabels;
         private final int[] positions;
         private final int[][] candidateClasses;
         private final int[] rowsA;
-        private final int[] rowsB;
 
         Run(AttackSession session, Goal goal, int size) {
             this.session = session;
@@ -173,14 +174,14 @@ public final class DeepFool implements Attack {
             hostTotal = new float[capacity * size];
             hostChosen = new float[capacity * size];
             hostLogits = new float[capacity * classes];
-            hostNorms = new float[others * capacity];
+            hostNorms = new float[capacity];
+            zeros = new float[capacity * size];
             hostDLogits = new float[capacity * classes];
             cleanLogits = new float[capacity * classes];
             chunkLabels = new int[capacity];
             positions = new int[capacity];
             candidateClasses = new int[capacity][others];
             rowsA = new int[capacity];
-            rowsB = new int[capacity];
         }
 
         long chunk(float[] images, int[] labels, int first, int n, Batches.Outcome out) {
@@ -205,9 +206,10 @@ public final class DeepFool implements Attack {
             java.util.Arrays.fill(hostTotal, 0, m * size, 0f);
             Tensor current = session.rows("deepfool.current", m);
             current.copyFrom(hostCurrent, 0, 0, m * size);
-            Tensor stack = session.rows("deepfool.gradients", others * session.capacity());
             Tensor chosen = session.rows("deepfool.chosen", session.capacity());
-            Tensor norms = session.vector("deepfool.norms", others * session.capacity());
+            Tensor norms = session.vector("deepfool.norms", session.capacity());
+            float[] bestRatio = new float[session.capacity()];
+            float[] coefficient = new float[session.capacity()];
             long passes = 0;
             for (int step = 0; step <= steps; step++) {
                 Tensor logits = workspace.logits(current.slice(0, m));
@@ -221,6 +223,11 @@ public final class DeepFool implements Attack {
                     m = kept;
                     workspace.logits(current.slice(0, m)); // the kept samples moved to the front: their forward pass
                 }
+                // per candidate class: the gradient of z_k - z_label, its dual norm, and where it is the nearest
+                // boundary so far, the sample's row of it into chosen (the first of equal ratios kept)
+                java.util.Arrays.fill(bestRatio, 0, m, Float.POSITIVE_INFINITY);
+                java.util.Arrays.fill(coefficient, 0, m, 0f);
+                chosen.slice(0, m).copyFrom(zeros, 0, 0, m * size);
                 for (int c = 0; c < others; c++) {
                     java.util.Arrays.fill(hostDLogits, 0, m * classes, 0f);
                     for (int j = 0; j < m; j++) {
@@ -230,45 +237,33 @@ public final class DeepFool implements Attack {
                     Tensor dLogits = workspace.logitGradient(m);
                     dLogits.copyFrom(hostDLogits, 0, 0, m * classes);
                     Tensor gradient = workspace.inputGradient(dLogits);
-                    Tensor rows = stack.slice(c * m, m);
-                    backend.copy(rows, gradient);
-                    Tensor normSlice = norms.slice(c * m, m);
-                    if (norm == Norm.L2) {
-                        backend.sampleNorms(null, normSlice, null, rows, null, m);
-                    } else {
-                        backend.sampleNorms(normSlice, null, null, rows, null, m);
-                    }
                     passes += m;
-                }
-                norms.copyTo(0, hostNorms, 0, others * m);
-                float[] coefficient = new float[m];
-                for (int j = 0; j < m; j++) {
-                    int best = -1;
-                    float bestRatio = Float.POSITIVE_INFINITY;
-                    int at = j * classes;
-                    for (int c = 0; c < others; c++) {
-                        float w = hostNorms[c * m + j];
+                    Tensor normSlice = norms.slice(0, m);
+                    if (norm == Norm.L2) {
+                        backend.sampleNorms(null, normSlice, null, gradient, null, m);
+                    } else {
+                        backend.sampleNorms(normSlice, null, null, gradient, null, m);
+                    }
+                    normSlice.copyTo(0, hostNorms, 0, m);
+                    int nearer = 0;
+                    for (int j = 0; j < m; j++) {
+                        float w = hostNorms[j];
                         if (!(w > 0)) {
                             continue;
                         }
+                        int at = j * classes;
                         float ratio = Math.abs(hostLogits[at + candidateClasses[j][c]] - hostLogits[at + chunkLabels[j]])
                                 / w;
-                        if (ratio < bestRatio) {
-                            bestRatio = ratio;
-                            best = c;
+                        if (ratio < bestRatio[j]) {
+                            bestRatio[j] = ratio;
+                            coefficient[j] = norm == Norm.L2 ? (ratio + MINIMUM_STEP) / w : ratio + MINIMUM_STEP;
+                            rowsA[nearer++] = j;
                         }
                     }
-                    rowsA[j] = j;
-                    if (best < 0) {
-                        rowsB[j] = j; // every gradient 0: no step
-                        coefficient[j] = 0f;
-                        continue;
+                    if (nearer > 0) {
+                        backend.copyRows(chosen.slice(0, m), rowsA, gradient, rowsA, nearer);
                     }
-                    rowsB[j] = best * m + j;
-                    float w = hostNorms[best * m + j];
-                    coefficient[j] = norm == Norm.L2 ? (bestRatio + MINIMUM_STEP) / w : bestRatio + MINIMUM_STEP;
                 }
-                backend.copyRows(chosen.slice(0, m), rowsA, stack.slice(0, others * m), rowsB, m);
                 chosen.slice(0, m).copyTo(0, hostChosen, 0, m * size);
                 float scale = 1f + overshoot;
                 for (int j = 0; j < m; j++) {
