@@ -250,24 +250,6 @@ public final class Apgd implements Attack {
         return out.result(images, size, goal, labels, passes);
     }
 
-    /** The classes of sample row {@code row} of logits in decreasing order of logit (lower class first on ties). */
-    static int[] ranking(float[] logits, int row, int classes) {
-        Integer[] order = new Integer[classes];
-        for (int c = 0; c < classes; c++) {
-            order[c] = c;
-        }
-        int at = row * classes;
-        Arrays.sort(order, (a, b) -> {
-            int byValue = Float.compare(logits[at + b], logits[at + a]);
-            return byValue != 0 ? byValue : Integer.compare(a, b);
-        });
-        int[] ranked = new int[classes];
-        for (int c = 0; c < classes; c++) {
-            ranked[c] = order[c];
-        }
-        return ranked;
-    }
-
     /** One run's state over the chunks of its input. */
     private final class Run extends BufferedRun {
         // the rows of the device buffers: origin, current, previous, best, best gradient, gradient, spare
@@ -335,7 +317,7 @@ public final class Apgd implements Attack {
             int[][] ranked = new int[n][];
             if (perRank) {
                 for (int i = 0; i < n; i++) {
-                    ranked[i] = ranking(cleanLogits, i, classes);
+                    ranked[i] = Batches.ranking(cleanLogits, i, classes);
                 }
             }
             boolean[] found = new boolean[n];

@@ -13,7 +13,8 @@ import java.util.function.IntConsumer;
 
 /**
  * The buffers attacks run in on one network: a {@link Workspace} for batches of up to
- * {@link #capacity()} samples and what the attacks add to it (MI-FGSM's momentum), allocated once
+ * {@link #capacity()} samples and what the attacks add to it (MI-FGSM's momentum, the per-sample state of
+ * APGD, DeepFool and Carlini-Wagner), allocated once
  * and reused by every run. Inputs larger than the capacity run as a stream of batches.
  *
  * <p>Threads: a session serves one thread at a time (a run while another thread's is inside gets
@@ -22,7 +23,6 @@ import java.util.function.IntConsumer;
 public final class AttackSession implements AutoCloseable {
     private final Network network;
     private final Workspace workspace;
-    private Tensor momentum;
     private final Map<String, Tensor> buffers = new HashMap<>();
     private Labels targets;
     private IntConsumer progress = n -> {};
@@ -72,10 +72,7 @@ public final class AttackSession implements AutoCloseable {
 
     /** MI-FGSM's momentum buffer for {@code batch} samples, (batch, input shape...); allocated at the first call. */
     Tensor momentum(int batch) {
-        if (momentum == null) {
-            momentum = network.backend().allocate(Shape.batchOf(capacity(), network.inputShape()));
-        }
-        return momentum.slice(0, batch);
+        return rows("mifgsm.momentum", batch);
     }
 
     /**
@@ -121,9 +118,6 @@ public final class AttackSession implements AutoCloseable {
     @Override
     public void close() {
         workspace.close();
-        if (momentum != null) {
-            momentum.close();
-        }
         for (Tensor buffer : buffers.values()) {
             buffer.close();
         }

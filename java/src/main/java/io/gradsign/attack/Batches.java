@@ -5,6 +5,7 @@ import io.gradsign.model.Evaluation;
 import io.gradsign.nn.Claim;
 import io.gradsign.nn.Network;
 import io.gradsign.nn.Workspace;
+import java.util.Arrays;
 import java.util.Objects;
 
 /** What every attack does around its steps: the checks, the predictions at x and x', the result. */
@@ -71,6 +72,24 @@ final class Batches {
             }
         }
         return best;
+    }
+
+    /** The classes of sample row {@code row} of logits in decreasing order of logit (lower class first on ties). */
+    static int[] ranking(float[] logits, int row, int classes) {
+        Integer[] order = new Integer[classes];
+        for (int c = 0; c < classes; c++) {
+            order[c] = c;
+        }
+        int at = row * classes;
+        Arrays.sort(order, (a, b) -> {
+            int byValue = Float.compare(logits[at + b], logits[at + a]);
+            return byValue != 0 ? byValue : Integer.compare(a, b);
+        });
+        int[] ranked = new int[classes];
+        for (int c = 0; c < classes; c++) {
+            ranked[c] = order[c];
+        }
+        return ranked;
     }
 
     /**

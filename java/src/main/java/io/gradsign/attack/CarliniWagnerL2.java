@@ -355,17 +355,7 @@ public final class CarliniWagnerL2 implements Attack {
                         }
                     }
                 }
-                for (int i = 0; i < n; i++) {
-                    if (succeeded[i]) {
-                        upper[i] = Math.min(upper[i], constant[i]);
-                        if (upper[i] < 1e9) {
-                            constant[i] = (lower[i] + upper[i]) / 2;
-                        }
-                    } else {
-                        lower[i] = Math.max(lower[i], constant[i]);
-                        constant[i] = upper[i] < 1e9 ? (lower[i] + upper[i]) / 2 : constant[i] * 10;
-                    }
-                }
+                nextConstants(succeeded, lower, upper, constant);
             }
             // the best x' of every sample that found one, brought back at once
             rows(BEST, n).copyTo(0, hostRows, 0, n * size);
@@ -396,6 +386,25 @@ public final class CarliniWagnerL2 implements Attack {
             }
             compact(rowsB, kept, m, SPARE, ORIGIN, W, M, V, CURRENT);
             return kept;
+        }
+    }
+
+    /**
+     * The binary search's next c per sample, as l2_attack.py: where this step found an adversarial x', c
+     * bounds the interval from above and c becomes its middle; where not, c bounds it from below and c
+     * becomes its middle, or 10c while no step has succeeded yet.
+     */
+    private static void nextConstants(boolean[] succeeded, double[] lower, double[] upper, double[] constant) {
+        for (int i = 0; i < succeeded.length; i++) {
+            if (succeeded[i]) {
+                upper[i] = Math.min(upper[i], constant[i]);
+                if (upper[i] < 1e9) {
+                    constant[i] = (lower[i] + upper[i]) / 2;
+                }
+            } else {
+                lower[i] = Math.max(lower[i], constant[i]);
+                constant[i] = upper[i] < 1e9 ? (lower[i] + upper[i]) / 2 : constant[i] * 10;
+            }
         }
     }
 

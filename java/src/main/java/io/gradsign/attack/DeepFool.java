@@ -152,7 +152,6 @@ public final class DeepFool implements Attack {
         private final float[] hostChosen;
         private final float[] hostLogits;
         private final float[] hostNorms;
-        private final float[] zeros;
         private final float[] hostDLogits;
         private final float[] cleanLogits;
         private final int[] chunkLabels;
@@ -175,7 +174,6 @@ public final class DeepFool implements Attack {
             hostChosen = new float[capacity * size];
             hostLogits = new float[capacity * classes];
             hostNorms = new float[capacity];
-            zeros = new float[capacity * size];
             hostDLogits = new float[capacity * classes];
             cleanLogits = new float[capacity * classes];
             chunkLabels = new int[capacity];
@@ -194,7 +192,7 @@ public final class DeepFool implements Attack {
                 }
                 chunkLabels[m] = label;
                 positions[m] = i;
-                int[] ranked = Apgd.ranking(cleanLogits, i, classes);
+                int[] ranked = Batches.ranking(cleanLogits, i, classes);
                 System.arraycopy(ranked, 1, candidateClasses[m], 0, others);
                 System.arraycopy(images, (first + i) * size, hostOrigin, m * size, size);
                 m++;
@@ -227,7 +225,6 @@ public final class DeepFool implements Attack {
                 // boundary so far, the sample's row of it into chosen (the first of equal ratios kept)
                 java.util.Arrays.fill(bestRatio, 0, m, Float.POSITIVE_INFINITY);
                 java.util.Arrays.fill(coefficient, 0, m, 0f);
-                chosen.slice(0, m).copyFrom(zeros, 0, 0, m * size);
                 for (int c = 0; c < others; c++) {
                     java.util.Arrays.fill(hostDLogits, 0, m * classes, 0f);
                     for (int j = 0; j < m; j++) {
@@ -268,6 +265,9 @@ public final class DeepFool implements Attack {
                 float scale = 1f + overshoot;
                 for (int j = 0; j < m; j++) {
                     float k = coefficient[j];
+                    if (k == 0f) {
+                        continue; // no candidate with a gradient: no step, and its row of chosen was never written
+                    }
                     for (int e = j * size; e < (j + 1) * size; e++) {
                         float w = hostChosen[e];
                         float r = norm == Norm.L2 ? k * w : k * Math.signum(w);

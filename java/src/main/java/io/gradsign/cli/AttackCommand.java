@@ -221,7 +221,7 @@ final class AttackCommand implements Callable<Integer> {
                 + " deepfool-linf, cw)");
         float budget = epsilon != null ? epsilon : minimal ? Float.POSITIVE_INFINITY
                 : named.norm() == Norm.L2 ? 1f : 0.1f;
-        Attack attack = Attacks.named(name, budget);
+        Attack attack = named.withEpsilon(budget);
         try {
             if (attack instanceof GradientAttack g) {
                 return configuredGradient(g);

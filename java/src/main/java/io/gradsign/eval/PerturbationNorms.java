@@ -96,15 +96,15 @@ public final class PerturbationNorms {
     public void writeHistogram(Path png, String what, int width, int height) throws IOException {
         int bins = 30;
         float largest = sorted.length == 0 ? 1f : Math.max(sorted[sorted.length - 1], 1e-6f);
-        double width1 = largest / bins;
+        double binWidth = largest / bins;
         int[] counts = new int[bins];
         for (float v : sorted) {
-            counts[Math.min(bins - 1, (int) (v / width1))]++;
+            counts[Math.min(bins - 1, (int) (v / binWidth))]++;
         }
         List<String> x = new ArrayList<>();
         List<Integer> y = new ArrayList<>();
         for (int b = 0; b < bins; b++) {
-            x.add(String.format(java.util.Locale.ROOT, "%.2f", (b + 0.5) * width1));
+            x.add(String.format(java.util.Locale.ROOT, "%.2f", (b + 0.5) * binWidth));
             y.add(counts[b]);
         }
         String title = String.format(java.util.Locale.ROOT, "Perturbation norms, %s: median %.3f (%d images)", what,

@@ -73,43 +73,39 @@ public final class StandardEvaluation {
             attacked[a] = m;
             if (m > 0) {
                 long start = System.nanoTime();
-                List<Integer> still = new ArrayList<>();
+                AttackResult result;
+                // at[j]: where the result holds robust image j
+                int[] at = new int[m];
                 if (attack instanceof Apgd apgd) {
                     // the unbroken images where they are: their random starts are those of a run over all
                     boolean[] only = new boolean[count];
-                    for (int i : robust) {
-                        only[i] = true;
+                    for (int j = 0; j < m; j++) {
+                        only[robust.get(j)] = true;
+                        at[j] = robust.get(j);
                     }
-                    AttackResult result = apgd.run(session, Goal.UNTARGETED, images, labels, only);
-                    passes[a] = result.gradientPasses();
-                    for (int i : robust) {
-                        if (result.adversarialClass()[i] != labels[i]) {
-                            brokenBy[i] = a + 1;
-                            System.arraycopy(result.adversarial(), i * size, adversarial, i * size, size);
-                        } else {
-                            still.add(i);
-                        }
-                    }
+                    result = apgd.run(session, Goal.UNTARGETED, images, labels, only);
                 } else {
                     float[] subset = new float[m * size];
                     int[] subsetLabels = new int[m];
                     for (int j = 0; j < m; j++) {
                         System.arraycopy(images, robust.get(j) * size, subset, j * size, size);
                         subsetLabels[j] = labels[robust.get(j)];
+                        at[j] = j;
                     }
-                    AttackResult result = attack.run(session, Goal.UNTARGETED, subset, subsetLabels);
-                    passes[a] = result.gradientPasses();
-                    for (int j = 0; j < m; j++) {
-                        int i = robust.get(j);
-                        if (result.adversarialClass()[j] != labels[i]) {
-                            brokenBy[i] = a + 1;
-                            System.arraycopy(result.adversarial(), j * size, adversarial, i * size, size);
-                        } else {
-                            still.add(i);
-                        }
-                    }
+                    result = attack.run(session, Goal.UNTARGETED, subset, subsetLabels);
                 }
                 seconds[a] = (System.nanoTime() - start) / 1e9;
+                passes[a] = result.gradientPasses();
+                List<Integer> still = new ArrayList<>();
+                for (int j = 0; j < m; j++) {
+                    int i = robust.get(j);
+                    if (result.adversarialClass()[at[j]] != labels[i]) {
+                        brokenBy[i] = a + 1;
+                        System.arraycopy(result.adversarial(), at[j] * size, adversarial, i * size, size);
+                    } else {
+                        still.add(i);
+                    }
+                }
                 robust = still;
             }
             accuracyAfter[a] = count == 0 ? 0 : (double) robust.size() / count;
